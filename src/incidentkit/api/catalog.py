@@ -1,0 +1,143 @@
+"""The organisation's catalogue (severities, statuses, types) and name resolution.
+
+People and workflows name severities and statuses: ``Critical``, ``SEV-1``, ``Investigating``.
+The API wants ids. The catalogue is fetched once per client and cached; a name that matches
+nothing triggers one refresh (it may have been added since) before the error, which lists the
+valid names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from incidentkit.api.core import APIRequest, Op
+from incidentkit.api.errors import UnknownNameError
+from incidentkit.api.models import IncidentStatus, IncidentType, Severity
+
+_SEV_N = re.compile(r"^SEV-?(\d)$", re.IGNORECASE)
+
+
+@dataclass
+class Catalog:
+    """The organisation's configuration as last fetched by one client."""
+
+    severities: list[Severity] | None = None
+    statuses: list[IncidentStatus] | None = None
+    types: list[IncidentType] | None = None
+
+    def clear(self) -> None:
+        """Forget everything, so the next use fetches afresh."""
+        self.severities = self.statuses = self.types = None
+
+
+def load_severities(catalog: Catalog, *, refresh: bool = False) -> Op[list[Severity]]:
+    """The organisation's severities, most severe first."""
+    if catalog.severities is None or refresh:
+        body = yield APIRequest("GET", "/v1/severities")
+        severities = [Severity.model_validate(s) for s in body["severities"]]
+        catalog.severities = sorted(severities, key=lambda s: s.rank, reverse=True)
+    return catalog.severities
+
+
+def load_statuses(catalog: Catalog, *, refresh: bool = False) -> Op[list[IncidentStatus]]:
+    """The organisation's incident statuses, in rank order."""
+    if catalog.statuses is None or refresh:
+        body = yield APIRequest("GET", "/v1/incident_statuses")
+        statuses = [IncidentStatus.model_validate(s) for s in body["incident_statuses"]]
+        catalog.statuses = sorted(statuses, key=lambda s: s.rank)
+    return catalog.statuses
+
+
+def load_types(catalog: Catalog, *, refresh: bool = False) -> Op[list[IncidentType]]:
+    """The organisation's incident types."""
+    if catalog.types is None or refresh:
+        body = yield APIRequest("GET", "/v1/incident_types")
+        catalog.types = [IncidentType.model_validate(t) for t in body["incident_types"]]
+    return catalog.types
+
+
+def match_severity(severities: Sequence[Severity], value: str) -> Severity | None:
+    """Find a severity by id, by name (any case), or as ``SEV-n`` by rank.
+
+    ``SEV-1`` is a severity of exactly that name where one exists, else the most severe
+    (highest rank), ``SEV-2`` the next, and so on.
+    """
+    wanted = value.strip()
+    for severity in severities:
+        if severity.id == wanted or severity.name.lower() == wanted.lower():
+            return severity
+    match = _SEV_N.match(wanted)
+    if match:
+        by_rank = sorted(severities, key=lambda s: s.rank, reverse=True)
+        index = int(match.group(1)) - 1
+        if 0 <= index < len(by_rank):
+            return by_rank[index]
+    return None
+
+
+def match_status(statuses: Sequence[IncidentStatus], value: str) -> IncidentStatus | None:
+    """Find a status by id or by name (any case)."""
+    wanted = value.strip()
+    for status in statuses:
+        if status.id == wanted or status.name.lower() == wanted.lower():
+            return status
+    return None
+
+
+def match_type(types: Sequence[IncidentType], value: str) -> IncidentType | None:
+    """Find an incident type by id or by name (any case)."""
+    wanted = value.strip()
+    for incident_type in types:
+        if incident_type.id == wanted or incident_type.name.lower() == wanted.lower():
+            return incident_type
+    return None
+
+
+def resolve_severity(catalog: Catalog, value: str) -> Op[Severity]:
+    """The severity a name, id or ``SEV-n`` refers to.
+
+    Raises:
+        UnknownNameError: nothing matches; the message lists the valid names.
+    """
+    cached = catalog.severities is not None
+    found = match_severity((yield from load_severities(catalog)), value)
+    if found is None and cached:
+        found = match_severity((yield from load_severities(catalog, refresh=True)), value)
+    if found is None:
+        severities = catalog.severities or []
+        names = [s.name for s in severities]
+        names += [f"SEV-{n}" for n in range(1, len(severities) + 1) if f"SEV-{n}" not in names]
+        raise UnknownNameError("severity", value, names)
+    return found
+
+
+def resolve_status(catalog: Catalog, value: str) -> Op[IncidentStatus]:
+    """The status a name or id refers to.
+
+    Raises:
+        UnknownNameError: nothing matches; the message lists the valid names.
+    """
+    cached = catalog.statuses is not None
+    found = match_status((yield from load_statuses(catalog)), value)
+    if found is None and cached:
+        found = match_status((yield from load_statuses(catalog, refresh=True)), value)
+    if found is None:
+        raise UnknownNameError("status", value, [s.name for s in catalog.statuses or []])
+    return found
+
+
+def resolve_type(catalog: Catalog, value: str) -> Op[IncidentType]:
+    """The incident type a name or id refers to.
+
+    Raises:
+        UnknownNameError: nothing matches; the message lists the valid names.
+    """
+    cached = catalog.types is not None
+    found = match_type((yield from load_types(catalog)), value)
+    if found is None and cached:
+        found = match_type((yield from load_types(catalog, refresh=True)), value)
+    if found is None:
+        raise UnknownNameError("incident type", value, [t.name for t in catalog.types or []])
+    return found

@@ -1,0 +1,386 @@
+"""The incident.io clients: :class:`Client` (blocking) and :class:`AsyncClient`.
+
+Both own the same parts: authentication, the rate limiter, retries and the organisation
+catalogue. They differ only in how they wait and send; every operation is shared (see
+:mod:`incidentkit.api.operations`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx2
+
+from incidentkit import __version__
+from incidentkit.api.catalog import Catalog
+from incidentkit.api.config import api_key_from_env, base_url_from_env
+from incidentkit.api.core import INVALID_JSON, APIRequest, Op, Params, decode_body, read_response
+from incidentkit.api.errors import APIConnectionError, APIStatusError, ConfigurationError, ReadOnlyError
+from incidentkit.api.ratelimit import TokenBucket
+from incidentkit.api.resources import (
+    AsyncCustomFields,
+    AsyncIdentity,
+    AsyncIncidentRoles,
+    AsyncIncidents,
+    AsyncIncidentStatuses,
+    AsyncIncidentTypes,
+    AsyncIncidentUpdates,
+    AsyncSeverities,
+    AsyncTimelineItems,
+    AsyncUsers,
+    CustomFields,
+    Identity,
+    IncidentRoles,
+    Incidents,
+    IncidentStatuses,
+    IncidentTypes,
+    IncidentUpdates,
+    Severities,
+    TimelineItems,
+    Users,
+)
+from incidentkit.api.retry import Attempt, RetryPolicy, decide
+
+T = TypeVar("T")
+
+logger = logging.getLogger("incidentkit.api")
+
+DEFAULT_TIMEOUT = 30.0
+# Connection failures that happen before a request leaves are safe to retry for any request.
+_NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+
+
+class _BaseClient:
+    """What both clients share: configuration, rate limiter, retry policy and catalogue."""
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str | None,
+        read_only: bool,
+        retry: RetryPolicy | None,
+        rate_limit: TokenBucket | float | None,
+        now: Callable[[], datetime] | None,
+        rng: Callable[[], float] | None,
+    ) -> None:
+        key = api_key if api_key is not None else api_key_from_env()
+        if not key:
+            raise ConfigurationError(
+                "no incident.io API key: pass api_key=..., or set INCIDENT_IO_API_KEY "
+                "(or INCIDENTIO_API_KEY) in the environment"
+            )
+        self._api_key = key
+        self.base_url = (base_url or base_url_from_env()).rstrip("/")
+        self.read_only = read_only
+        self.retry_policy = retry or RetryPolicy()
+        if rate_limit is None or isinstance(rate_limit, TokenBucket):
+            self.rate_limiter = rate_limit
+        else:
+            self.rate_limiter = TokenBucket.per_minute(rate_limit)
+        self._now = now or (lambda: datetime.now(UTC))
+        self._rng = rng or random.random
+        self.catalog = Catalog()
+
+    def __repr__(self) -> str:
+        # Never the key, not even a part of it.
+        mode = ", read_only=True" if self.read_only else ""
+        return f"{type(self).__name__}(base_url={self.base_url!r}{mode})"
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self._api_key}",
+            "Accept": "application/json",
+            "User-Agent": f"incidentkit/{__version__}",
+        }
+
+    def _check_writable(self, request: APIRequest) -> None:
+        if self.read_only and request.is_write:
+            raise ReadOnlyError(
+                f"refusing {request.method} {request.path}: this client is read-only, so nothing was sent"
+            )
+
+    def _httpx_args(self, request: APIRequest) -> dict[str, Any]:
+        return {
+            "method": request.method,
+            "url": request.path,
+            "params": list(request.params),
+            "json": dict(request.json) if request.json is not None else None,
+        }
+
+    def _after_attempt(
+        self, request: APIRequest, retries: int, response: httpx2.Response | None, error: Exception | None
+    ) -> tuple[float | None, Any]:
+        """Decide what to do after one attempt: (seconds to wait before retrying, or None; the body)."""
+        if error is not None:
+            attempt = Attempt(connection_error=True, sent=not isinstance(error, _NOT_SENT))
+            body: Any = None
+        else:
+            assert response is not None
+            body = decode_body(response.content)
+            attempt = Attempt(
+                status=response.status_code,
+                headers=response.headers,
+                body=None if body is INVALID_JSON else body,
+            )
+            if response.is_success:
+                return None, body
+        decision = decide(
+            self.retry_policy,
+            retries,
+            attempt,
+            retry_safe=request.is_retry_safe,
+            now=self._now,
+            rng=self._rng,
+        )
+        status = attempt.status if error is None else type(error).__name__
+        if decision.retry:
+            logger.info(
+                "%s %s got %s; retry %d in %.2fs",
+                request.method,
+                request.path,
+                status,
+                retries + 1,
+                decision.delay,
+            )
+            return decision.delay, body
+        return None, body
+
+    @staticmethod
+    def _connection_error(request: APIRequest, error: Exception) -> APIConnectionError:
+        return APIConnectionError(f"{request.method} {request.path} could not reach the API: {error}")
+
+
+class Client(_BaseClient):
+    """A blocking incident.io client.
+
+    Args:
+        api_key: the API key; by default ``INCIDENT_IO_API_KEY`` or ``INCIDENTIO_API_KEY``.
+        base_url: the API's base URL; by default ``INCIDENT_IO_BASE_URL`` or the real API.
+        read_only: refuse every write before anything is sent.
+        timeout: seconds to wait for each response.
+        retry: how often and how patiently to retry.
+        rate_limit: requests a minute (default 1,200, like incident.io), a shared
+            :class:`TokenBucket`, or ``None`` for no client-side limit.
+        transport: an httpx2 transport, such as the emulator's ``MockTransport``.
+        sleep: how to wait; injectable so tests need no real time.
+        now: the wall clock, to read the body's absolute ``retry_after``.
+        rng: jitter source in [0, 1).
+
+    Example:
+        >>> client = Client(api_key="...")  # doctest: +SKIP
+        >>> for incident in client.incidents.list(status_category="live"):  # doctest: +SKIP
+        ...     print(incident.reference, incident.name)
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        read_only: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        rate_limit: TokenBucket | float | None = 1200,
+        transport: httpx2.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], datetime] | None = None,
+        rng: Callable[[], float] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            read_only=read_only,
+            retry=retry,
+            rate_limit=rate_limit,
+            now=now,
+            rng=rng,
+        )
+        self._sleep = sleep
+        self._http = httpx2.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self.severities = Severities(self)
+        self.incident_statuses = IncidentStatuses(self)
+        self.incident_types = IncidentTypes(self)
+        self.incident_roles = IncidentRoles(self)
+        self.custom_fields = CustomFields(self)
+        self.users = Users(self)
+        self.identity = Identity(self)
+        self.incidents = Incidents(self)
+        self.incident_updates = IncidentUpdates(self)
+        self.incident_timeline_items = TimelineItems(self)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        retry_safe: bool | None = None,
+    ) -> Any:
+        """Call any endpoint, with the client's auth, rate limit, retries and errors; returns the JSON."""
+        pairs = tuple(params.items()) if isinstance(params, Mapping) else tuple(params or ())
+        return self._send(APIRequest(method.upper(), path, params=pairs, json=json, retry_safe=retry_safe))
+
+    def _run(self, operation: Op[T]) -> T:
+        try:
+            request = next(operation)
+            while True:
+                try:
+                    body = self._send(request)
+                except APIStatusError as error:
+                    request = operation.throw(error)
+                else:
+                    request = operation.send(body)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+    def _send(self, request: APIRequest) -> Any:
+        self._check_writable(request)
+        retries = 0
+        while True:
+            if self.rate_limiter is not None:
+                wait = self.rate_limiter.reserve()
+                if wait > 0:
+                    self._sleep(wait)
+            response: httpx2.Response | None = None
+            error: Exception | None = None
+            try:
+                response = self._http.request(headers=self._headers(), **self._httpx_args(request))
+            except httpx2.TransportError as exc:
+                error = exc
+            delay, body = self._after_attempt(request, retries, response, error)
+            if delay is None:
+                break
+            self._sleep(delay)
+            retries += 1
+        if error is not None:
+            raise self._connection_error(request, error) from None
+        assert response is not None
+        return read_response(request, response.status_code, body, response.content)
+
+
+class AsyncClient(_BaseClient):
+    """The asyncio incident.io client; the same arguments as :class:`Client`, with an async ``sleep``.
+
+    Example:
+        >>> async with AsyncClient() as client:  # doctest: +SKIP
+        ...     async for incident in client.incidents.list(status_category="live"):
+        ...         print(incident.reference)
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        read_only: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        rate_limit: TokenBucket | float | None = 1200,
+        transport: httpx2.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        now: Callable[[], datetime] | None = None,
+        rng: Callable[[], float] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            read_only=read_only,
+            retry=retry,
+            rate_limit=rate_limit,
+            now=now,
+            rng=rng,
+        )
+        self._sleep = sleep
+        self._http = httpx2.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport)
+        self.severities = AsyncSeverities(self)
+        self.incident_statuses = AsyncIncidentStatuses(self)
+        self.incident_types = AsyncIncidentTypes(self)
+        self.incident_roles = AsyncIncidentRoles(self)
+        self.custom_fields = AsyncCustomFields(self)
+        self.users = AsyncUsers(self)
+        self.identity = AsyncIdentity(self)
+        self.incidents = AsyncIncidents(self)
+        self.incident_updates = AsyncIncidentUpdates(self)
+        self.incident_timeline_items = AsyncTimelineItems(self)
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | Mapping[str, str] | None = None,
+        json: Mapping[str, Any] | None = None,
+        retry_safe: bool | None = None,
+    ) -> Any:
+        """Call any endpoint, with the client's auth, rate limit, retries and errors; returns the JSON."""
+        pairs = tuple(params.items()) if isinstance(params, Mapping) else tuple(params or ())
+        return await self._send(
+            APIRequest(method.upper(), path, params=pairs, json=json, retry_safe=retry_safe)
+        )
+
+    async def _run(self, operation: Op[T]) -> T:
+        try:
+            request = next(operation)
+            while True:
+                try:
+                    body = await self._send(request)
+                except APIStatusError as error:
+                    request = operation.throw(error)
+                else:
+                    request = operation.send(body)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+    async def _send(self, request: APIRequest) -> Any:
+        self._check_writable(request)
+        retries = 0
+        while True:
+            if self.rate_limiter is not None:
+                wait = self.rate_limiter.reserve()
+                if wait > 0:
+                    await self._sleep(wait)
+            response: httpx2.Response | None = None
+            error: Exception | None = None
+            try:
+                response = await self._http.request(headers=self._headers(), **self._httpx_args(request))
+            except httpx2.TransportError as exc:
+                error = exc
+            delay, body = self._after_attempt(request, retries, response, error)
+            if delay is None:
+                break
+            await self._sleep(delay)
+            retries += 1
+        if error is not None:
+            raise self._connection_error(request, error) from None
+        assert response is not None
+        return read_response(request, response.status_code, body, response.content)

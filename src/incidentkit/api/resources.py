@@ -1,0 +1,245 @@
+"""Resource classes: the methods people call, such as ``client.incidents.list(...)``.
+
+Each method is an operation from :mod:`incidentkit.api.operations` bound to a client: the
+sync resources run it to completion, the async ones return a coroutine, and list methods
+return a pager. The operation's signature and docstring carry over unchanged, so the two
+clients cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+from incidentkit.api import operations as ops
+from incidentkit.api.catalog import Catalog
+from incidentkit.api.core import Op
+from incidentkit.api.pagination import AsyncPager, ListSpec, SyncPager
+
+if TYPE_CHECKING:
+    from incidentkit.api.client import AsyncClient, Client
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class SyncResource:
+    """A group of methods of the blocking :class:`~incidentkit.api.client.Client`."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+
+class AsyncResource:
+    """A group of methods of the :class:`~incidentkit.api.client.AsyncClient`."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+
+M = TypeVar("M", bound=Callable[..., Any])
+
+
+def _carry_over(method: M, operation: Callable[..., Any]) -> M:
+    """Give the bound method the operation's name and docstring (help() and IDEs show them)."""
+    method.__name__ = operation.__name__
+    method.__qualname__ = operation.__qualname__
+    method.__doc__ = operation.__doc__
+    method.__wrapped__ = operation  # type: ignore[attr-defined]
+    return method
+
+
+def sync(operation: Callable[Concatenate[Catalog, P], Op[T]]) -> Callable[Concatenate[SyncResource, P], T]:
+    """Bind an operation as a blocking method."""
+
+    def method(self: SyncResource, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        client = self._client
+        return client._run(operation(client.catalog, *args, **kwargs))
+
+    return _carry_over(method, operation)
+
+
+def asynchronous(
+    operation: Callable[Concatenate[Catalog, P], Op[T]],
+) -> Callable[Concatenate[AsyncResource, P], Coroutine[Any, Any, T]]:
+    """Bind an operation as a coroutine method."""
+
+    async def method(self: AsyncResource, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        client = self._client
+        return await client._run(operation(client.catalog, *args, **kwargs))
+
+    return _carry_over(method, operation)
+
+
+def sync_pager(
+    operation: Callable[Concatenate[Catalog, P], Op[ListSpec[T]]],
+) -> Callable[Concatenate[SyncResource, P], SyncPager[T]]:
+    """Bind a list operation as a method returning a pager; nothing is fetched until it is iterated."""
+
+    def method(self: SyncResource, /, *args: P.args, **kwargs: P.kwargs) -> SyncPager[T]:
+        client = self._client
+        return SyncPager(operation(client.catalog, *args, **kwargs), client._run, client._send)
+
+    return _carry_over(method, operation)
+
+
+def async_pager(
+    operation: Callable[Concatenate[Catalog, P], Op[ListSpec[T]]],
+) -> Callable[Concatenate[AsyncResource, P], AsyncPager[T]]:
+    """Bind a list operation as a method returning an async pager (``async for``)."""
+
+    def method(self: AsyncResource, /, *args: P.args, **kwargs: P.kwargs) -> AsyncPager[T]:
+        client = self._client
+        return AsyncPager(operation(client.catalog, *args, **kwargs), client._run, client._send)
+
+    return _carry_over(method, operation)
+
+
+class Severities(SyncResource):
+    """``client.severities``: the organisation's severities."""
+
+    list = sync(ops.list_severities)
+    get = sync(ops.get_severity)
+
+
+class IncidentStatuses(SyncResource):
+    """``client.incident_statuses``: the organisation's incident statuses."""
+
+    list = sync(ops.list_incident_statuses)
+    get = sync(ops.get_incident_status)
+
+
+class IncidentTypes(SyncResource):
+    """``client.incident_types``: the organisation's incident types."""
+
+    list = sync(ops.list_incident_types)
+    get = sync(ops.get_incident_type)
+
+
+class IncidentRoles(SyncResource):
+    """``client.incident_roles``: the organisation's incident roles."""
+
+    list = sync(ops.list_incident_roles)
+    get = sync(ops.get_incident_role)
+
+
+class CustomFields(SyncResource):
+    """``client.custom_fields``: the organisation's custom fields."""
+
+    list = sync(ops.list_custom_fields)
+    get = sync(ops.get_custom_field)
+
+
+class Users(SyncResource):
+    """``client.users``: the organisation's users."""
+
+    list = sync_pager(ops.list_users)
+    get = sync(ops.get_user)
+
+
+class Identity(SyncResource):
+    """``client.identity``: what the API key is."""
+
+    get = sync(ops.get_identity)
+
+
+class Incidents(SyncResource):
+    """``client.incidents``: list, get, create and edit incidents, and the intents on top."""
+
+    list = sync_pager(ops.list_incidents)
+    get = sync(ops.get_incident)
+    create = sync(ops.create_incident)
+    edit = sync(ops.edit_incident)
+    acknowledge = sync(ops.acknowledge_incident)
+    escalate = sync(ops.escalate_incident)
+    close = sync(ops.close_incident)
+
+
+class IncidentUpdates(SyncResource):
+    """``client.incident_updates``: the updates posted on incidents."""
+
+    list = sync_pager(ops.list_incident_updates)
+    create = sync(ops.create_incident_update)
+
+
+class TimelineItems(SyncResource):
+    """``client.incident_timeline_items``: the items on incidents' timelines."""
+
+    list = sync_pager(ops.list_timeline_items)
+    create = sync(ops.create_timeline_item)
+    update = sync(ops.update_timeline_item)
+
+
+class AsyncSeverities(AsyncResource):
+    """``client.severities`` on the async client."""
+
+    list = asynchronous(ops.list_severities)
+    get = asynchronous(ops.get_severity)
+
+
+class AsyncIncidentStatuses(AsyncResource):
+    """``client.incident_statuses`` on the async client."""
+
+    list = asynchronous(ops.list_incident_statuses)
+    get = asynchronous(ops.get_incident_status)
+
+
+class AsyncIncidentTypes(AsyncResource):
+    """``client.incident_types`` on the async client."""
+
+    list = asynchronous(ops.list_incident_types)
+    get = asynchronous(ops.get_incident_type)
+
+
+class AsyncIncidentRoles(AsyncResource):
+    """``client.incident_roles`` on the async client."""
+
+    list = asynchronous(ops.list_incident_roles)
+    get = asynchronous(ops.get_incident_role)
+
+
+class AsyncCustomFields(AsyncResource):
+    """``client.custom_fields`` on the async client."""
+
+    list = asynchronous(ops.list_custom_fields)
+    get = asynchronous(ops.get_custom_field)
+
+
+class AsyncUsers(AsyncResource):
+    """``client.users`` on the async client."""
+
+    list = async_pager(ops.list_users)
+    get = asynchronous(ops.get_user)
+
+
+class AsyncIdentity(AsyncResource):
+    """``client.identity`` on the async client."""
+
+    get = asynchronous(ops.get_identity)
+
+
+class AsyncIncidents(AsyncResource):
+    """``client.incidents`` on the async client."""
+
+    list = async_pager(ops.list_incidents)
+    get = asynchronous(ops.get_incident)
+    create = asynchronous(ops.create_incident)
+    edit = asynchronous(ops.edit_incident)
+    acknowledge = asynchronous(ops.acknowledge_incident)
+    escalate = asynchronous(ops.escalate_incident)
+    close = asynchronous(ops.close_incident)
+
+
+class AsyncIncidentUpdates(AsyncResource):
+    """``client.incident_updates`` on the async client."""
+
+    list = async_pager(ops.list_incident_updates)
+    create = asynchronous(ops.create_incident_update)
+
+
+class AsyncTimelineItems(AsyncResource):
+    """``client.incident_timeline_items`` on the async client."""
+
+    list = async_pager(ops.list_timeline_items)
+    create = asynchronous(ops.create_timeline_item)
+    update = asynchronous(ops.update_timeline_item)

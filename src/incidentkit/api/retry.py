@@ -1,0 +1,137 @@
+"""When to retry a request, and how long to wait first: a pure decision, no I/O.
+
+The sync and async clients both ask :func:`decide` after every attempt; only the way they
+wait differs. The rules:
+
+- 429 is always retried (the request was not processed), waiting at least as long as the
+  ``Retry-After`` header or the body's ``rate_limit.retry_after`` asks;
+- 408, 5xx and connection errors are retried only for requests that cannot create a
+  duplicate: reads, edits that set values, and creates that carry an idempotency key (the
+  same key is sent on every attempt);
+- a connection that was refused before anything was sent is safe to retry for any request;
+- otherwise the error is final. Backoff is exponential with jitter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times and how patiently to retry.
+
+    Args:
+        max_retries: retries after the first attempt.
+        initial_delay: the backoff before the first retry, in seconds.
+        max_delay: the largest backoff between two attempts.
+        max_retry_after: the longest ``Retry-After`` honoured; a longer one is final.
+    """
+
+    max_retries: int = 4
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 120.0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What happened on one attempt: a status (with headers and body) or a connection error."""
+
+    status: int | None = None
+    headers: Mapping[str, str] | None = None
+    body: Any = None
+    connection_error: bool = False
+    sent: bool = True
+    """False when the connection failed before the request left (for example, refused)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to try again, and after how many seconds."""
+
+    retry: bool
+    delay: float = 0.0
+
+
+FINAL = Decision(retry=False)
+
+
+def decide(
+    policy: RetryPolicy,
+    retries_so_far: int,
+    attempt: Attempt,
+    *,
+    retry_safe: bool,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    rng: Callable[[], float] = random.random,
+) -> Decision:
+    """Decide whether to retry after ``attempt``.
+
+    Args:
+        policy: the retry limits.
+        retries_so_far: how many retries have already been made.
+        attempt: the outcome of the attempt just made.
+        retry_safe: whether repeating the request cannot create a duplicate.
+        now: wall-clock time, to turn the body's absolute ``retry_after`` into a delay.
+        rng: a source of jitter in [0, 1).
+    """
+    if retries_so_far >= policy.max_retries:
+        return FINAL
+    backoff = _backoff(policy, retries_so_far, rng)
+    if attempt.connection_error:
+        if retry_safe or not attempt.sent:
+            return Decision(retry=True, delay=backoff)
+        return FINAL
+    status = attempt.status
+    if status == 429:
+        wait = _retry_after(attempt, now)
+        if wait is not None and wait > policy.max_retry_after:
+            return FINAL
+        return Decision(retry=True, delay=max(backoff, wait or 0.0))
+    if status in RETRYABLE_STATUSES and retry_safe:
+        wait = _retry_after(attempt, now)
+        return Decision(retry=True, delay=max(backoff, min(wait or 0.0, policy.max_retry_after)))
+    return FINAL
+
+
+def _backoff(policy: RetryPolicy, retries_so_far: int, rng: Callable[[], float]) -> float:
+    ceiling = min(policy.max_delay, policy.initial_delay * 2.0**retries_so_far)
+    # "Equal jitter": at least half the backoff, so retries never stampede at once.
+    return ceiling / 2 + rng() * ceiling / 2
+
+
+def _retry_after(attempt: Attempt, now: Callable[[], datetime]) -> float | None:
+    """The longest wait the server asked for, from the header and the body, in seconds."""
+    waits: list[float] = []
+    header = _header(attempt.headers, "retry-after")
+    if header is not None:
+        with contextlib.suppress(ValueError):
+            waits.append(max(0.0, float(header)))
+    body = attempt.body
+    if isinstance(body, dict):
+        rate_limit = body.get("rate_limit")
+        if isinstance(rate_limit, dict) and isinstance(rate_limit.get("retry_after"), str):
+            try:
+                until = datetime.fromisoformat(rate_limit["retry_after"].replace("Z", "+00:00"))
+            except ValueError:
+                until = None
+            if until is not None and until.tzinfo is not None:
+                waits.append(max(0.0, (until - now()).total_seconds()))
+    return float(max(waits)) if waits else None
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
