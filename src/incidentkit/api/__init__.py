@@ -5,82 +5,177 @@
 >>> client.incidents.acknowledge("INC-123", message="Looking into it")  # doctest: +SKIP
 """
 
-from incidentkit.api.client import AsyncClient, Client
-from incidentkit.api.errors import (
-    APIConnectionError,
-    APIResponseError,
-    APIStatusError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    ErrorDetail,
-    IncidentIOError,
-    InternalServerError,
-    InvalidReferenceError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ReadOnlyError,
-    RequestTimeoutError,
-    UnknownNameError,
-    ValidationError,
-)
-from incidentkit.api.models import (
-    CustomField,
-    Identity,
-    Incident,
-    IncidentRole,
-    IncidentStatus,
-    IncidentType,
-    IncidentUpdate,
-    Severity,
-    TimelineItem,
-    User,
-)
-from incidentkit.api.operations import IncidentChange
-from incidentkit.api.pagination import AsyncPager, Page, SyncPager
-from incidentkit.api.ratelimit import TokenBucket
-from incidentkit.api.refs import IncidentRef, parse_incident_ref
-from incidentkit.api.retry import RetryPolicy
+# Names are imported on first use, so `from incidentkit.api.errors import ...` (used by the CLI's
+# error handling and by other rooms) does not pay for httpx2 and pydantic.
+from __future__ import annotations
 
-__all__ = [
-    "APIConnectionError",
-    "APIResponseError",
-    "APIStatusError",
-    "AsyncClient",
-    "AsyncPager",
-    "AuthenticationError",
-    "BadRequestError",
-    "Client",
-    "ConfigurationError",
-    "ConflictError",
-    "CustomField",
-    "ErrorDetail",
-    "Identity",
-    "Incident",
-    "IncidentChange",
-    "IncidentIOError",
-    "IncidentRef",
-    "IncidentRole",
-    "IncidentStatus",
-    "IncidentType",
-    "IncidentUpdate",
-    "InternalServerError",
-    "InvalidReferenceError",
-    "NotFoundError",
-    "Page",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ReadOnlyError",
-    "RequestTimeoutError",
-    "RetryPolicy",
-    "Severity",
-    "SyncPager",
-    "TimelineItem",
-    "TokenBucket",
-    "UnknownNameError",
-    "User",
-    "ValidationError",
-    "parse_incident_ref",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from incidentkit.api.client import (
+        AsyncClient as AsyncClient,
+    )
+    from incidentkit.api.client import (
+        Client as Client,
+    )
+    from incidentkit.api.errors import (
+        APIConnectionError as APIConnectionError,
+    )
+    from incidentkit.api.errors import (
+        APIResponseError as APIResponseError,
+    )
+    from incidentkit.api.errors import (
+        APIStatusError as APIStatusError,
+    )
+    from incidentkit.api.errors import (
+        AuthenticationError as AuthenticationError,
+    )
+    from incidentkit.api.errors import (
+        BadRequestError as BadRequestError,
+    )
+    from incidentkit.api.errors import (
+        ConfigurationError as ConfigurationError,
+    )
+    from incidentkit.api.errors import (
+        ConflictError as ConflictError,
+    )
+    from incidentkit.api.errors import (
+        ErrorDetail as ErrorDetail,
+    )
+    from incidentkit.api.errors import (
+        IncidentIOError as IncidentIOError,
+    )
+    from incidentkit.api.errors import (
+        InternalServerError as InternalServerError,
+    )
+    from incidentkit.api.errors import (
+        InvalidReferenceError as InvalidReferenceError,
+    )
+    from incidentkit.api.errors import (
+        NotFoundError as NotFoundError,
+    )
+    from incidentkit.api.errors import (
+        PermissionDeniedError as PermissionDeniedError,
+    )
+    from incidentkit.api.errors import (
+        RateLimitError as RateLimitError,
+    )
+    from incidentkit.api.errors import (
+        ReadOnlyError as ReadOnlyError,
+    )
+    from incidentkit.api.errors import (
+        RequestTimeoutError as RequestTimeoutError,
+    )
+    from incidentkit.api.errors import (
+        UnknownNameError as UnknownNameError,
+    )
+    from incidentkit.api.errors import (
+        ValidationError as ValidationError,
+    )
+    from incidentkit.api.models import (
+        CustomField as CustomField,
+    )
+    from incidentkit.api.models import (
+        Identity as Identity,
+    )
+    from incidentkit.api.models import (
+        Incident as Incident,
+    )
+    from incidentkit.api.models import (
+        IncidentRole as IncidentRole,
+    )
+    from incidentkit.api.models import (
+        IncidentStatus as IncidentStatus,
+    )
+    from incidentkit.api.models import (
+        IncidentType as IncidentType,
+    )
+    from incidentkit.api.models import (
+        IncidentUpdate as IncidentUpdate,
+    )
+    from incidentkit.api.models import (
+        Severity as Severity,
+    )
+    from incidentkit.api.models import (
+        TimelineItem as TimelineItem,
+    )
+    from incidentkit.api.models import (
+        User as User,
+    )
+    from incidentkit.api.operations import (
+        IncidentChange as IncidentChange,
+    )
+    from incidentkit.api.pagination import (
+        AsyncPager as AsyncPager,
+    )
+    from incidentkit.api.pagination import (
+        Page as Page,
+    )
+    from incidentkit.api.pagination import (
+        SyncPager as SyncPager,
+    )
+    from incidentkit.api.ratelimit import (
+        TokenBucket as TokenBucket,
+    )
+    from incidentkit.api.refs import (
+        IncidentRef as IncidentRef,
+    )
+    from incidentkit.api.refs import (
+        parse_incident_ref as parse_incident_ref,
+    )
+    from incidentkit.api.retry import (
+        RetryPolicy as RetryPolicy,
+    )
+
+_MODULES = {
+    "APIConnectionError": "errors",
+    "APIResponseError": "errors",
+    "APIStatusError": "errors",
+    "AsyncClient": "client",
+    "AsyncPager": "pagination",
+    "AuthenticationError": "errors",
+    "BadRequestError": "errors",
+    "Client": "client",
+    "ConfigurationError": "errors",
+    "ConflictError": "errors",
+    "CustomField": "models",
+    "ErrorDetail": "errors",
+    "Identity": "models",
+    "Incident": "models",
+    "IncidentChange": "operations",
+    "IncidentIOError": "errors",
+    "IncidentRef": "refs",
+    "IncidentRole": "models",
+    "IncidentStatus": "models",
+    "IncidentType": "models",
+    "IncidentUpdate": "models",
+    "InternalServerError": "errors",
+    "InvalidReferenceError": "errors",
+    "NotFoundError": "errors",
+    "Page": "pagination",
+    "PermissionDeniedError": "errors",
+    "RateLimitError": "errors",
+    "ReadOnlyError": "errors",
+    "RequestTimeoutError": "errors",
+    "RetryPolicy": "retry",
+    "Severity": "models",
+    "SyncPager": "pagination",
+    "TimelineItem": "models",
+    "TokenBucket": "ratelimit",
+    "UnknownNameError": "errors",
+    "User": "models",
+    "ValidationError": "errors",
+    "parse_incident_ref": "refs",
+}
+
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'incidentkit.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"incidentkit.api.{module}"), name)
+    globals()[name] = value
+    return value

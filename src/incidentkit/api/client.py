@@ -7,7 +7,6 @@ catalogue. They differ only in how they wait and send; every operation is shared
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
@@ -54,6 +53,12 @@ logger = logging.getLogger("incidentkit.api")
 DEFAULT_TIMEOUT = 30.0
 # Connection failures that happen before a request leaves are safe to retry for any request.
 _NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
+
+
+async def _asyncio_sleep(seconds: float) -> None:
+    import asyncio  # imported here so that blocking users never pay for asyncio
+
+    await asyncio.sleep(seconds)
 
 
 class _BaseClient:
@@ -296,7 +301,7 @@ class AsyncClient(_BaseClient):
         retry: RetryPolicy | None = None,
         rate_limit: TokenBucket | float | None = 1200,
         transport: httpx2.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
         now: Callable[[], datetime] | None = None,
         rng: Callable[[], float] | None = None,
     ) -> None:
@@ -309,7 +314,7 @@ class AsyncClient(_BaseClient):
             now=now,
             rng=rng,
         )
-        self._sleep = sleep
+        self._sleep = sleep or _asyncio_sleep
         self._http = httpx2.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport)
         self.severities = AsyncSeverities(self)
         self.incident_statuses = AsyncIncidentStatuses(self)

@@ -19,7 +19,9 @@ STATUS_CATEGORIES = ("triage", "declined", "merged", "canceled", "live", "learni
 class APIModel(BaseModel):
     """Base of every model: keeps unknown fields and serialises back to the API's JSON."""
 
-    model_config = ConfigDict(extra="allow", frozen=False)
+    # defer_build: a model's validator is built on first use, not at import, which keeps
+    # `import incidentkit.api` fast (most programs touch a few of these models).
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     def to_json(self) -> dict[str, Any]:
         """The object as the API would send it (unset optional fields left out)."""
