@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench readme clean
 
 # The environment is rebuilt when it is missing or older than the files that define it.
 $(STAMP): pyproject.toml constraints.txt
@@ -20,14 +20,18 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
+
+# Regenerate the CLI reference in README.md from the commands' own help.
+readme: $(STAMP)
+	$(BIN)/python -m incidentkit.cli.reference --write README.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -15,7 +15,21 @@ from incidentkit import __version__
 
 # name -> (module, attribute, one-line help shown in `incidentkit --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "completion": ("incidentkit.cli.completion", "completion", "Print the shell completion script."),
+    "custom-fields": ("incidentkit.cli.catalog_cmd", "custom_fields", "The organisation's custom fields."),
+    "demo": ("incidentkit.cli.demo_cmd", "demo", "Run the sandbox scenario end to end, no key needed."),
     "emulator": ("incidentkit.cli.emulator_cmd", "emulator", "Run incident.io on your machine."),
+    "incidents": ("incidentkit.cli.incidents_cmd", "incidents", "List, show, declare and change incidents."),
+    "profiles": ("incidentkit.cli.setup_cmd", "profiles", "Saved profiles, one per organisation or key."),
+    "roles": ("incidentkit.cli.catalog_cmd", "roles", "The organisation's incident roles."),
+    "setup": ("incidentkit.cli.setup_cmd", "setup", "Store an incident.io API key, encrypted."),
+    "severities": ("incidentkit.cli.catalog_cmd", "severities", "The organisation's severities."),
+    "statuses": ("incidentkit.cli.catalog_cmd", "statuses", "The organisation's incident statuses."),
+    "timeline": ("incidentkit.cli.updates_cmd", "timeline", "Incident timelines: list and add items."),
+    "types": ("incidentkit.cli.catalog_cmd", "types", "The organisation's incident types."),
+    "updates": ("incidentkit.cli.updates_cmd", "updates", "Incident updates: list and post."),
+    "users": ("incidentkit.cli.catalog_cmd", "users", "The organisation's users."),
+    "verify": ("incidentkit.cli.setup_cmd", "verify", "Check the API key and what it can do."),
 }
 
 
@@ -31,6 +45,16 @@ class LazyGroup(click.Group):
             command: click.Command = getattr(importlib.import_module(module_name), attribute)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as error:
+            from incidentkit.cli.errors import fail
+
+            fail(error)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][2]) for name in sorted(COMMANDS)]

@@ -1,0 +1,125 @@
+"""How a command reaches incident.io: flags, then the environment, then the saved profile.
+
+``--sandbox`` replaces all of that with an emulator started in-process, so every command can
+be tried with no account; its state is kept in the user's data directory between commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from incidentkit.api import Client
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SANDBOX_BASE_URL = "https://sandbox.incidentkit.invalid"
+
+
+@dataclass
+class Connection:
+    """The connection settings a command was given, turned into a client on demand."""
+
+    profile: str | None = None
+    api_key: str | None = None
+    base_url: str | None = None
+    sandbox: bool = False
+    read_only: bool = False
+    _client: Client | None = field(default=None, repr=False)
+
+    def client(self) -> Client:
+        """The client for these settings (created once per command)."""
+        if self._client is None:
+            self._client = self._make_client()
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None:
+                ctx.call_on_close(self._client.close)
+        return self._client
+
+    def _make_client(self) -> Client:
+        from incidentkit.api import Client, ConfigurationError
+
+        if self.sandbox:
+            return sandbox_client(read_only=self.read_only)
+        from incidentkit.api.config import api_key_from_env, base_url_from_env
+
+        api_key = self.api_key or api_key_from_env()
+        base_url = self.base_url or os.environ.get("INCIDENT_IO_BASE_URL") or None
+        if api_key is None or self.profile is not None:
+            saved = load_profile(self.profile)
+            if saved is not None:
+                api_key = api_key or saved[0]
+                base_url = base_url or saved[1]
+        if not api_key:
+            raise ConfigurationError(
+                "no incident.io API key: run `incidentkit setup`, set INCIDENT_IO_API_KEY, "
+                "or add --sandbox to try this against the built-in emulator"
+            )
+        return Client(api_key, base_url=base_url or base_url_from_env(), read_only=self.read_only)
+
+
+def load_profile(name: str | None) -> tuple[str, str | None] | None:
+    """The saved (API key, base URL) of a profile, or of the default profile when ``name`` is None."""
+    from incidentkit.secrets import CredentialStore
+
+    profile = CredentialStore().get_profile(name)
+    if profile is None:
+        return None
+    return profile.api_key.reveal(), profile.base_url
+
+
+def sandbox_client(*, read_only: bool = False) -> Client:
+    """A client wired to an in-process emulator whose state persists in the data directory."""
+    from incidentkit.api import Client
+    from incidentkit.emulator import SANDBOX_API_KEY, Emulator
+    from incidentkit.secrets import data_dir
+
+    state = data_dir() / "sandbox-state.json"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    emulator = Emulator(seed="demo", state_file=state)
+    return Client(
+        SANDBOX_API_KEY,
+        base_url=SANDBOX_BASE_URL,
+        transport=emulator.transport(),
+        read_only=read_only,
+        rate_limit=None,
+    )
+
+
+def connection_options(function: F) -> F:
+    """Add the connection flags to a command and pass it a :class:`Connection` as ``connection``."""
+
+    @click.option("--profile", metavar="NAME", help="Use this saved profile (see `incidentkit profiles`).")
+    @click.option(
+        "--api-key",
+        metavar="KEY",
+        help="API key to use; prefer INCIDENT_IO_API_KEY or `incidentkit setup`, which keep it out of "
+        "your shell history.",
+    )
+    @click.option(
+        "--base-url", metavar="URL", help="API base URL (default: INCIDENT_IO_BASE_URL or the real API)."
+    )
+    @click.option(
+        "--sandbox", is_flag=True, help="Run against a built-in emulator; no account or key needed."
+    )
+    @click.option("--read-only", is_flag=True, help="Refuse every write before anything is sent.")
+    @functools.wraps(function)
+    def wrapper(
+        *args: Any,
+        profile: str | None,
+        api_key: str | None,
+        base_url: str | None,
+        sandbox: bool,
+        read_only: bool,
+        **kwargs: Any,
+    ) -> Any:
+        connection = Connection(profile, api_key, base_url, sandbox, read_only)
+        return function(*args, connection=connection, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

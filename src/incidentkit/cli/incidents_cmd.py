@@ -1,0 +1,330 @@
+"""``incidentkit incidents``: list, show, create, edit, acknowledge, escalate and close."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from incidentkit.cli.completion import complete_severity, complete_status
+from incidentkit.cli.connection import Connection, connection_options
+from incidentkit.cli.output import Column, column, emit_list, emit_object, output_options
+from incidentkit.cli.timeparse import WhenType
+
+if TYPE_CHECKING:
+    from incidentkit.api import Incident, IncidentChange, SyncPager
+
+MODES = ("standard", "retrospective", "test", "tutorial")
+DEFAULT_LIMIT = 25
+
+INCIDENT_COLUMNS = [
+    column("Ref", "reference"),
+    column("Name", "name"),
+    column("Severity", "severity", "name"),
+    column("Status", "incident_status", "name"),
+    column("Category", "incident_status", "category"),
+    column("Created", "created_at"),
+]
+
+INCIDENT_FIELDS = [
+    column("Reference", "reference"),
+    column("Name", "name"),
+    column("Status", "incident_status", "name"),
+    column("Category", "incident_status", "category"),
+    column("Severity", "severity", "name"),
+    column("Type", "incident_type", "name"),
+    column("Mode", "mode"),
+    column("Visibility", "visibility"),
+    column("Summary", "summary"),
+    column("Created", "created_at"),
+    column("Updated", "updated_at"),
+    column("Link", "permalink"),
+    column("ID", "id"),
+]
+
+UPDATE_COLUMNS = [
+    column("When", "created_at"),
+    column("Status", "new_incident_status", "name"),
+    column("Severity", "new_severity", "name"),
+    column("Message", "message"),
+    Column("By", lambda u: _actor_name(u.get("updater"))),
+]
+
+TIMELINE_COLUMNS = [
+    column("When", "timestamp"),
+    column("Title", "title"),
+    column("Description", "description"),
+    column("ID", "id"),
+]
+
+
+def _actor_name(actor: Any) -> str:
+    if not isinstance(actor, dict):
+        return ""
+    for kind in ("user", "api_key", "workflow", "alert"):
+        if isinstance(actor.get(kind), dict):
+            return str(actor[kind].get("name", ""))
+    return ""
+
+
+@click.group()
+def incidents() -> None:
+    """List, show, declare and change incidents."""
+
+
+@incidents.command("list")
+@click.option("--live", is_flag=True, help="Only incidents whose status is in the live category.")
+@click.option("--status-category", multiple=True, metavar="CATEGORY", help="Status category (repeatable).")
+@click.option(
+    "--status",
+    multiple=True,
+    metavar="NAME",
+    shell_complete=complete_status,
+    help="Status name or id (repeatable).",
+)
+@click.option(
+    "--severity",
+    multiple=True,
+    metavar="SEV",
+    shell_complete=complete_severity,
+    help="Severity name, id or SEV-n (repeatable).",
+)
+@click.option(
+    "--severity-at-least", metavar="SEV", shell_complete=complete_severity, help="This severity or worse."
+)
+@click.option("--since", type=WhenType(), help="Created at or after: 4h, 7d, 2026-11-01 or a timestamp.")
+@click.option("--until", type=WhenType(), help="Created at or before: 4h, 7d, 2026-11-01 or a timestamp.")
+@click.option(
+    "--type", "incident_type", multiple=True, metavar="TYPE", help="Incident type name or id (repeatable)."
+)
+@click.option(
+    "--mode",
+    multiple=True,
+    type=click.Choice(MODES),
+    help="Incident mode (repeatable; default standard and retrospective).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help=f"Show at most N incidents (default {DEFAULT_LIMIT}).",
+)
+@click.option("--all", "fetch_all", is_flag=True, help="Show every matching incident, fetching all pages.")
+@connection_options
+@output_options
+def incidents_list(
+    live: bool,
+    status_category: tuple[str, ...],
+    status: tuple[str, ...],
+    severity: tuple[str, ...],
+    severity_at_least: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    incident_type: tuple[str, ...],
+    mode: tuple[str, ...],
+    limit: int | None,
+    fetch_all: bool,
+    connection: Connection,
+    output_format: str | None,
+) -> None:
+    """List incidents, newest first."""
+    if fetch_all and limit is not None:
+        raise click.UsageError("give either --limit or --all, not both")
+    categories = [*status_category, *(["live"] if live else [])]
+    pager = connection.client().incidents.list(
+        status_category=categories or None,
+        status=list(status) or None,
+        severity=list(severity) or None,
+        severity_gte=severity_at_least,
+        created_at_gte=since,
+        created_at_lte=until,
+        incident_type=list(incident_type) or None,
+        mode=list(mode) or None,
+        limit=None if fetch_all else (limit or DEFAULT_LIMIT),
+    )
+    found = _with_progress(pager) if fetch_all else (i.to_json() for i in pager)
+    emit_list(found, INCIDENT_COLUMNS, output_format)
+
+
+def _with_progress(pager: SyncPager[Incident]) -> Iterator[dict[str, Any]]:
+    """Every incident, with a progress bar on stderr when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        for incident in pager:
+            yield incident.to_json()
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("Fetching incidents", total=None)
+        for page in pager.pages():
+            if page.total is not None:
+                progress.update(task, total=page.total)
+            progress.advance(task, len(page.items))
+            for incident in page.items:
+                yield incident.to_json()
+
+
+@incidents.command("show")
+@click.argument("ref")
+@click.option("--updates", is_flag=True, help="Also show the incident's updates.")
+@click.option("--timeline", is_flag=True, help="Also show the incident's timeline items.")
+@connection_options
+@output_options
+def incidents_show(
+    ref: str, updates: bool, timeline: bool, connection: Connection, output_format: str | None
+) -> None:
+    """Show the incident REF (INC-123, 123, its id or its dashboard URL)."""
+    client = connection.client()
+    incident = client.incidents.get(ref)
+    update_list = [u.to_json() for u in client.incident_updates.list(incident.id)] if updates else None
+    timeline_list = (
+        [t.to_json() for t in client.incident_timeline_items.list(incident.id)] if timeline else None
+    )
+    if output_format in ("json", "jsonl") or (output_format is None and not sys.stdout.isatty()):
+        if update_list is None and timeline_list is None:
+            emit_object(incident.to_json(), INCIDENT_FIELDS, output_format or "json")
+            return
+        combined: dict[str, Any] = {"incident": incident.to_json()}
+        if update_list is not None:
+            combined["incident_updates"] = update_list
+        if timeline_list is not None:
+            combined["incident_timeline_items"] = timeline_list
+        emit_object(combined, [], output_format or "json")
+        return
+    emit_object(incident.to_json(), INCIDENT_FIELDS, output_format)
+    if update_list is not None:
+        click.echo("\nUpdates")
+        emit_list(update_list, UPDATE_COLUMNS, output_format)
+    if timeline_list is not None:
+        click.echo("\nTimeline")
+        emit_list(timeline_list, TIMELINE_COLUMNS, output_format)
+
+
+@incidents.command("create")
+@click.option("--name", required=True, help="The incident's name.")
+@click.option("--summary", help="What is happening, for responders.")
+@click.option("--severity", shell_complete=complete_severity, help="Severity name, id or SEV-n.")
+@click.option("--type", "incident_type", metavar="TYPE", help="Incident type name or id.")
+@click.option(
+    "--status", shell_complete=complete_status, help="Status name or id (default: the API's choice)."
+)
+@click.option("--private", is_flag=True, help="Declare a private incident (default public).")
+@click.option("--mode", type=click.Choice(MODES[:3]), help="standard (default), retrospective or test.")
+@click.option(
+    "--idempotency-key",
+    metavar="KEY",
+    help="Reuse this key to make retries safe: the same key returns the same incident (default: generated).",
+)
+@connection_options
+@output_options
+def incidents_create(
+    name: str,
+    summary: str | None,
+    severity: str | None,
+    incident_type: str | None,
+    status: str | None,
+    private: bool,
+    mode: str | None,
+    idempotency_key: str | None,
+    connection: Connection,
+    output_format: str | None,
+) -> None:
+    """Declare an incident."""
+    incident = connection.client().incidents.create(
+        name=name,
+        summary=summary,
+        severity=severity,
+        incident_type=incident_type,
+        status=status,
+        visibility="private" if private else "public",
+        mode=mode,
+        idempotency_key=idempotency_key,
+    )
+    click.echo(f"Declared {incident.reference}: {incident.name}", err=True)
+    emit_object(incident.to_json(), INCIDENT_FIELDS, output_format)
+
+
+@incidents.command("edit")
+@click.argument("ref")
+@click.option("--name", help="New name.")
+@click.option("--summary", help="New summary.")
+@click.option("--severity", shell_complete=complete_severity, help="New severity: name, id or SEV-n.")
+@click.option("--status", shell_complete=complete_status, help="New status: name or id.")
+@click.option(
+    "--notify/--no-notify", default=False, help="Tell the incident channel about the change (default: no)."
+)
+@connection_options
+@output_options
+def incidents_edit(
+    ref: str,
+    name: str | None,
+    summary: str | None,
+    severity: str | None,
+    status: str | None,
+    notify: bool,
+    connection: Connection,
+    output_format: str | None,
+) -> None:
+    """Change the incident REF; only the fields given are sent."""
+    if name is None and summary is None and severity is None and status is None:
+        raise click.UsageError(
+            "nothing to edit: give at least one of --name, --summary, --severity, --status"
+        )
+    incident = connection.client().incidents.edit(
+        ref, name=name, summary=summary, severity=severity, status=status, notify_incident_channel=notify
+    )
+    click.echo(f"Edited {incident.reference}", err=True)
+    emit_object(incident.to_json(), INCIDENT_FIELDS, output_format)
+
+
+def _report(change: IncidentChange, output_format: str | None) -> None:
+    click.echo(change.description, err=True)
+    emit_object(change.incident.to_json(), INCIDENT_FIELDS, output_format)
+
+
+message_option = click.option("--message", "-m", help="Also post this as an incident update.")
+
+
+@incidents.command("acknowledge")
+@click.argument("ref")
+@message_option
+@connection_options
+@output_options
+def incidents_acknowledge(
+    ref: str, message: str | None, connection: Connection, output_format: str | None
+) -> None:
+    """Move the triage incident REF to the first live status."""
+    _report(connection.client().incidents.acknowledge(ref, message=message), output_format)
+
+
+@incidents.command("escalate")
+@click.argument("ref")
+@click.option(
+    "--to",
+    "to",
+    metavar="SEV",
+    shell_complete=complete_severity,
+    help="Escalate to this severity (default: one step up).",
+)
+@message_option
+@connection_options
+@output_options
+def incidents_escalate(
+    ref: str, to: str | None, message: str | None, connection: Connection, output_format: str | None
+) -> None:
+    """Raise the severity of the incident REF."""
+    _report(connection.client().incidents.escalate(ref, to=to, message=message), output_format)
+
+
+@incidents.command("close")
+@click.argument("ref")
+@message_option
+@connection_options
+@output_options
+def incidents_close(ref: str, message: str | None, connection: Connection, output_format: str | None) -> None:
+    """Close the incident REF (moves it to the first status of category closed)."""
+    _report(connection.client().incidents.close(ref, message=message), output_format)

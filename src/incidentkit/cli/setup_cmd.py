@@ -1,0 +1,156 @@
+"""``setup``, ``verify`` and ``profiles``: getting a key in, checking it works, and switching."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import click
+
+from incidentkit.cli.connection import Connection, connection_options
+
+# Which API key roles grant which capability (roles as listed in the schema's IdentityV1).
+WRITE_ROLES = {"incident_creator", "global_access"}
+EDIT_ROLES = {"incident_editor", "global_access"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the verification report."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def verify_key(connection: Connection) -> tuple[list[Check], bool]:
+    """Check the key: who it is, whether it reads incidents, and what it may write.
+
+    Returns the checks and whether the key works at all (identity and reading succeed).
+    """
+    from incidentkit.api import IncidentIOError
+
+    client = connection.client()
+    checks: list[Check] = []
+    try:
+        identity = client.identity.get()
+    except IncidentIOError as error:
+        return [Check("key", False, str(error))], False
+    roles = set(identity.roles)
+    where = f" at {identity.dashboard_url}" if identity.dashboard_url else ""
+    checks.append(
+        Check("key", True, f"'{identity.name}'{where}; roles: {', '.join(sorted(roles)) or 'none'}")
+    )
+    try:
+        client.incidents.list(page_size=1, limit=1).first_page()
+        checks.append(Check("read incidents", True, "GET /v2/incidents works"))
+        reads = True
+    except IncidentIOError as error:
+        checks.append(Check("read incidents", False, str(error)))
+        reads = False
+    checks.append(Check("write incidents", bool(roles & WRITE_ROLES), _roles_hint(WRITE_ROLES)))
+    checks.append(Check("post updates", bool(roles & EDIT_ROLES), _roles_hint(EDIT_ROLES)))
+    return checks, reads
+
+
+def _roles_hint(roles: set[str]) -> str:
+    return "needs one of the roles " + ", ".join(sorted(roles))
+
+
+def _print_checks(checks: list[Check]) -> None:
+    for check in checks:
+        mark = click.style("ok", fg="green") if check.ok else click.style("no", fg="red")
+        click.echo(f"  [{mark}] {check.name}: {check.detail}")
+
+
+@click.command()
+@connection_options
+def verify(connection: Connection) -> None:
+    """Check the API key: who it is, and which capabilities work.
+
+    Calls GET /v1/identity and a minimal GET /v2/incidents. Exits 0 only when the key works.
+    """
+    checks, works = verify_key(connection)
+    _print_checks(checks)
+    if not works:
+        raise SystemExit(1)
+
+
+@click.command()
+@click.option(
+    "--profile", "profile_name", default="default", show_default=True, help="Name to save the key under."
+)
+@click.option(
+    "--base-url", metavar="URL", help="API base URL, if not the real API (for example an emulator)."
+)
+@click.option("--api-key-stdin", is_flag=True, help="Read the API key from standard input instead of asking.")
+@click.option("--no-input", is_flag=True, help="Never prompt; fail if something is missing.")
+@click.option("--no-verify", is_flag=True, help="Save without checking the key against the API.")
+def setup(
+    profile_name: str, base_url: str | None, api_key_stdin: bool, no_input: bool, no_verify: bool
+) -> None:
+    """Store an incident.io API key, encrypted, after checking that it works."""
+    from incidentkit.secrets import CredentialStore
+
+    if api_key_stdin:
+        api_key = sys.stdin.readline().strip()
+    elif no_input:
+        raise click.UsageError("--no-input needs the key on standard input: add --api-key-stdin")
+    else:
+        api_key = click.prompt("incident.io API key", hide_input=True).strip()
+        if base_url is None:
+            base_url = (
+                click.prompt("Base URL (empty for the real API)", default="", show_default=False) or None
+            )
+    if not api_key:
+        raise click.UsageError("the API key is empty")
+    if not no_verify:
+        checks, works = verify_key(Connection(api_key=api_key, base_url=base_url))
+        _print_checks(checks)
+        if not works:
+            click.secho("The key does not work, so it was not saved.", err=True, fg="red")
+            raise SystemExit(1)
+    store = CredentialStore()
+    first = not store.list_profiles()
+    store.save_profile(profile_name, api_key, base_url=base_url, make_default=first)
+    default = " (the default profile)" if first else ""
+    click.echo(f"Saved profile '{profile_name}'{default}; the key is encrypted ({store.key_source}).")
+
+
+@click.group()
+def profiles() -> None:
+    """Saved profiles, one per organisation or key."""
+
+
+@profiles.command("list")
+def profiles_list() -> None:
+    """List saved profiles (keys are never shown, only their last characters)."""
+    from incidentkit.secrets import CredentialStore
+
+    found = CredentialStore().list_profiles()
+    if not found:
+        click.echo("No profiles yet: run `incidentkit setup`.", err=True)
+    for summary in found:
+        marker = "*" if summary.is_default else " "
+        base_url = summary.base_url or "https://api.incident.io"
+        click.echo(f"{marker} {summary.name}  {base_url}  key {summary.fingerprint}")
+
+
+@profiles.command("use")
+@click.argument("name")
+def profiles_use(name: str) -> None:
+    """Make NAME the default profile."""
+    from incidentkit.secrets import CredentialStore
+
+    CredentialStore().use(name)
+    click.echo(f"'{name}' is now the default profile.")
+
+
+@profiles.command("remove")
+@click.argument("name")
+def profiles_remove(name: str) -> None:
+    """Forget the profile NAME and its key."""
+    from incidentkit.secrets import CredentialStore
+
+    CredentialStore().remove(name)
+    click.echo(f"Removed profile '{name}'.")

@@ -1,0 +1,93 @@
+"""Admin endpoints under ``/_emulator/``: reset, seeds, API keys, rate limit, faults and webhook endpoints.
+
+They are not part of incident.io's API; they let tests and demos set the emulator up over HTTP.
+They need no API key, which is one reason the server binds to 127.0.0.1 by default.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from incidentkit.emulator.errors import APIError, invalid, required
+from incidentkit.emulator.faults import Fault
+from incidentkit.emulator.seed import SEEDS
+from incidentkit.emulator.state import Record
+
+if TYPE_CHECKING:
+    from incidentkit.emulator.core import Emulator, EmulatorRequest
+
+
+def _body(request: EmulatorRequest) -> dict[str, Any]:
+    if not request.body:
+        return {}
+    try:
+        body = json.loads(request.body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise APIError(400, "The request body is not valid JSON", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise APIError(400, "The request body must be a JSON object", code="invalid_body")
+    return body
+
+
+def handle_admin(emulator: Emulator, request: EmulatorRequest) -> tuple[int, Record | None]:
+    """Answer one admin request."""
+    route = (request.method, request.path.rstrip("/"))
+    body = _body(request)
+    if route == ("GET", "/_emulator/state"):
+        state = emulator.state
+        return 200, {
+            "seed": emulator.seed,
+            "incidents": len(state.incidents),
+            "incident_updates": len(state.incident_updates),
+            "timeline_items": len(state.timeline_items),
+            "api_keys": len(state.api_keys),
+            "webhook_endpoints": len(state.webhook_endpoints),
+        }
+    if route == ("POST", "/_emulator/reset"):
+        seed = body.get("seed")
+        if seed is not None and seed not in SEEDS:
+            raise invalid("seed", f"seed must be one of {', '.join(SEEDS)}, not {seed!r}")
+        emulator.reset(seed)
+        return 200, {"seed": emulator.seed}
+    if route == ("POST", "/_emulator/api_keys"):
+        secret = body.get("key")
+        if not isinstance(secret, str) or not secret:
+            raise required("key")
+        key = emulator.add_api_key(
+            secret, name=str(body.get("name") or "API key"), read_only=bool(body.get("read_only", False))
+        )
+        return 201, {"api_key": {"id": key.id, "name": key.name, "roles": key.roles}}
+    if route == ("GET", "/_emulator/api_keys"):
+        # The secrets themselves are never listed.
+        keys = [{"id": k.id, "name": k.name, "roles": k.roles} for k in emulator.state.api_keys.values()]
+        return 200, {"api_keys": keys}
+    if route == ("PUT", "/_emulator/rate_limit"):
+        per_minute = body.get("per_minute")
+        if per_minute is not None and (not isinstance(per_minute, int) or per_minute < 1):
+            raise invalid("per_minute", "per_minute must be a positive integer or null")
+        emulator.set_rate_limit(per_minute)
+        return 200, {"per_minute": per_minute}
+    if route == ("POST", "/_emulator/faults"):
+        allowed = {"status", "path", "method", "times", "skip", "retry_after", "malformed"}
+        unknown = set(body) - allowed
+        if unknown:
+            raise invalid(sorted(unknown)[0], f"unknown fault option; use {', '.join(sorted(allowed))}")
+        emulator.inject_fault(Fault(**body))
+        return 201, {"fault": body}
+    if route == ("DELETE", "/_emulator/faults"):
+        emulator.clear_faults()
+        return 204, None
+    if route == ("POST", "/_emulator/webhook_endpoints"):
+        url = body.get("url")
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise invalid("url", "url must be an http:// or https:// URL")
+        endpoint = emulator.register_webhook(
+            url, secret=body.get("secret"), event_types=body.get("event_types")
+        )
+        return 201, {"webhook_endpoint": endpoint}
+    if route == ("GET", "/_emulator/webhook_endpoints"):
+        return 200, {"webhook_endpoints": emulator.state.webhook_endpoints}
+    raise APIError(
+        404, f"There is no emulator admin endpoint {request.method} {request.path}", code="not_found"
+    )

@@ -1,0 +1,410 @@
+"""The routing core: one request in, one response out, with no I/O of its own.
+
+The same core answers as an httpx2 ``MockTransport`` (:meth:`Emulator.transport`) and as an
+ASGI app (:meth:`Emulator.asgi_app`), so a test with no sockets and a real server on loopback
+see the same behaviour: authentication, scopes, rate limits, errors and state.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from incidentkit.emulator import handlers
+from incidentkit.emulator.errors import APIError
+from incidentkit.emulator.faults import Fault
+from incidentkit.emulator.ids import new_ulid, rfc3339
+from incidentkit.emulator.limits import RateLimiter
+from incidentkit.emulator.seed import build_state
+from incidentkit.emulator.state import (
+    FULL_ACCESS_ROLES,
+    READ_ONLY_ROLES,
+    APIKey,
+    Record,
+    load_state,
+    save_state,
+)
+
+if TYPE_CHECKING:
+    import httpx2
+    from starlette.applications import Starlette
+
+SANDBOX_API_KEY = "incidentkit-sandbox-key"
+"""The key an emulator accepts when it is given none: documented, so anyone can try it."""
+
+MAX_BODY_BYTES = 1024 * 1024
+ADMIN_PREFIX = "/_emulator/"
+
+EventListener = Callable[[str, Record], None]
+
+
+@dataclass(frozen=True)
+class EmulatorRequest:
+    """An HTTP request, reduced to what the core needs. Header names are lower-case."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class EmulatorResponse:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: handlers.Handler
+    scope: str | None  # the schema's x-rbac-scopes; None when any valid key may call it
+
+
+def _route(method: str, template: str, handler: handlers.Handler, scope: str | None) -> Route:
+    pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+    return Route(method, pattern, handler, scope)
+
+
+ROUTES = [
+    _route("GET", "/v1/identity", handlers.identity, None),
+    _route("GET", "/v1/severities", handlers.list_severities, "severities.view"),
+    _route("GET", "/v1/severities/{id}", handlers.show_severity, "severities.view"),
+    _route("GET", "/v1/incident_statuses", handlers.list_statuses, "incident_statuses.view"),
+    _route("GET", "/v1/incident_statuses/{id}", handlers.show_status, "incident_statuses.view"),
+    _route("GET", "/v1/incident_types", handlers.list_types, "incident_types.view"),
+    _route("GET", "/v1/incident_types/{id}", handlers.show_type, "incident_types.view"),
+    _route("GET", "/v2/incident_roles", handlers.list_roles, "incident_roles.view"),
+    _route("GET", "/v2/incident_roles/{id}", handlers.show_role, "incident_roles.view"),
+    _route("GET", "/v2/custom_fields", handlers.list_custom_fields, "custom_fields.view"),
+    _route("GET", "/v2/custom_fields/{id}", handlers.show_custom_field, "custom_fields.view"),
+    _route("GET", "/v2/users", handlers.list_users, "users.view"),
+    _route("GET", "/v2/users/{id}", handlers.show_user, "users.view"),
+    _route("GET", "/v2/incidents", handlers.list_incidents, "incidents.view"),
+    _route("POST", "/v2/incidents", handlers.create_incident, "incidents.create"),
+    _route("GET", "/v2/incidents/{id}", handlers.show_incident, "incidents.view"),
+    # The schema lists no scope for edit; a key needs the right to edit incidents all the same.
+    _route("POST", "/v2/incidents/{id}/actions/edit", handlers.edit_incident, "incidents.edit"),
+    _route("GET", "/v2/incident_updates", handlers.list_incident_updates, "incidents.view"),
+    _route("POST", "/v2/incident_updates", handlers.create_incident_update, "incident_updates.create"),
+    _route("GET", "/v2/incident_timeline_items", handlers.list_timeline_items, "incidents.view"),
+    _route("POST", "/v2/incident_timeline_items", handlers.create_timeline_item, "timeline_items.create"),
+    _route(
+        "PATCH", "/v2/incident_timeline_items/{id}", handlers.update_timeline_item, "timeline_items.update"
+    ),
+]
+
+
+def role_for_scope(scope: str) -> str:
+    """The API key role (IdentityV1.roles) that grants a scope."""
+    if scope.endswith(".view"):
+        return "viewer"
+    if scope == "incidents.create":
+        return "incident_creator"
+    if scope.startswith("organisation_settings."):
+        return "manage_settings"
+    return "incident_editor"
+
+
+class Emulator:
+    """incident.io on your machine: the API's paths, payloads, errors, pagination and rate limits.
+
+    Args:
+        seed: the organisation to start from: ``default``, ``demo`` or ``empty``.
+        state_file: a JSON file that keeps the state across restarts; loaded when it exists.
+        api_keys: keys with full access. Without any key, :data:`SANDBOX_API_KEY` is accepted.
+        read_only_keys: keys that may only read.
+        rate_limit: requests a minute per key (incident.io's default is 1,200); ``None`` for no limit.
+        clock: epoch seconds; injectable so tests control time without sleeping.
+        random_seed: makes generated ids repeatable.
+
+    Example:
+        >>> from incidentkit.api import Client
+        >>> emulator = Emulator(seed="demo")
+        >>> client = Client(SANDBOX_API_KEY, transport=emulator.transport())
+        >>> [s.name for s in client.severities.list()]
+        ['Critical', 'Major', 'Minor']
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: str = "default",
+        state_file: Path | str | None = None,
+        api_keys: Iterable[str] = (),
+        read_only_keys: Iterable[str] = (),
+        rate_limit: int | None = 1200,
+        clock: Callable[[], float] = time.time,
+        random_seed: int | str | None = None,
+    ) -> None:
+        self.seed = seed
+        self.clock = clock
+        self.state_file = Path(state_file) if state_file is not None else None
+        self._lock = threading.RLock()
+        self._rng = random.Random(random_seed)
+        self._faults: list[Fault] = []
+        self._listeners: list[EventListener] = []
+        self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        if self.state_file is not None and self.state_file.exists():
+            self.state = load_state(self.state_file)
+        else:
+            self.state = build_state(seed, now=clock())
+        full, read_only = list(api_keys), list(read_only_keys)
+        if not full and not read_only and not self.state.api_keys:
+            full = [SANDBOX_API_KEY]
+        for secret in full:
+            self.add_api_key(secret, name="Full access key", read_only=False)
+        for secret in read_only:
+            self.add_api_key(secret, name="Read-only key", read_only=True)
+        self._persist()
+
+    # Configuration, also reachable over HTTP under /_emulator/.
+
+    def add_api_key(
+        self, secret: str, *, name: str = "API key", read_only: bool = False, roles: list[str] | None = None
+    ) -> APIKey:
+        """Accept ``secret`` as a key; read-only keys get only the ``viewer`` role."""
+        if not secret:
+            raise ValueError("an API key cannot be empty")
+        with self._lock:
+            existing = self.state.api_keys.get(secret)
+            key = APIKey(
+                id=existing.id if existing else new_ulid(self.clock(), self._rng),
+                name=name,
+                roles=list(roles or (READ_ONLY_ROLES if read_only else FULL_ACCESS_ROLES)),
+            )
+            self.state.api_keys[secret] = key
+            self._persist()
+            return key
+
+    def reset(self, seed: str | None = None) -> None:
+        """Start again from a seed (the current one by default); API keys and webhook endpoints stay."""
+        with self._lock:
+            self.seed = seed or self.seed
+            fresh = build_state(self.seed, now=self.clock())
+            fresh.api_keys = self.state.api_keys
+            fresh.webhook_endpoints = self.state.webhook_endpoints
+            self.state = fresh
+            self._faults.clear()
+            self._persist()
+
+    def set_rate_limit(self, per_minute: int | None) -> None:
+        """Change the limit (requests a minute per key); ``None`` turns it off."""
+        with self._lock:
+            self._limiter = RateLimiter(per_minute) if per_minute is not None else None
+
+    def inject_fault(self, fault: Fault | None = None, **options: Any) -> Fault:
+        """Make matching requests fail; see :class:`~incidentkit.emulator.faults.Fault` for the options."""
+        with self._lock:
+            added = fault or Fault(**options)
+            self._faults.append(added)
+            return added
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def subscribe(self, listener: EventListener) -> None:
+        """Call ``listener(event_type, payload)`` for every webhook event the API's changes cause."""
+        self._listeners.append(listener)
+
+    def register_webhook(
+        self, url: str, *, secret: str | None = None, event_types: list[str] | None = None
+    ) -> Record:
+        """Register an endpoint that should receive the organisation's webhooks."""
+        with self._lock:
+            endpoint: Record = {
+                "id": new_ulid(self.clock(), self._rng),
+                "url": url,
+                "secret": secret or "whsec_" + _base64_secret(self._rng),
+                "event_types": list(event_types or []),
+            }
+            self.state.webhook_endpoints.append(endpoint)
+            self._persist()
+            return endpoint
+
+    # Serving.
+
+    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer one request, as incident.io would."""
+        request_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+        with self._lock:
+            try:
+                if request.path.startswith(ADMIN_PREFIX):
+                    from incidentkit.emulator.admin import handle_admin
+
+                    status, body = handle_admin(self, request)
+                    return _json_response(status, body, {})
+                return self._handle_api(request, request_id)
+            except APIError as error:
+                return error_response(error, request_id)
+
+    def _handle_api(self, request: EmulatorRequest, request_id: str) -> EmulatorResponse:
+        fault = next(
+            (f for f in self._faults if f.matches(request.method, request.path) and f.trigger()), None
+        )
+        if fault is not None:
+            return _fault_response(fault, request_id)
+        route, params = _match(request.method, request.path)
+        key = self._authenticate(request)
+        headers: dict[str, str] = {}
+        now = self.clock()
+        if self._limiter is not None:
+            decision = self._limiter.take(key.id, now)
+            headers = decision.headers()
+            if not decision.allowed:
+                return _rate_limited(decision.limit, decision.retry_after, now, request_id, headers)
+        if route.scope is not None and not ({"global_access", role_for_scope(route.scope)} & set(key.roles)):
+            raise APIError(
+                403,
+                f"This API key lacks the scope {route.scope!r} needed for {request.method} {request.path}",
+                code="missing_scope",
+            )
+        if len(request.body) > MAX_BODY_BYTES:
+            raise APIError(
+                413, f"The request body is larger than {MAX_BODY_BYTES} bytes", code="payload_too_large"
+            )
+        body: Any = None
+        if request.body:
+            try:
+                body = json.loads(request.body)
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                raise APIError(
+                    400, f"The request body is not valid JSON: {error}", code="invalid_json"
+                ) from None
+        events: list[tuple[str, Record]] = []
+        call = handlers.Call(
+            state=self.state,
+            key=key,
+            path_params=params,
+            query=request.query,
+            body=body,
+            now=now,
+            rng=self._rng,
+            emit=lambda event_type, payload: events.append((event_type, payload)),
+        )
+        status, payload = route.handler(call)
+        if call.changed:
+            self._persist()
+        response = _json_response(status, payload, headers)
+        for event_type, event in events:
+            for listener in self._listeners:
+                listener(event_type, {"event_type": event_type, event_type: event})
+        return response
+
+    def _authenticate(self, request: EmulatorRequest) -> APIKey:
+        authorization = request.headers.get("authorization", "")
+        if not authorization:
+            raise APIError(
+                401, "No authorization material provided in request", code="missing_authorization_material"
+            )
+        scheme, _, secret = authorization.partition(" ")
+        key = self.state.api_keys.get(secret.strip()) if scheme.lower() == "bearer" else None
+        if key is None:
+            # Never echo the key back: it may be a real one sent to the wrong place.
+            raise APIError(401, "The API key provided is not valid", code="invalid_authorization_material")
+        return key
+
+    def _persist(self) -> None:
+        if self.state_file is not None:
+            save_state(self.state, self.state_file)
+
+    def transport(self) -> httpx2.MockTransport:
+        """An httpx2 transport that answers from this emulator, for sync and async clients alike."""
+        import httpx2
+
+        def answer(request: httpx2.Request) -> httpx2.Response:
+            reply = self.handle(
+                EmulatorRequest(
+                    method=request.method,
+                    path=request.url.path,
+                    query=list(request.url.params.multi_items()),
+                    headers={name.lower(): value for name, value in request.headers.items()},
+                    body=request.read(),
+                )
+            )
+            return httpx2.Response(reply.status, content=reply.body, headers=reply.headers)
+
+        return httpx2.MockTransport(answer)
+
+    def asgi_app(self) -> Starlette:
+        """The emulator as an ASGI app, for uvicorn (see :mod:`incidentkit.emulator.server`)."""
+        from incidentkit.emulator.asgi import build_app
+
+        return build_app(self)
+
+
+def _match(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    allowed: list[str] = []
+    for route in ROUTES:
+        matched = route.pattern.match(path)
+        if matched is None:
+            continue
+        if route.method == method:
+            return route, matched.groupdict()
+        allowed.append(route.method)
+    if allowed:
+        raise APIError(
+            405, f"{method} is not allowed on {path}; use {', '.join(allowed)}", code="method_not_allowed"
+        )
+    raise APIError(404, f"There is no endpoint at {path}", code="not_found")
+
+
+def error_response(error: APIError, request_id: str) -> EmulatorResponse:
+    """The API's error envelope for ``error``."""
+    return _json_response(error.status, error.body(request_id), {})
+
+
+def _json_response(status: int, body: Any, headers: dict[str, str]) -> EmulatorResponse:
+    content = json.dumps(body, separators=(",", ":")).encode() if body is not None else b""
+    return EmulatorResponse(status, content, {"Content-Type": "application/json", **headers})
+
+
+def _rate_limited(
+    limit: int, retry_after: int, now: float, request_id: str, headers: dict[str, str]
+) -> EmulatorResponse:
+    error = APIError(
+        429,
+        "Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.",
+        code="too_many_requests",
+    )
+    body = error.body(request_id)
+    body["rate_limit"] = {
+        "name": "api_key_name",
+        "limit": limit,
+        "remaining": 0,
+        "retry_after": rfc3339(now + retry_after).split(".")[0] + "Z",
+    }
+    return _json_response(429, body, {**headers, "Retry-After": str(retry_after)})
+
+
+def _fault_response(fault: Fault, request_id: str) -> EmulatorResponse:
+    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+    if fault.malformed:
+        return EmulatorResponse(
+            fault.status, b"<html>upstream error</html>", {"Content-Type": "text/html", **headers}
+        )
+    body = APIError(fault.status, f"Injected fault: HTTP {fault.status}", code="injected_fault").body(
+        request_id
+    )
+    return _json_response(fault.status, body, headers)
+
+
+def _base64_secret(rng: random.Random) -> str:
+    import base64
+
+    return base64.b64encode(rng.randbytes(24)).decode()

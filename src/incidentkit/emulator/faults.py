@@ -1,0 +1,43 @@
+"""Injected faults: make chosen requests fail the way a real server sometimes does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Fault:
+    """Answer matching requests with ``status`` (or with a body that is not JSON).
+
+    Args:
+        status: the HTTP status to answer with.
+        path: the request path it applies to; ``None`` for every path.
+        method: the HTTP method it applies to; ``None`` for every method.
+        times: how many matching requests fail before the fault is used up.
+        skip: how many matching requests pass untouched first (a failure mid-way through a list).
+        retry_after: seconds for a ``Retry-After`` header, for 429 and 503.
+        malformed: answer with a body that is not JSON instead of an error envelope.
+    """
+
+    status: int = 500
+    path: str | None = None
+    method: str | None = None
+    times: int = 1
+    skip: int = 0
+    retry_after: int | None = None
+    malformed: bool = False
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method.upper() == method) and (
+            self.path is None or self.path == path
+        )
+
+    def trigger(self) -> bool:
+        """Count one matching request; whether this one fails."""
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        if self.times <= 0:
+            return False
+        self.times -= 1
+        return True

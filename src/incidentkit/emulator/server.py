@@ -1,0 +1,97 @@
+"""Serving the emulator (or any ASGI app) with uvicorn on loopback, in a thread or in the foreground."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that says when it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+
+def bind(host: str = DEFAULT_HOST, port: int = 0) -> socket.socket:
+    """A listening socket; port 0 picks a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@dataclass
+class RunningServer:
+    """A server running in a background thread; a context manager that stops it on exit."""
+
+    url: str
+    _server: _Server
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join()
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _config(app: Any) -> uvicorn.Config:
+    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+
+
+def serve_in_thread(app: Any, *, host: str = DEFAULT_HOST, port: int = 0) -> RunningServer:
+    """Serve ``app`` from a background thread; returns once it accepts connections."""
+    sock = bind(host, port)
+    server = _Server(_config(app))
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(server.serve(sockets=[sock]))
+        except BaseException as error:  # reported to the caller below
+            failure.append(error)
+            server.ready.set()
+        finally:
+            sock.close()
+
+    thread = threading.Thread(target=run, name="incidentkit-server", daemon=True)
+    thread.start()
+    server.ready.wait()
+    if failure:
+        raise RuntimeError(f"the server did not start: {failure[0]}") from failure[0]
+    return RunningServer(url_of(sock), server, thread)
+
+
+def serve_forever(app: Any, sock: socket.socket, *, on_ready: Any = None) -> None:
+    """Serve ``app`` on ``sock`` in the foreground until interrupted; ``on_ready()`` runs once it accepts."""
+    server = _Server(_config(app))
+    if on_ready is not None:
+        threading.Thread(target=lambda: (server.ready.wait(), on_ready()), daemon=True).start()
+    server.run(sockets=[sock])
