@@ -126,7 +126,7 @@ class Emulator:
     Args:
         seed: the organisation to start from: ``default``, ``demo`` or ``empty``.
         state_file: a JSON file that keeps the state across restarts; loaded when it exists.
-        api_keys: keys with full access. Without any key, :data:`SANDBOX_API_KEY` is accepted.
+        api_keys: keys with full access. Without any, :data:`SANDBOX_API_KEY` is accepted.
         read_only_keys: keys that may only read.
         rate_limit: requests a minute per key (incident.io's default is 1,200); ``None`` for no limit.
         clock: epoch seconds; injectable so tests control time without sleeping.
@@ -164,7 +164,7 @@ class Emulator:
         else:
             self.state = build_state(seed, now=clock())
         full, read_only = list(api_keys), list(read_only_keys)
-        if not full and not read_only and not self.state.api_keys:
+        if not full:
             full = [SANDBOX_API_KEY]
         for secret in full:
             self.add_api_key(secret, name="Full access key", read_only=False)
@@ -257,8 +257,15 @@ class Emulator:
         fault = next(
             (f for f in self._faults if f.matches(request.method, request.path) and f.trigger()), None
         )
-        if fault is not None:
+        if fault is not None and not fault.processed:
             return _fault_response(fault, request_id)
+        try:
+            response = self._authorised_call(request, request_id)
+        except APIError as error:
+            response = error_response(error, request_id)
+        return _fault_response(fault, request_id) if fault is not None else response
+
+    def _authorised_call(self, request: EmulatorRequest, request_id: str) -> EmulatorResponse:
         route, params = _match(request.method, request.path)
         key = self._authenticate(request)
         headers: dict[str, str] = {}

@@ -17,6 +17,8 @@ class Fault:
         skip: how many matching requests pass untouched first (a failure mid-way through a list).
         retry_after: seconds for a ``Retry-After`` header, for 429 and 503.
         malformed: answer with a body that is not JSON instead of an error envelope.
+        processed: do the work first, then fail: the answer is lost but the change is made,
+            which is what makes idempotency keys necessary.
     """
 
     status: int = 500
@@ -26,6 +28,7 @@ class Fault:
     skip: int = 0
     retry_after: int | None = None
     malformed: bool = False
+    processed: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method) and (

@@ -556,6 +556,8 @@ def create_incident(call: Call) -> tuple[int, Record]:
                 "incident_status_id", f"The organisation has no {wanted} status to open the incident in"
             )
     severity = _lookup(call.state.severities, _string(body, "severity_id"), "severity_id", "severity")
+    custom_values = _custom_values(call, body.get("custom_field_entries", []), "")
+    role_assignments = _role_assignments(call, body.get("incident_role_assignments", []), "")
     if severity is None and status["category"] != "triage" and call.state.severities:
         raise APIError(
             422, "A severity is required to open an incident", code="is_required", field="severity_id"
@@ -574,8 +576,8 @@ def create_incident(call: Call) -> tuple[int, Record]:
         incident_type=incident_type,
         visibility=visibility,
         mode=mode or "standard",
-        custom_values=_custom_values(call, body.get("custom_field_entries", []), ""),
-        role_assignments=_role_assignments(call, body.get("incident_role_assignments", []), ""),
+        custom_values=custom_values,
+        role_assignments=role_assignments,
     )
     call.state.incidents[incident["id"]] = incident
     call.state.idempotency[f"incident:{key}"] = incident["id"]

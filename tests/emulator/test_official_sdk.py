@@ -1,0 +1,205 @@
+"""The official incident.io Python SDK (incident-io on PyPI) works against the emulator served on loopback.
+
+The SDK is generated from the same schema; if it parses every answer, the emulator speaks the
+API's dialect. It returns errors rather than raising them, so each call checks the result type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from incident_io import AuthenticatedClient
+from incident_io.api.custom_fields_v2 import custom_fields_v2_list, custom_fields_v2_show
+from incident_io.api.incident_roles_v2 import incident_roles_v2_list, incident_roles_v2_show
+from incident_io.api.incident_statuses_v1 import incident_statuses_v1_list, incident_statuses_v1_show
+from incident_io.api.incident_timeline_items_v2 import (
+    incident_timeline_items_v2_create,
+    incident_timeline_items_v2_list,
+    incident_timeline_items_v2_update,
+)
+from incident_io.api.incident_types_v1 import incident_types_v1_list, incident_types_v1_show
+from incident_io.api.incident_updates_v2 import incident_updates_v2_create, incident_updates_v2_list
+from incident_io.api.incidents_v2 import (
+    incidents_v2_create,
+    incidents_v2_edit,
+    incidents_v2_list,
+    incidents_v2_show,
+)
+from incident_io.api.severities_v1 import severities_v1_list, severities_v1_show
+from incident_io.api.users_v2 import users_v2_list, users_v2_show
+from incident_io.api.utilities_v1 import utilities_v1_identity
+from incident_io.models import (
+    ErrorResponse,
+    IncidentsCreatePayloadV2,
+    IncidentsEditPayloadV2,
+    IncidentsV2ListSeverity,
+    IncidentsV2ListStatusCategory,
+    IncidentTimelineItemsCreatePayloadV2,
+    IncidentTimelineItemsUpdatePayloadV2,
+    IncidentUpdatesCreatePayloadV2,
+)
+
+from incidentkit.emulator import Emulator, RunningServer, serve_in_thread
+
+KEY = "sdk-test-key"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    emulator = Emulator(
+        seed="demo", api_keys=[KEY], read_only_keys=["sdk-viewer"], rate_limit=None, random_seed=7
+    )
+    with serve_in_thread(emulator.asgi_app()) as running:
+        yield running
+
+
+@pytest.fixture
+def sdk(server: RunningServer) -> Iterator[AuthenticatedClient]:
+    with AuthenticatedClient(base_url=server.url, token=KEY, raise_on_unexpected_status=True) as client:
+        yield client
+
+
+def ok(result: Any) -> Any:
+    assert result is not None, "the SDK got a status it does not know"
+    assert not isinstance(result, ErrorResponse), f"the API answered an error: {result.to_dict()}"
+    return result
+
+
+def test_catalogue_and_identity(sdk: AuthenticatedClient) -> None:
+    severities = ok(severities_v1_list.sync(client=sdk)).severities
+    assert [s.name for s in severities] == ["Critical", "Major", "Minor"]
+    assert ok(severities_v1_show.sync(severities[0].id, client=sdk)).severity.rank == 2
+    statuses = ok(incident_statuses_v1_list.sync(client=sdk)).incident_statuses
+    assert {s.category.value for s in statuses} >= {"triage", "live", "learning", "closed"}
+    assert ok(incident_statuses_v1_show.sync(statuses[0].id, client=sdk)).incident_status.id == statuses[0].id
+    types = ok(incident_types_v1_list.sync(client=sdk)).incident_types
+    assert ok(incident_types_v1_show.sync(types[0].id, client=sdk)).incident_type.name == types[0].name
+    roles = ok(incident_roles_v2_list.sync(client=sdk)).incident_roles
+    assert ok(incident_roles_v2_show.sync(roles[0].id, client=sdk)).incident_role.role_type.value == "lead"
+    fields = ok(custom_fields_v2_list.sync(client=sdk)).custom_fields
+    assert ok(custom_fields_v2_show.sync(fields[0].id, client=sdk)).custom_field.name == fields[0].name
+    users = ok(users_v2_list.sync(client=sdk, page_size=2))
+    assert len(users.users) == 2 and users.pagination_meta.after == users.users[-1].id
+    assert ok(users_v2_show.sync(users.users[0].id, client=sdk)).user.email == users.users[0].email
+    identity = ok(utilities_v1_identity.sync(client=sdk)).identity
+    assert "incident_creator" in [role.value for role in identity.roles]
+
+
+def test_listing_with_filters_and_pagination(sdk: AuthenticatedClient) -> None:
+    seen: list[str] = []
+    after: str | None = None
+    while True:
+        page = ok(incidents_v2_list.sync(client=sdk, page_size=10, **({"after": after} if after else {})))
+        seen += [incident.id for incident in page.incidents]
+        after = page.pagination_meta.after if page.pagination_meta else None
+        if not after:
+            break
+    assert len(seen) == len(set(seen)) == page.pagination_meta.total_record_count
+
+    live = ok(
+        incidents_v2_list.sync(
+            client=sdk, status_category=IncidentsV2ListStatusCategory.from_dict({"one_of": ["live"]})
+        )
+    ).incidents
+    assert live and all(i.incident_status.category.value == "live" for i in live)
+
+    critical_id = ok(severities_v1_list.sync(client=sdk)).severities[0].id
+    critical = ok(
+        incidents_v2_list.sync(client=sdk, severity=IncidentsV2ListSeverity.from_dict({"gte": [critical_id]}))
+    ).incidents
+    assert critical and all(i.severity.name == "Critical" for i in critical)
+
+
+def test_an_incident_from_declaration_to_close(sdk: AuthenticatedClient) -> None:
+    severities = ok(severities_v1_list.sync(client=sdk)).severities
+    statuses = {s.name: s for s in ok(incident_statuses_v1_list.sync(client=sdk)).incident_statuses}
+    created = ok(
+        incidents_v2_create.sync(
+            client=sdk,
+            body=IncidentsCreatePayloadV2.from_dict(
+                {
+                    "idempotency_key": "sdk-declare-1",
+                    "visibility": "public",
+                    "name": "Declared by the official SDK",
+                    "severity_id": severities[-1].id,
+                }
+            ),
+        )
+    ).incident
+    assert created.reference.startswith("INC-") and created.incident_status.category.value == "live"
+
+    by_number = ok(incidents_v2_show.sync(created.reference.removeprefix("INC-"), client=sdk)).incident
+    assert by_number.id == created.id
+
+    edited = ok(
+        incidents_v2_edit.sync(
+            created.id,
+            client=sdk,
+            body=IncidentsEditPayloadV2.from_dict(
+                {"incident": {"summary": "Edited by the SDK"}, "notify_incident_channel": False}
+            ),
+        )
+    ).incident
+    assert edited.summary == "Edited by the SDK"
+
+    update = ok(
+        incident_updates_v2_create.sync(
+            client=sdk,
+            body=IncidentUpdatesCreatePayloadV2.from_dict(
+                {
+                    "idempotency_key": "sdk-update-1",
+                    "incident_id": created.id,
+                    "message": "Closing",
+                    "to_incident_status_id": statuses["Closed"].id,
+                }
+            ),
+        )
+    ).incident_update
+    assert update.new_incident_status.name == "Closed"
+    updates = ok(incident_updates_v2_list.sync(client=sdk, incident_id=created.id)).incident_updates
+    assert update.id in [u.id for u in updates]
+
+    item = ok(
+        incident_timeline_items_v2_create.sync(
+            client=sdk,
+            body=IncidentTimelineItemsCreatePayloadV2.from_dict(
+                {
+                    "idempotency_key": "sdk-item-1",
+                    "incident_id": created.id,
+                    "title": "Found it",
+                    "timestamp": "2026-11-22T10:00:00Z",
+                }
+            ),
+        )
+    ).incident_timeline_item
+    changed = ok(
+        incident_timeline_items_v2_update.sync(
+            item.id,
+            client=sdk,
+            body=IncidentTimelineItemsUpdatePayloadV2.from_dict({"title": "Found the cause"}),
+        )
+    ).incident_timeline_item
+    assert changed.title == "Found the cause"
+    items = ok(
+        incident_timeline_items_v2_list.sync(client=sdk, incident_id=created.id)
+    ).incident_timeline_items
+    assert [i.title for i in items] == ["Found the cause"]
+
+
+def test_errors_reach_the_sdk_in_the_api_shape(server: RunningServer) -> None:
+    with AuthenticatedClient(base_url=server.url, token="sdk-viewer") as viewer:
+        refused = incidents_v2_create.sync(
+            client=viewer,
+            body=IncidentsCreatePayloadV2.from_dict({"idempotency_key": "x", "visibility": "public"}),
+        )
+        assert isinstance(refused, ErrorResponse) and refused.status == 403
+    with AuthenticatedClient(base_url=server.url, token="wrong") as stranger:
+        denied = severities_v1_list.sync(client=stranger)
+        assert isinstance(denied, ErrorResponse) and denied.type_.value == "authentication_error"
+    with AuthenticatedClient(base_url=server.url, token=KEY) as sdk:
+        missing = incidents_v2_show.sync("01HZZZZZZZZZZZZZZZZZZZZZZZ", client=sdk)
+        assert isinstance(missing, ErrorResponse) and missing.status == 404
+        invalid = incidents_v2_list.sync(client=sdk, page_size=501)
+        assert isinstance(invalid, ErrorResponse) and invalid.errors[0].source.field == "page_size"
