@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -30,9 +31,13 @@ def bind(host: str = DEFAULT_HOST, port: int = 0) -> socket.socket:
     """A listening socket; port 0 picks a free one."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
     return sock
 
 
@@ -89,9 +94,14 @@ def serve_in_thread(app: Any, *, host: str = DEFAULT_HOST, port: int = 0) -> Run
     return RunningServer(url_of(sock), server, thread)
 
 
-def serve_forever(app: Any, sock: socket.socket, *, on_ready: Any = None) -> None:
+def serve_forever(app: Any, sock: socket.socket, *, on_ready: Callable[[], None] | None = None) -> None:
     """Serve ``app`` on ``sock`` in the foreground until interrupted; ``on_ready()`` runs once it accepts."""
     server = _Server(_config(app))
     if on_ready is not None:
         threading.Thread(target=lambda: (server.ready.wait(), on_ready()), daemon=True).start()
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it handled; the server has already shut down cleanly
+    finally:
+        sock.close()

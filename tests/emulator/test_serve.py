@@ -1,0 +1,102 @@
+"""`incidentkit emulator serve`, `incidentkit demo` and the pytest plugin, as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx2
+import pytest
+from click.testing import CliRunner
+
+from incidentkit.cli import main
+from incidentkit.emulator import SANDBOX_API_KEY
+
+pytest_plugins = ["pytester"]
+
+
+def test_serve_prints_the_key_and_the_url_then_answers(tmp_path: Path) -> None:
+    state = tmp_path / "org.json"
+    command = [sys.executable, "-m", "incidentkit", "emulator", "serve", "--port", "0", "--seed", "demo"]
+    with subprocess.Popen(
+        [*command, "--state", str(state)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == f"API key: {SANDBOX_API_KEY}"
+        announced = process.stdout.readline().strip()
+        assert announced.startswith("incident.io emulator listening on http://127.0.0.1:")
+        url = announced.rsplit(" ", 1)[1]
+        headers = {"Authorization": f"Bearer {SANDBOX_API_KEY}"}
+        live = httpx2.get(f"{url}/v2/incidents", params={"status_category[one_of]": "live"}, headers=headers)
+        assert live.status_code == 200 and live.json()["incidents"]
+        assert int(live.headers["X-RateLimit-Remaining"]) == 1199
+        too_big = httpx2.post(f"{url}/v2/incidents", content=b"x" * (1024 * 1024 + 10), headers=headers)
+        assert too_big.status_code == 413 and too_big.json()["type"] == "payload_too_large"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    assert state.exists()
+
+
+def test_serve_with_own_keys_does_not_accept_the_sandbox_key(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "incidentkit", "emulator", "serve", "--port", "0", "--api-key", "mine"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+        assert httpx2.get(f"{url}/v1/identity", headers={"Authorization": "Bearer mine"}).status_code == 200
+        sandbox = httpx2.get(f"{url}/v1/identity", headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"})
+        assert sandbox.status_code == 401
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+
+
+def test_serve_explains_a_port_in_use() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["emulator", "serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_demo_runs_the_whole_scenario() -> None:
+    result = CliRunner().invoke(main, ["demo"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    steps = [line.split()[1] for line in lines if line[:2] in {f"{n}." for n in range(1, 8)}]
+    assert steps == ["Declared", "Acknowledged", "Escalated", "Posted", "Timeline", "Closed", "Live"]
+    assert "Triage → Investigating" in result.output and "Minor → Major" in result.output
+    assert "→ Closed" in result.output
+
+
+def test_the_pytest_plugin_gives_users_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_declare(client, emulator):
+            incident = client.incidents.create(name="Database down", severity="Critical")
+            assert [i.name for i in client.incidents.list(status_category="live")][0] == "Database down"
+            assert incident.id in emulator.state.incidents
+
+        @pytest.mark.incidentkit_seed("empty")
+        def test_empty(emulator):
+            assert emulator.state.incidents == {}
+
+        def test_served(emulator_server):
+            import httpx2
+            assert httpx2.get(emulator_server.url + "/v1/identity").status_code == 401
+        """
+    )
+    env_backup = dict(os.environ)
+    try:
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-W", "error")
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    result.assert_outcomes(passed=3)
