@@ -52,3 +52,7 @@ class ExpressionError(WorkflowError, ValueError):
         self.source = source
         self.column = column
         super().__init__(message)
+
+
+class MissingFieldError(ExpressionError):
+    """An expression read a field the data does not have (false in a condition, an error elsewhere)."""

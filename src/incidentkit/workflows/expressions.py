@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from incidentkit.workflows.errors import ExpressionError
+from incidentkit.workflows.errors import ExpressionError, MissingFieldError
 
 if TYPE_CHECKING:
     import cel
@@ -57,13 +57,14 @@ class Expression:
         """The expression's value with ``scope`` naming the ``$`` variables (keys without ``$``).
 
         Raises:
-            ExpressionError: a referenced field is missing, or an operation does not apply.
+            MissingFieldError: a referenced field is missing.
+            ExpressionError: an operation does not apply.
         """
         context = {f"_{name}": value for name, value in scope.items() if name in VARIABLES}
         try:
             return self.program.execute(context)
         except KeyError as error:
-            raise ExpressionError(
+            raise MissingFieldError(
                 f"{{{{ {self.source} }}}}: no field {error.args[0]!r} in the data", source=self.source
             ) from None
         except Exception as error:  # the extension raises ValueError, TypeError, RuntimeError...
