@@ -494,7 +494,9 @@ def create_follow_up(inputs: FollowUpInputs, context: NodeContext) -> Completed:
     """
     client = context.api()
     incident_id = _incident_ulid(client, inputs.incident_id)
-    existing = client.request("GET", "/v3/follow_ups", params={"incident_id": incident_id})
+    existing = client.request(
+        "GET", "/v3/follow_ups", params={"incident_id": incident_id, "page_size": "250"}
+    )
     for follow_up in existing.get("follow_ups", []):
         if (
             follow_up.get("title") == inputs.title
