@@ -117,7 +117,8 @@ def local_server() -> Iterator[Callable[[Responder], LocalServer]]:
         server = LocalServer(respond)
         http_server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
         server.url = f"http://127.0.0.1:{http_server.server_address[1]}"
-        threading.Thread(target=http_server.serve_forever, daemon=True).start()
+        # A short poll interval makes shutdown() at the end of the test return quickly.
+        threading.Thread(target=http_server.serve_forever, args=(0.01,), daemon=True).start()
         started.append(http_server)
         return server
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from incidentkit.api import Client
+from incidentkit.api import Client, RetryPolicy
 from incidentkit.emulator import Emulator
 from incidentkit.workflows.nodes import NODE_TYPES, Completed, NodeContext, StepError
 from tests.workflows.nodes.conftest import NOW, Seen
@@ -222,7 +222,7 @@ def test_update_edits_name_summary_status_and_custom_fields(
 
 def test_an_unknown_severity_names_the_valid_ones(context: NodeContext, step_client: Client) -> None:
     incident_id = declare(step_client)
-    with pytest.raises(StepError, match="unknown severity 'SEV-9'.*Critical") as raised:
+    with pytest.raises(StepError, match=r"unknown severity 'SEV-9'.*Critical") as raised:
         run("incident_io.incident.update", {"incidentId": incident_id, "severity": "SEV-9"}, context)
     assert not raised.value.retryable
 
@@ -382,10 +382,8 @@ def test_a_missing_incident_is_final(context: NodeContext) -> None:
 
 
 def test_an_unreachable_api_is_retryable() -> None:
-    client = Client("key", base_url="http://127.0.0.1:9", rate_limit=None, timeout=2)
-    from incidentkit.api import RetryPolicy
-
-    client.retry_policy = RetryPolicy(max_retries=0)
+    # Port 9 (discard) on loopback: nothing listens there, so the connection is refused at once.
+    client = Client("key", base_url="http://127.0.0.1:9", rate_limit=None, retry=RetryPolicy(max_retries=0))
     context = NodeContext(client=client, clock=lambda: NOW)
     with pytest.raises(StepError, match="could not reach") as raised:
         run("incident_io.incident.get", {"incidentId": "INC-1"}, context)
