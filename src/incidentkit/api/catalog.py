@@ -17,6 +17,7 @@ from incidentkit.api.errors import UnknownNameError
 from incidentkit.api.models import IncidentStatus, IncidentType, Severity
 
 _SEV_N = re.compile(r"^SEV-?(\d)$", re.IGNORECASE)
+_PRIORITY = re.compile(r"^P(\d)$", re.IGNORECASE)
 
 
 @dataclass
@@ -59,22 +60,31 @@ def load_types(catalog: Catalog, *, refresh: bool = False) -> Op[list[IncidentTy
 
 
 def match_severity(severities: Sequence[Severity], value: str) -> Severity | None:
-    """Find a severity by id, by name (any case), or as ``SEV-n`` by rank.
+    """Find a severity by id, by name (any case), or as ``SEV-n`` or ``Pn`` by rank.
 
     ``SEV-1`` is a severity of exactly that name where one exists, else the most severe
-    (highest rank), ``SEV-2`` the next, and so on.
+    (highest rank), ``SEV-2`` the next, and so on. Priorities count from zero: ``P0`` is
+    ``SEV-1``'s rank, ``P1`` ``SEV-2``'s.
     """
     wanted = value.strip()
     for severity in severities:
         if severity.id == wanted or severity.name.lower() == wanted.lower():
             return severity
-    match = _SEV_N.match(wanted)
-    if match:
+    index = severity_index(wanted)
+    if index is not None:
         by_rank = sorted(severities, key=lambda s: s.rank, reverse=True)
-        index = int(match.group(1)) - 1
         if 0 <= index < len(by_rank):
             return by_rank[index]
     return None
+
+
+def severity_index(label: str) -> int | None:
+    """The 0-based rank position a ``SEV-n`` (n-1) or ``Pn`` (n) label names, else None."""
+    match = _SEV_N.match(label.strip())
+    if match:
+        return int(match.group(1)) - 1
+    match = _PRIORITY.match(label.strip())
+    return int(match.group(1)) if match else None
 
 
 def match_status(statuses: Sequence[IncidentStatus], value: str) -> IncidentStatus | None:
