@@ -229,7 +229,8 @@ def _load(text: str, file: str) -> tuple[Workflow | None, list[Problem]]:
     if not isinstance(data, dict):
         checker.add((), "expected a workflow (a mapping with trigger: and steps:), a list of steps or a step")
         return None, checker.problems
-    steps = _check_steps(checker, data.get("steps"))
+    numbered = _check_steps(checker, data.get("steps"))
+    steps = [step for _, step in numbered] if numbered is not None and len(numbered) == _count(data) else None
     header = {key: value for key, value in data.items() if key != "steps"}
     spec: WorkflowSpec | None = None
     try:
@@ -238,6 +239,7 @@ def _load(text: str, file: str) -> tuple[Workflow | None, list[Problem]]:
         checker.add_validation((), {**header, "steps": data.get("steps")}, error, None)
     if spec is None or steps is None or checker.problems:
         _check_header_expressions(checker, data)
+        _check_step_expressions(checker, numbered or [])
         return None, checker.problems
     spec = spec.model_copy(update={"steps": steps})
     _check_references(checker, spec)
@@ -248,44 +250,45 @@ def _load(text: str, file: str) -> tuple[Workflow | None, list[Problem]]:
     return Workflow(name, spec, workflow_version(spec), file, layout != "workflow"), []
 
 
-def _check_steps(checker: _Checker, raw: Any) -> list[Step] | None:
-    """Validate each step with the model for its type; None when any step is wrong."""
+def _count(data: dict[str, Any]) -> int:
+    steps = data.get("steps")
+    return len(steps) if isinstance(steps, list) else -1
+
+
+def _check_steps(checker: _Checker, raw: Any) -> list[tuple[int, Step]] | None:
+    """Validate each step with the model for its type; return the valid ones with their index."""
     if raw is None:
         checker.add((), "missing field 'steps': a workflow needs a list of steps")
         return None
     if not isinstance(raw, list) or not raw:
         checker.add(("steps",), "field 'steps' must be a non-empty list of steps")
         return None
-    steps: list[Step] = []
-    ok = True
+    steps: list[tuple[int, Step]] = []
     known = registry.known_step_types()
     for index, item in enumerate(raw):
         path: Path = ("steps", index)
         if not isinstance(item, dict):
             checker.add(path, "a step must be a mapping with id: and type:")
-            ok = False
             continue
         step_id = item.get("id") if isinstance(item.get("id"), str) else None
         step_type = item.get("type")
         if not isinstance(step_type, str):
-            checker.add(
-                path if step_type is None else (*path, "type"), "missing field 'type'", step_id, key=True
-            )
-            ok = False
+            if step_type is None:
+                checker.add(path, "missing field 'type'", step_id)
+            else:
+                checker.add((*path, "type"), f"field 'type' must be text, not {step_type!r}", step_id)
             continue
         if step_type not in known:
             checker.add(
                 (*path, "type"), f"unknown step type '{step_type}'; known types: {', '.join(known)}", step_id
             )
-            ok = False
             continue
         model = ENGINE_STEP_MODELS.get(step_type, NodeStep)
         try:
-            steps.append(model.model_validate(item))  # type: ignore[arg-type]
+            steps.append((index, model.model_validate(item)))  # type: ignore[arg-type]
         except pydantic.ValidationError as error:
             checker.add_validation(path, item, error, step_id)
-            ok = False
-    return steps if ok else None
+    return steps
 
 
 def _check_references(checker: _Checker, spec: WorkflowSpec) -> None:
@@ -397,7 +400,11 @@ def _check_expressions(checker: _Checker, spec: WorkflowSpec) -> None:
         _compile(checker, ("trigger", "filter"), spec.trigger.filter, None, condition=True, foreach=False)
     if spec.concurrency is not None:
         _compile(checker, ("concurrency", "key"), spec.concurrency.key, None, condition=False, foreach=False)
-    for index, step in enumerate(spec.steps):
+    _check_step_expressions(checker, list(enumerate(spec.steps)))
+
+
+def _check_step_expressions(checker: _Checker, steps: list[tuple[int, Step]]) -> None:
+    for index, step in steps:
         path: Path = ("steps", index)
         in_loop = step.foreach is not None
         conditions: list[tuple[str, str | None]] = [("if", step.if_), ("foreach", step.foreach)]
