@@ -151,7 +151,8 @@ def test_every_problem_is_reported_at_once() -> None:
         "trigger:\n  type: schedule\nsteps:\n"
         "  - id: a\n    type: nope\n"
         "  - id: b\n    type: log\n    message: '{{ 1 + }}'\n"
-        "  - id: c\n    type: condition\n    condition: '{{ true }}'\n    onTrue: [missing]\n    colour: red\n"
+        "  - id: c\n    type: condition\n    condition: '{{ true }}'\n"
+        "    onTrue: [missing]\n    colour: red\n"
     )
     messages = [(p.line, p.step_id, p.message.split(":")[0]) for p in found]
     assert messages == [
@@ -268,7 +269,7 @@ def test_bad_triggers(trigger: str, message: str) -> None:
         "{type: 'public_incident.*'}",
         "{type: schedule, cron: '*/5 9-17 * * 1-5'}",
         "{type: manual, inputs: {reason: string, count: {type: integer, required: false, default: 1}}}",
-        "{type: trigger.incident_io.incident.updated, filter: \"{{ $trigger.incident_io.field == 'status' }}\"}",
+        "{type: trigger.incident_io.incident.updated, filter: \"{{ $trigger.incident_io.field == 's' }}\"}",
     ],
 )
 def test_good_triggers(trigger: str) -> None:
@@ -277,7 +278,8 @@ def test_good_triggers(trigger: str) -> None:
 
 def test_a_bad_filter_is_placed() -> None:
     problem = only(
-        "trigger:\n  type: manual\n  filter: '{{ $trigger.a == }}'\nsteps:\n  - {id: a, type: log, message: a}\n"
+        "trigger:\n  type: manual\n  filter: '{{ $trigger.a == }}'\n"
+        "steps:\n  - {id: a, type: log, message: a}\n"
     )
     assert problem.line == 3 and "invalid expression" in problem.message
 
@@ -285,7 +287,8 @@ def test_a_bad_filter_is_placed() -> None:
 def test_durations_and_retry_policies_are_checked() -> None:
     text = (
         HEADER
-        + "  - id: a\n    type: log\n    message: a\n    timeout: 5 minutes\n    retry: {maximum_attempts: 0}\n"
+        + "  - id: a\n    type: log\n    message: a\n"
+        + "    timeout: 5 minutes\n    retry: {maximum_attempts: 0}\n"
     )
     messages = sorted(p.message for p in problems_of(text))
     assert messages[0].startswith("field 'retry.maximum_attempts'")
