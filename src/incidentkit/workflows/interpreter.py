@@ -235,7 +235,7 @@ def _route(plan: deque[_PlanItem], step: ConditionStep, outcome: _Outcome) -> No
     if outcome.status == "succeeded":
         reason = f"not selected by condition '{step.id}'"
     else:
-        reason = f"condition '{step.id}' was {outcome.status}"
+        reason = f"condition '{step.id}' {'failed' if outcome.status == 'failed' else 'was skipped'}"
     others = [target for target in step.routed_steps() if target not in selected]
     items = [_PlanItem(target) for target in selected] + [_PlanItem(target, reason) for target in others]
     plan.extendleft(reversed(items))
