@@ -332,3 +332,8 @@ def test_unreadable_and_empty_files_are_problems(tmp_path: Path) -> None:
     loaded, problems = check_files([tmp_path / "empty.yaml", tmp_path / "missing.yaml"])
     assert loaded == []
     assert [p.message.split(":")[0] for p in problems] == ["the file is empty", "cannot read the file"]
+
+
+def test_foreach_only_on_steps_that_can_repeat() -> None:
+    text = HEADER + "  - {id: c, type: condition, condition: 'true', onTrue: [], foreach: '[1]'}\n"
+    assert only(text).message == "foreach: is not supported on a condition step"

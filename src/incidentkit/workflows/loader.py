@@ -325,6 +325,10 @@ def _check_references(checker: _Checker, spec: WorkflowSpec) -> None:
                 )
         if isinstance(step, NodeStep):
             _check_inputs(checker, step, ("steps", index))
+        if step.foreach is not None and not isinstance(step, NodeStep | LogStep):
+            checker.add(
+                ("steps", index, "foreach"), f"foreach: is not supported on a {step.type} step", step.id
+            )
     _check_route_cycles(checker, spec, router_of, index_of)
 
 
