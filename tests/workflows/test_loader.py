@@ -337,3 +337,21 @@ def test_unreadable_and_empty_files_are_problems(tmp_path: Path) -> None:
 def test_foreach_only_on_steps_that_can_repeat() -> None:
     text = HEADER + "  - {id: c, type: condition, condition: 'true', onTrue: [], foreach: '[1]'}\n"
     assert only(text).message == "foreach: is not supported on a condition step"
+
+
+@pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "a: " + "{b: " * 60 + "1" + "}" * 60])
+def test_deep_nesting_is_a_problem_not_a_crash(text: str) -> None:
+    assert any("nested too deeply" in p.message for p in problems_of(text))
+
+
+def test_control_characters_are_placed() -> None:
+    problem = only("trigger: {type: manual}\n\x00")
+    assert (problem.line, problem.column) == (2, 1)
+    assert (
+        problem.message == "invalid YAML: unacceptable character #x0000: special characters are not allowed"
+    )
+
+
+def test_a_single_step_without_a_type_is_read_as_a_step() -> None:
+    problem = only("id: lonely\n")
+    assert (problem.step_id, problem.message) == ("lonely", "missing field 'type'")

@@ -219,7 +219,7 @@ def _load(text: str, file: str) -> tuple[Workflow | None, list[Problem]]:
     layout = "workflow"
     if isinstance(data, list):
         data, layout = {"trigger": {"type": "manual"}, "steps": data}, "list"
-    elif isinstance(data, dict) and "type" in data and "steps" not in data and "trigger" not in data:
+    elif isinstance(data, dict) and ("type" in data or "id" in data) and not {"steps", "trigger"} & set(data):
         data, layout = {"trigger": {"type": "manual"}, "steps": [data]}, "step"
     checker = _Checker(source, file, layout)
     for position, message in source.problems:

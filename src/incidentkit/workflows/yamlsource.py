@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+import yaml.reader
 from yaml.constructor import SafeConstructor
 
 Path = tuple[str | int, ...]
 
 MAX_NODES = 100_000
+MAX_DEPTH = 50
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
@@ -101,7 +103,15 @@ def parse(text: str) -> Source:
         source.problems.append((position, f"invalid YAML: {problem}{context}"))
         return source
     except yaml.YAMLError as error:
-        source.problems.append((Position(1, 1), f"invalid YAML: {error}"))
+        position = Position(1, 1)
+        if isinstance(error, yaml.reader.ReaderError):
+            position = source.position_of_index(error.position)
+        source.problems.append((position, f"invalid YAML: {str(error).splitlines()[0]}"))
+        return source
+    except RecursionError:
+        source.problems.append(
+            (Position(1, 1), f"the document is nested too deeply (over {MAX_DEPTH} levels)")
+        )
         return source
     if node is None:
         source.problems.append((Position(1, 1), "the file is empty: expected a workflow"))
@@ -128,6 +138,9 @@ class _Builder:
         if self.nodes > MAX_NODES:
             if self.nodes == MAX_NODES + 1:
                 self.problem(node, f"the document is too large (over {MAX_NODES} values after aliases)")
+            return None
+        if len(path) > MAX_DEPTH:
+            self.problem(node, f"the document is nested too deeply (over {MAX_DEPTH} levels)")
             return None
         self.source._values.setdefault(path, (node.start_mark.index, node.end_mark.index))
         if isinstance(node, yaml.MappingNode):
