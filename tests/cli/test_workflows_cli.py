@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.cli.conftest import Invoke
@@ -65,3 +67,17 @@ def test_list_fails_clearly_on_a_broken_directory(invoke: Invoke, tmp_path: Path
     result = invoke("workflows", "list", "--workflows", str(tmp_path))
     assert result.exit_code == 2
     assert f"{tmp_path / 'bad.yaml'}:2:1: invalid YAML" in result.stderr
+
+
+def test_help_does_not_import_the_expression_engine() -> None:
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from incidentkit.cli import main\n"
+        "for args in (['--help'], ['workflows', '--help'], ['workflows', 'validate', '--help']):\n"
+        "    assert CliRunner().invoke(main, args).exit_code == 0\n"
+        "heavy = ('cel', 'yaml', 'incidentkit.workflows.loader')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -120,3 +120,14 @@ def test_overlong_expressions_are_refused() -> None:
 def test_python_is_never_evaluated() -> None:
     with pytest.raises(ExpressionError):
         compile_template("{{ __import__('os').system('true') }}").render({})
+
+
+def test_macro_variables_may_use_the_plain_names() -> None:
+    trigger = {"incidents": [{"ref": "INC-1"}, {"ref": "INC-2"}]}
+    expression = compile_expression("$trigger.incidents.map(item, item.ref)")
+    assert expression.evaluate({"trigger": trigger}) == ["INC-1", "INC-2"]
+    assert compile_expression("$trigger.incidents.exists(steps, steps.ref == 'INC-2')").evaluate(
+        {"trigger": trigger}
+    )
+    with pytest.raises(ExpressionError, match="write '\\$item'"):
+        compile_expression("$trigger.incidents.map(x, item)")

@@ -41,6 +41,11 @@ MAX_RENDERED_LENGTH = 1_000_000
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ERROR_POSITION = re.compile(r"<input>:(\d+):(\d+): (.*)")
+# Macros that bind a variable of their own, such as ``list.map(item, item.name)``.
+_BINDING_MACRO = re.compile(
+    r"\.\s*(?:map|filter|all|exists|exists_one|existsOne|transformList|transformMap|bind)\s*\(\s*"
+    r"([A-Za-z_][A-Za-z0-9_]*)\s*,"
+)
 
 
 @dataclass(frozen=True)
@@ -203,8 +208,13 @@ def compile_expression(source: str) -> Expression:
         raise ExpressionError(
             f"invalid expression {{{{ {source} }}}}: {message}", source=source, column=column
         ) from None
+    bound = {
+        match.group(1)
+        for start, end in _code_spans(rewritten)
+        for match in _BINDING_MACRO.finditer(rewritten, start, end)
+    }
     for name in program.variables():
-        if name in VARIABLES:
+        if name in VARIABLES and name not in bound:
             raise ExpressionError(
                 f"unknown name '{name}' in {{{{ {source} }}}}: write '${name}'",
                 source=source,
