@@ -355,3 +355,15 @@ def test_control_characters_are_placed() -> None:
 def test_a_single_step_without_a_type_is_read_as_a_step() -> None:
     problem = only("id: lonely\n")
     assert (problem.step_id, problem.message) == ("lonely", "missing field 'type'")
+
+
+def test_header_and_reference_problems_are_reported_together() -> None:
+    text = (
+        "trigger: {type: schedule}\nconcurrency: {key: '{{ $trigger. }}'}\nsteps:\n"
+        "  - {id: c, type: condition, condition: 'true', onTrue: [ghost]}\n"
+    )
+    assert [(p.line, p.message.split(":")[0]) for p in problems_of(text)] == [
+        (1, "field 'trigger'"),
+        (2, "invalid expression {{ $trigger. }}"),
+        (4, "step 'ghost' is not defined in this workflow"),
+    ]

@@ -234,18 +234,18 @@ def _load(text: str, file: str) -> tuple[Workflow | None, list[Problem]]:
     header = {key: value for key, value in data.items() if key != "steps"}
     spec: WorkflowSpec | None = None
     try:
+        # The steps were checked one by one above; a stand-in keeps their problems from being
+        # reported a second time while the rest of the document is checked.
         spec = WorkflowSpec.model_validate({**header, "steps": steps or [NodeStep(id="_", type="_")]})
     except pydantic.ValidationError as error:
         checker.add_validation((), {**header, "steps": data.get("steps")}, error, None)
+    _check_header_expressions(checker, data)
+    _check_step_expressions(checker, numbered or [])
+    if steps is not None:
+        _check_references(checker, steps)
     if spec is None or steps is None or checker.problems:
-        _check_header_expressions(checker, data)
-        _check_step_expressions(checker, numbered or [])
         return None, checker.problems
     spec = spec.model_copy(update={"steps": steps})
-    _check_references(checker, spec)
-    _check_expressions(checker, spec)
-    if checker.problems:
-        return None, checker.problems
     name = spec.name or FilePath(file).stem
     return Workflow(name, spec, workflow_version(spec), file, layout != "workflow"), []
 
@@ -291,10 +291,10 @@ def _check_steps(checker: _Checker, raw: Any) -> list[tuple[int, Step]] | None:
     return steps
 
 
-def _check_references(checker: _Checker, spec: WorkflowSpec) -> None:
+def _check_references(checker: _Checker, steps: list[Step]) -> None:
     """Unique ids, routing and goto targets that exist, one router per step, no cycles, node inputs."""
     index_of: dict[str, int] = {}
-    for index, step in enumerate(spec.steps):
+    for index, step in enumerate(steps):
         if step.id in index_of:
             first = checker.source.value_position(checker.to_source(("steps", index_of[step.id], "id")))
             checker.add(
@@ -303,7 +303,7 @@ def _check_references(checker: _Checker, spec: WorkflowSpec) -> None:
         else:
             index_of[step.id] = index
     router_of: dict[str, str] = {}
-    for index, step in enumerate(spec.steps):
+    for index, step in enumerate(steps):
         if isinstance(step, ConditionStep):
             for path, target in _route_references(step, ("steps", index)):
                 if target not in index_of:
@@ -329,7 +329,7 @@ def _check_references(checker: _Checker, spec: WorkflowSpec) -> None:
             checker.add(
                 ("steps", index, "foreach"), f"foreach: is not supported on a {step.type} step", step.id
             )
-    _check_route_cycles(checker, spec, router_of, index_of)
+    _check_route_cycles(checker, router_of, index_of)
 
 
 def _route_references(step: ConditionStep, path: Path) -> Iterator[tuple[Path, str]]:
@@ -344,9 +344,7 @@ def _route_references(step: ConditionStep, path: Path) -> Iterator[tuple[Path, s
             yield (*path, key, target_index), target
 
 
-def _check_route_cycles(
-    checker: _Checker, spec: WorkflowSpec, router_of: dict[str, str], index_of: dict[str, int]
-) -> None:
+def _check_route_cycles(checker: _Checker, router_of: dict[str, str], index_of: dict[str, int]) -> None:
     """A condition must not be routed, directly or not, by a step it routes (it would never run)."""
     for step_id, router in router_of.items():
         seen = {step_id}
@@ -393,21 +391,15 @@ def _templates(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
 
 
 def _check_header_expressions(checker: _Checker, data: dict[str, Any]) -> None:
-    trigger = data.get("trigger")
-    if isinstance(trigger, dict) and isinstance(trigger.get("filter"), str):
-        _compile(checker, ("trigger", "filter"), trigger["filter"], None, condition=True, foreach=False)
-
-
-def _check_expressions(checker: _Checker, spec: WorkflowSpec) -> None:
-    """Compile every expression now, so a syntax error is a load error with its place."""
-    if spec.trigger.filter is not None:
-        _compile(checker, ("trigger", "filter"), spec.trigger.filter, None, condition=True, foreach=False)
-    if spec.concurrency is not None:
-        _compile(checker, ("concurrency", "key"), spec.concurrency.key, None, condition=False, foreach=False)
-    _check_step_expressions(checker, list(enumerate(spec.steps)))
+    """Compile the trigger's filter and the run concurrency key, as written."""
+    for section, key, condition in (("trigger", "filter", True), ("concurrency", "key", False)):
+        part = data.get(section)
+        if isinstance(part, dict) and isinstance(part.get(key), str):
+            _compile(checker, (section, key), part[key], None, condition=condition, foreach=False)
 
 
 def _check_step_expressions(checker: _Checker, steps: list[tuple[int, Step]]) -> None:
+    """Compile every expression of the valid steps, so a syntax error is a load error with its place."""
     for index, step in steps:
         path: Path = ("steps", index)
         in_loop = step.foreach is not None
