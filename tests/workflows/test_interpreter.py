@@ -462,3 +462,48 @@ def test_vars_and_workflow_name_are_in_scope() -> None:
     )
     action = Run(flow, {}).step()
     assert isinstance(action, RunStep) and action.inputs["message"] == "wf -> #ops"
+
+
+NESTED = """
+  - {id: outer, type: condition, condition: '$trigger.big', onTrue: [inner], onFalse: [small]}
+  - {id: inner, type: condition, condition: '$trigger.urgent', onTrue: [page], onFalse: [email]}
+  - {id: page, type: log, message: page}
+  - {id: email, type: log, message: email}
+  - {id: small, type: log, message: small}
+  - {id: always, type: log, message: always}
+"""
+
+
+@pytest.mark.parametrize(
+    ("trigger", "ran", "skipped"),
+    [
+        ({"big": True, "urgent": True}, ["page", "always"], ["email", "small"]),
+        ({"big": True, "urgent": False}, ["email", "always"], ["page", "small"]),
+        ({"big": False, "urgent": True}, ["small", "always"], ["inner", "page", "email"]),
+    ],
+)
+def test_nested_conditions_skip_everything_below_an_unselected_branch(
+    trigger: dict[str, bool], ran: list[str], skipped: list[str]
+) -> None:
+    run = Run(workflow(NESTED), trigger)
+    assert run.until_done().status == "succeeded"
+    assert run.order == ran
+    assert sorted(run.skipped) == sorted(skipped)
+    every = {"outer", "inner", "page", "email", "small", "always"}
+    assert set(run.checkpoints) == every  # nothing silently dropped
+
+
+def test_goto_over_a_condition_skips_its_branches_too() -> None:
+    flow = workflow(
+        "  - {id: a, type: slack.post, on_error: 'goto:end', inputs: {channel: x, message: y}}\n"
+        "  - {id: c, type: condition, condition: 'true', onTrue: [t]}\n"
+        "  - {id: t, type: log, message: t}\n"
+        "  - {id: end, type: log, message: end}\n"
+    )
+    run = Run(flow, {}, handlers={"a": fail("boom")})
+    assert run.until_done().status == "succeeded"
+    assert run.order == ["a", "end"]
+    assert run.skipped == {
+        "c": "skipped: step 'a' failed and went to 'end'",
+        "t": "condition 'c' was skipped",
+    }

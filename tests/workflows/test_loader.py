@@ -367,3 +367,12 @@ def test_header_and_reference_problems_are_reported_together() -> None:
         (2, "invalid expression {{ $trigger. }}"),
         (4, "step 'ghost' is not defined in this workflow"),
     ]
+
+
+def test_goto_cannot_target_a_routed_step() -> None:
+    text = HEADER + (
+        "  - {id: a, type: log, message: a, on_error: 'goto:t'}\n"
+        "  - {id: c, type: condition, condition: 'true', onTrue: [t]}\n"
+        "  - {id: t, type: log, message: t}\n"
+    )
+    assert only(text).message == "on_error goto cannot go to 't': a condition routes that step"

@@ -204,7 +204,10 @@ def next_action(
             done = checkpoints.get(step.id)
             if done is None:
                 return SkipStep(step.id, entry.skip_reason)
-            run.steps[step.id] = _view(_Outcome("skipped", error=done.error))
+            skipped = _Outcome("skipped", error=done.error)
+            run.steps[step.id] = _view(skipped)
+            if isinstance(step, ConditionStep):
+                _route(plan, step, skipped)  # what it would have routed is skipped too, and says so
             continue
         decided = _step(run, step)
         if not isinstance(decided, _Outcome):

@@ -319,6 +319,10 @@ def _check_references(checker: _Checker, steps: list[Step]) -> None:
             where: Path = ("steps", index, "on_error")
             if goto not in index_of:
                 checker.add(where, f"on_error goes to step '{goto}', which is not defined", step.id)
+            elif goto in router_of or _routed_later(steps, index, goto):
+                checker.add(
+                    where, f"on_error goto cannot go to '{goto}': a condition routes that step", step.id
+                )
             elif index_of[goto] <= index:
                 checker.add(
                     where, f"on_error goto must jump forward; '{goto}' is not after this step", step.id
@@ -330,6 +334,11 @@ def _check_references(checker: _Checker, steps: list[Step]) -> None:
                 ("steps", index, "foreach"), f"foreach: is not supported on a {step.type} step", step.id
             )
     _check_route_cycles(checker, router_of, index_of)
+
+
+def _routed_later(steps: list[Step], after: int, step_id: str) -> bool:
+    """Whether a condition after position ``after`` routes ``step_id`` (not yet seen by the check)."""
+    return any(isinstance(step, ConditionStep) and step_id in step.routed_steps() for step in steps[after:])
 
 
 def _route_references(step: ConditionStep, path: Path) -> Iterator[tuple[Path, str]]:
