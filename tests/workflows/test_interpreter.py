@@ -507,3 +507,14 @@ def test_goto_over_a_condition_skips_its_branches_too() -> None:
         "c": "skipped: step 'a' failed and went to 'end'",
         "t": "condition 'c' was skipped",
     }
+
+
+def test_a_parked_node_waits_for_its_answer_until_the_deadline() -> None:
+    flow = workflow("  - {id: agent, type: agent.dispatch, inputs: {agentCard: responder}}\n")
+    deadline = T0 + timedelta(minutes=10)
+    run = Run(flow, {}, handlers={"agent": lambda a: Checkpoint(a.step_key, "waiting", until=deadline)})
+    assert run.until_blocked() == WaitUntil(deadline, "step 'agent' is waiting", "agent")
+    answered = dict(run.checkpoints, agent=Checkpoint("agent", "succeeded", {"summary": "done"}))
+    assert next_action(flow, {}, answered, T0 + timedelta(minutes=1)) == RunFinished("succeeded")
+    run.now = deadline
+    assert run.until_done() == RunFinished("failed", f"no answer before {deadline.isoformat()}", "agent")

@@ -66,7 +66,11 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class RunStep:
-    """Run a node step (or write a ``log`` line) with these evaluated inputs."""
+    """Run a node step with these evaluated inputs, or for a ``log`` step write ``inputs["message"]``.
+
+    A node that parks (waits for an answer from outside) is recorded as a ``waiting`` checkpoint
+    with ``until`` = its deadline; the answer, when it comes, replaces it.
+    """
 
     step_id: str
     step_key: str
@@ -308,18 +312,17 @@ def _from_checkpoint(
     if done.status in ("succeeded", "skipped"):
         return _Outcome(done.status, done.output, done.error)
     if done.status == "waiting":
-        if done.until is not None and run.now < done.until:
+        if done.until is None or run.now < done.until:
             return WaitUntil(done.until, f"step '{key}' is waiting", key)
+        if isinstance(step, WaitStep):
+            return CompleteStep(key, "succeeded", {"waited_until": done.until.isoformat()})
         if isinstance(step, ApprovalStep):
-            if done.until is None:
-                return WaitUntil(None, f"step '{key}' awaits a decision", key)
             if step.on_timeout == "fail":
                 return CompleteStep(key, "failed", error="the approval expired without a decision")
             decision = "approved" if step.on_timeout == "approve" else "rejected"
             return CompleteStep(key, "succeeded", {"decision": decision, "decided_by": None, "expired": True})
-        return CompleteStep(
-            key, "succeeded", {"waited_until": done.until.isoformat() if done.until else None}
-        )
+        # A parked node (an agent's answer): the engine records the answer when it arrives.
+        return CompleteStep(key, "failed", error=f"no answer before {done.until.isoformat()}")
     policy = step.retry or DEFAULT_RETRY
     if not done.retryable or done.attempt >= policy.maximum_attempts:
         tries = f" after {done.attempt} attempts" if done.attempt > 1 else ""
