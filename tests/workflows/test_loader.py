@@ -376,3 +376,10 @@ def test_goto_cannot_target_a_routed_step() -> None:
         "  - {id: t, type: log, message: t}\n"
     )
     assert only(text).message == "on_error goto cannot go to 't': a condition routes that step"
+
+
+def test_every_registered_node_type_and_engine_type_is_known() -> None:
+    from incidentkit.workflows.nodes import NODE_TYPES
+    from incidentkit.workflows.registry import known_step_types
+
+    assert set(known_step_types()) == {*NODE_TYPES, "condition", "approval", "wait", "log"}

@@ -366,25 +366,24 @@ def _check_route_cycles(checker: _Checker, router_of: dict[str, str], index_of: 
 
 
 def _check_inputs(checker: _Checker, step: NodeStep, path: Path) -> None:
-    accepted = registry.input_names(step.type)
-    if accepted is None:
+    """Input names against the node's model: YAML names (aliases) or the field names themselves."""
+    fields = registry.node_inputs(step.type)
+    if fields is None:
         return
-    node = registry.node_types()[step.type]
-    also = {name for name, info in node.inputs.model_fields.items()}
+    documented = [info.alias or name for name, info in fields.items()]
     for name in step.inputs:
-        if name not in accepted and name not in also:
-            expected = ", ".join(accepted) or "none"
+        if name not in documented and name not in fields:
+            expected = ", ".join(documented) or "none"
             checker.add(
                 (*path, "inputs", name),
                 f"unknown input '{name}' for {step.type}; its inputs are: {expected}",
                 step.id,
                 key=True,
             )
-    for name, info in node.inputs.model_fields.items():
-        if info.is_required() and name not in step.inputs and (info.alias or name) not in step.inputs:
-            checker.add(
-                (*path, "inputs"), f"missing input '{info.alias or name}' for {step.type}", step.id, key=True
-            )
+    for name, info in fields.items():
+        yaml_name = info.alias or name
+        if info.is_required() and name not in step.inputs and yaml_name not in step.inputs:
+            checker.add((*path, "inputs"), f"missing input '{yaml_name}' for {step.type}", step.id, key=True)
 
 
 def _templates(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
