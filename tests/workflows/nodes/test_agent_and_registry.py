@@ -216,6 +216,13 @@ def test_the_documented_examples_validate(step_type: str, inputs: dict[str, Any]
     assert validated.model_dump(by_alias=True, exclude_unset=True) == inputs
 
 
+def test_input_names_are_known_before_values_are() -> None:
+    node = NODE_TYPES["incident_io.timeline.add_event"]
+    assert node.input_names() == {"incidentId", "eventType", "title", "description", "timestamp"}
+    assert node.required_inputs() == {"incidentId", "title"}
+    assert NODE_TYPES["agent.dispatch"].required_inputs() == {"agentCard"}
+
+
 def test_snake_case_names_are_accepted_too() -> None:
     validated = NODE_TYPES["incident_io.incident.get"].validate_inputs({"incident_id": "INC-1"})
     assert validated.model_dump(by_alias=True) == {"incidentId": "INC-1"}
