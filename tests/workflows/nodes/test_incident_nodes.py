@@ -434,3 +434,17 @@ def test_reads_still_run_in_a_dry_run(context: NodeContext, seen: Seen) -> None:
         "incident_io.incident.get", {"incidentId": "INC-1"}, dataclasses.replace(context, dry_run=True)
     )
     assert output["reference"] == "INC-1" and seen.requests
+
+
+def test_an_escalation_whose_answer_was_lost_escalates_once_when_retried(
+    context: NodeContext, step_client: Client, emulator: Emulator
+) -> None:
+    incident_id = declare(step_client, severity="Minor")
+    emulator.inject_fault(status=503, path="/v2/incident_updates", method="POST", processed=True)
+    with pytest.raises(StepError) as raised:
+        run("incident_io.incident.escalate", {"incidentId": incident_id}, context)
+    assert raised.value.retryable
+    output = run("incident_io.incident.escalate", {"incidentId": incident_id}, context)
+    # The retry carries the same idempotency key, so the API replays the first update.
+    assert output["severity"] == "Major" and record(emulator, incident_id)["severity"]["name"] == "Major"
+    assert len(updates_of(emulator, incident_id)) == 1

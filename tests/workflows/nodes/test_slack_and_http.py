@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from incidentkit.secrets import Secret
+from incidentkit.testing import SlackRecorder
 from incidentkit.workflows.nodes import (
     NODE_TYPES,
     Completed,
@@ -31,84 +32,65 @@ def run(step_type: str, inputs: dict[str, Any], context: NodeContext) -> dict[st
     return result.output
 
 
-def answer_like_slack(
-    method: str, path: str, headers: dict[str, str], body: bytes
-) -> tuple[int, dict[str, str], Any]:
-    """What Slack's chat.postMessage answers, by channel."""
-    if path != "/api/chat.postMessage":
-        return 404, {}, b"not found"
-    if headers.get("authorization") != f"Bearer {BOT_TOKEN}":
-        return 200, {}, {"ok": False, "error": "invalid_auth"}
-    channel = json.loads(body)["channel"]
-    if channel == "#busy":
-        return 429, {"Retry-After": "30"}, {"ok": False, "error": "ratelimited"}
-    if channel == "#flaky":
-        return 503, {}, {"ok": False, "error": "service_unavailable"}
-    if channel != "#oncall":
-        return 200, {}, {"ok": False, "error": "channel_not_found"}
-    return 200, {}, {"ok": True, "channel": "C0ONCALL", "ts": "1795000000.000100"}
-
-
 @pytest.fixture
-def slack(local_server: Callable[[Responder], LocalServer]) -> LocalServer:
-    return local_server(answer_like_slack)
+def slack() -> Iterator[SlackRecorder]:
+    with SlackRecorder(token=BOT_TOKEN, channels=["#oncall", "#busy", "#flaky"]) as recorder:
+        recorder.fail("#busy", "ratelimited", status=429, retry_after=30)
+        recorder.fail("#flaky", "service_unavailable", status=503)
+        yield recorder
 
 
-def slack_context(server: LocalServer, token: str | None = BOT_TOKEN) -> NodeContext:
-    settings = SlackSettings(token=Secret(token) if token else None, base_url=server.url + "/api")
+def slack_context(server: SlackRecorder, token: str | None = BOT_TOKEN) -> NodeContext:
+    settings = SlackSettings(token=Secret(token) if token else None, base_url=server.base_url)
     return NodeContext(slack=settings, clock=lambda: NOW, idempotency_key="run:slack")
 
 
-def test_slack_post_sends_what_slack_expects_and_outputs_the_ts(slack: LocalServer) -> None:
+def test_slack_post_sends_what_slack_expects_and_outputs_the_ts(slack: SlackRecorder) -> None:
     inputs = {"channel": "#oncall", "message": "🚨 SEV-1 Incident: {{ 7*7 }}", "thread": "1795000000.000001"}
     output = run("slack.post", inputs, slack_context(slack))
-    assert output == {
-        "ok": True,
-        "channel": "C0ONCALL",
-        "ts": "1795000000.000100",
-        "thread": inputs["thread"],
-    }
-    (request,) = slack.received
-    assert request.json() == {
-        "channel": "#oncall",
-        "text": "🚨 SEV-1 Incident: {{ 7*7 }}",
-        "thread_ts": "1795000000.000001",
-    }
+    (message,) = slack.messages
+    assert output == {"ok": True, "channel": output["channel"], "ts": message.ts, "thread": inputs["thread"]}
+    assert output["channel"].startswith("C")
+    assert (message.channel, message.text, message.thread_ts) == (
+        "#oncall",
+        "🚨 SEV-1 Incident: {{ 7*7 }}",
+        "1795000000.000001",
+    )
 
 
-def test_slack_post_sends_blocks(slack: LocalServer) -> None:
+def test_slack_post_sends_blocks(slack: SlackRecorder) -> None:
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*SEV-1*"}}]
     run("slack.post", {"channel": "#oncall", "message": "SEV-1", "blocks": blocks}, slack_context(slack))
-    assert slack.received[0].json()["blocks"] == blocks
+    assert slack.messages[0].blocks == blocks
 
 
-def test_a_missing_channel_is_final_with_slacks_error(slack: LocalServer) -> None:
+def test_a_missing_channel_is_final_with_slacks_error(slack: SlackRecorder) -> None:
     with pytest.raises(StepError, match="channel_not_found") as raised:
         run("slack.post", {"channel": "#nowhere", "message": "hi"}, slack_context(slack))
     assert not raised.value.retryable
 
 
-def test_ratelimited_is_retryable_honouring_retry_after(slack: LocalServer) -> None:
+def test_ratelimited_is_retryable_honouring_retry_after(slack: SlackRecorder) -> None:
     with pytest.raises(StepError, match="ratelimited") as raised:
         run("slack.post", {"channel": "#busy", "message": "hi"}, slack_context(slack))
     assert raised.value.retryable and raised.value.retry_after == 30
-    assert len(slack.received) == 1  # slack_sdk did not retry (and sleep) on its own
+    assert slack.requests == 1  # slack_sdk did not retry (and sleep) on its own
 
 
-def test_slack_being_down_is_retryable(slack: LocalServer) -> None:
+def test_slack_being_down_is_retryable(slack: SlackRecorder) -> None:
     with pytest.raises(StepError, match="service_unavailable") as raised:
         run("slack.post", {"channel": "#flaky", "message": "hi"}, slack_context(slack))
     assert raised.value.retryable
 
 
-def test_without_a_token_nothing_is_sent(slack: LocalServer) -> None:
+def test_without_a_token_nothing_is_sent(slack: SlackRecorder) -> None:
     with pytest.raises(StepError, match="no Slack bot token") as raised:
         run("slack.post", {"channel": "#oncall", "message": "hi"}, slack_context(slack, token=None))
-    assert not raised.value.retryable and slack.received == []
+    assert not raised.value.retryable and slack.requests == 0
 
 
 def test_the_bot_token_never_reaches_logs_or_errors(
-    slack: LocalServer, caplog: pytest.LogCaptureFixture
+    slack: SlackRecorder, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     run("slack.post", {"channel": "#oncall", "message": "hi"}, slack_context(slack))
@@ -125,14 +107,14 @@ def test_an_unreachable_slack_is_retryable() -> None:
     assert raised.value.retryable
 
 
-def test_a_slack_dry_run_sends_nothing(slack: LocalServer) -> None:
+def test_a_slack_dry_run_sends_nothing(slack: SlackRecorder) -> None:
     context = dataclasses.replace(slack_context(slack), dry_run=True)
     output = run("slack.post", {"channel": "#oncall", "message": "hi"}, context)
     assert output["would_send"] == {
-        "url": slack.url + "/api/chat.postMessage",
+        "url": slack.base_url + "chat.postMessage",
         "body": {"channel": "#oncall", "text": "hi"},
     }
-    assert slack.received == []
+    assert slack.requests == 0
 
 
 # http.request
@@ -291,3 +273,27 @@ def test_bad_http_inputs_name_the_input() -> None:
     with pytest.raises(StepError, match=r"input 'method'.*input 'timeout'") as raised:
         node.validate_inputs({"method": "TRACE", "url": "https://example.com", "timeout": 0})
     assert not raised.value.retryable
+
+
+def test_the_bad_token_is_refused_like_slack_does(slack: SlackRecorder) -> None:
+    with pytest.raises(StepError, match="invalid_auth") as raised:
+        run("slack.post", {"channel": "#oncall", "message": "hi"}, slack_context(slack, token="xoxb-wrong"))
+    assert not raised.value.retryable and slack.messages == []
+
+
+def test_the_recorder_takes_form_posts_and_fails_a_given_number_of_times() -> None:
+    import httpx2
+
+    with SlackRecorder() as slack:
+        slack.fail("#ops", "ratelimited", status=429, retry_after=5, times=1)
+        url = slack.base_url + "chat.postMessage"
+        first = httpx2.post(url, data={"token": "t", "channel": "#ops", "text": "a", "blocks": "[]"})
+        second = httpx2.post(url, data={"token": "t", "channel": "#ops", "text": "a", "blocks": "[]"})
+        unknown = httpx2.post(slack.base_url + "chat.delete", data={"channel": "#ops"})
+    assert (first.status_code, first.headers["retry-after"], first.json()["error"]) == (
+        429,
+        "5",
+        "ratelimited",
+    )
+    assert second.json()["ok"] is True and slack.messages[0].blocks == []
+    assert unknown.json() == {"ok": False, "error": "unknown_method"}

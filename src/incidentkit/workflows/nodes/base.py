@@ -47,7 +47,7 @@ class StepError(Exception):
         retry_after: seconds the other side asked us to wait (``Retry-After``), when it did.
     """
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retryable: bool, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable
@@ -220,6 +220,14 @@ class NodeType:
     def validate_inputs(self, raw: Mapping[str, Any]) -> pydantic.BaseModel:
         """Check a step's ``inputs:``; raises :class:`StepError` naming every bad input."""
         return validate_inputs(self.name, self.inputs, raw)
+
+    def input_names(self) -> frozenset[str]:
+        """The input names as written in YAML (camelCase), for checks before values are known."""
+        return frozenset(f.alias or name for name, f in self.inputs.model_fields.items())
+
+    def required_inputs(self) -> frozenset[str]:
+        """The input names a step of this type must give."""
+        return frozenset(f.alias or name for name, f in self.inputs.model_fields.items() if f.is_required())
 
 
 def validate_inputs(step_type: str, model: type[InputsT], raw: Mapping[str, Any]) -> InputsT:

@@ -86,8 +86,6 @@ def register(
             try:
                 return function(given, context)
             except (IncidentIOError, ValueError) as error:
-                if isinstance(error, pydantic.ValidationError):
-                    raise
                 raise step_error_from_api(error, context.clock) from error
 
         if name in NODE_TYPES:
