@@ -6,7 +6,13 @@ import pytest
 
 from incidentkit.workflows.errors import ExpressionError
 from incidentkit.workflows.loader import Workflow, load_text
-from incidentkit.workflows.triggers import ManualInputError, filter_passes, manual_inputs, matches_event
+from incidentkit.workflows.triggers import (
+    ManualInputError,
+    concurrency_key,
+    filter_passes,
+    manual_inputs,
+    matches_event,
+)
 
 STEPS = "steps:\n  - {id: a, type: log, message: a}\n"
 
@@ -63,3 +69,14 @@ def test_manual_inputs_are_typed() -> None:
         "unknown input 'colour' (this workflow's inputs: reason, count, ratio, dry); "
         "missing input 'reason' (string); input 'count' must be integer, not 'three'"
     )
+
+
+def test_the_run_concurrency_key_is_rendered_from_the_trigger() -> None:
+    flow = load_text(
+        "trigger: {type: manual}\nconcurrency: {key: 'incident-{{ $trigger.incident_io.incident_id }}'}\n"
+        + STEPS
+    )
+    assert concurrency_key(flow, {"incident_io": {"incident_id": "01X"}}) == "incident-01X"
+    assert concurrency_key(with_trigger("{type: manual}"), {}) is None
+    numeric = load_text("trigger: {type: manual}\nconcurrency: {key: '{{ $trigger.n }}'}\n" + STEPS)
+    assert concurrency_key(numeric, {"n": 7}) == "7"

@@ -219,12 +219,11 @@ def next_action(
         run.steps[step.id] = _view(decided)
         if isinstance(step, ConditionStep):
             _route(plan, step, decided)
-        if decided.status == "failed":
+        if decided.status == "failed" and step.on_error != "continue":
             target = step.goto_target
-            if step.on_error == "fail" or (target is None and step.on_error != "continue"):
+            if target is None:
                 return RunFinished("failed", decided.error, step.id)
-            if target is not None:
-                _goto(plan, step.id, target)
+            _goto(plan, step.id, target)
     return RunFinished("succeeded")
 
 

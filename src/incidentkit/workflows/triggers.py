@@ -1,8 +1,8 @@
 """Which workflows an event starts, and the typed inputs of a manual run.
 
 Pure functions for the dispatcher: whether a workflow's trigger matches an event type, whether
-its ``filter`` holds for the trigger data, and turning ``--input name=value`` text into the
-declared types.
+its ``filter`` holds for the trigger data, the run's concurrency key, and turning
+``--input name=value`` text into the declared types.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from incidentkit.workflows.errors import ExpressionError, MissingFieldError, WorkflowError
-from incidentkit.workflows.expressions import compile_condition
+from incidentkit.workflows.expressions import compile_condition, compile_template, to_text
 from incidentkit.workflows.loader import Workflow
 
 # The raw incident.io event types behind each normalised incident trigger.
@@ -68,6 +68,20 @@ def filter_passes(workflow: Workflow, trigger: Mapping[str, Any]) -> bool:
     if not isinstance(value, bool):
         raise ExpressionError(f"filter {text!r} gave {value!r}, expected true or false", source=text)
     return value
+
+
+def concurrency_key(workflow: Workflow, trigger: Mapping[str, Any]) -> str | None:
+    """The rendered run ``concurrency.key`` (runs with the same key are serialised), or None.
+
+    Raises:
+        ExpressionError: the key could not be rendered from this trigger.
+    """
+    if workflow.spec.concurrency is None:
+        return None
+    value = compile_template(workflow.spec.concurrency.key).render(
+        {"trigger": trigger, "vars": workflow.spec.vars, "workflow": {"name": workflow.name}}
+    )
+    return value if isinstance(value, str) else to_text(value)
 
 
 def manual_inputs(workflow: Workflow, given: Mapping[str, str]) -> dict[str, Any]:
