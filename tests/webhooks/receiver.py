@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from incidentkit.emulator.server import serve_in_thread
+from incidentkit.webhooks.verify import WebhookVerificationError, WebhookVerifier
 
 
 @dataclass
@@ -39,14 +40,23 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver(statuses: list[int] | None = None) -> Iterator[Receiver]:
+def running_receiver(
+    statuses: list[int] | None = None, verifier: WebhookVerifier | None = None
+) -> Iterator[Receiver]:
+    """Serve a receiver on 127.0.0.1; with ``verifier`` it refuses what does not verify, like a real one."""
     receiver = Receiver(statuses=list(statuses or []))
 
     async def ingest(request: Request) -> Response:
-        receiver.received.append(
-            Received({k.lower(): v for k, v in request.headers.items()}, await request.body())
-        )
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        body = await request.body()
+        receiver.received.append(Received(headers, body))
         receiver.arrived.set()
+        if verifier is not None:
+            try:
+                verifier.verify(headers, body)
+            except WebhookVerificationError as error:
+                return Response(str(error).encode(), status_code=error.status_code)
+            return Response(b"accepted", status_code=202)
         status = receiver.statuses.pop(0) if receiver.statuses else 200
         return Response(b"ok" if status < 300 else b"nope", status_code=status)
 
