@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -255,3 +258,26 @@ def test_a_served_emulator_delivers_in_the_background() -> None:
         assert message.state == "pending" and message.next_attempt_at is not None
     finally:
         worker.stop()
+
+
+def test_emulator_serve_delivers_in_the_background() -> None:
+    command = [sys.executable, "-m", "incidentkit", "emulator", "serve", "--port", "0", "--seed", "demo"]
+    with (
+        running_receiver() as receiver,
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as process,
+    ):
+        try:
+            assert process.stdout is not None
+            process.stdout.readline()  # the sandbox key
+            url = process.stdout.readline().strip().rsplit(" ", 1)[1]
+            with httpx2.Client(base_url=url, headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"}) as api:
+                endpoint = register(api, receiver.url, secret=SECRET)
+                incident = declare(api)
+                [delivery] = receiver.wait_for(1)
+                assert WebhookVerifier([SECRET]).verify(delivery.headers, delivery.body).startswith("msg_")
+                assert payload(delivery)["public_incident.incident_created_v2"]["id"] == incident["id"]
+                [shown] = api.get("/_emulator/webhook_deliveries").json()["webhook_deliveries"]
+                assert shown["endpoint_id"] == endpoint["id"]
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=30) == 0

@@ -14,6 +14,7 @@ explicitly, while ``incidentkit emulator serve`` runs a :class:`DeliveryWorker` 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 from collections.abc import Callable, Sequence
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     import httpx2
 
 Record = dict[str, Any]
+
+logger = logging.getLogger(__name__)
 
 RETRY_SCHEDULE: tuple[float, ...] = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600)
 """Seconds to wait before each attempt, counted from the attempt before (Svix's schedule up to 24 h)."""
@@ -198,17 +201,17 @@ class WebhookSender:
     def _attempt(self, client: httpx2.Client, message: Message, moment: float) -> Attempt:
         scheduled = message.next_attempt_at if message.next_attempt_at is not None else moment
         attempt = Attempt(number=len(message.attempts) + 1, scheduled_at=scheduled, sent_at=moment)
-        headers = {
-            **signed_headers(message.secret, message.id, message.body, int(moment)),
-            "content-type": "application/json",
-            "user-agent": USER_AGENT,
-        }
         try:
+            headers = {
+                **signed_headers(message.secret, message.id, message.body, int(moment)),
+                "content-type": "application/json",
+                "user-agent": USER_AGENT,
+            }
             response = client.post(message.url, content=message.body, headers=headers)
             attempt.status_code = response.status_code
             if not attempt.succeeded:
                 attempt.error = f"HTTP {response.status_code}"
-        except Exception as error:  # any failure to get an answer is a failed attempt, never a crash
+        except Exception as error:  # any failure to sign or get an answer is a failed attempt, never a crash
             attempt.error = f"{type(error).__name__}: {error}"[:MAX_ERROR_CHARS]
         with self._lock:
             message.attempts.append(attempt)
@@ -253,7 +256,10 @@ class DeliveryWorker:
 
     def _run(self) -> None:
         while not self._stopping:
-            self.sender.deliver_due()
+            try:
+                self.sender.deliver_due()
+            except Exception:  # the worker outlives any one bad batch; the error is logged, not lost
+                logger.exception("Webhook delivery failed unexpectedly; trying again on the next round")
             due = self.sender.next_due()
             pause = self.max_wait if due is None else min(self.max_wait, max(0.0, due - self.sender.clock()))
             self._wake.wait(pause)
