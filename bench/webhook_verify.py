@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 import timeit
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import standardwebhooks
