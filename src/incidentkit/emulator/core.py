@@ -33,6 +33,7 @@ from incidentkit.emulator.state import (
     load_state,
     save_state,
 )
+from incidentkit.webhooks.verify import WebhookVerifier
 
 if TYPE_CHECKING:
     import httpx2
@@ -243,10 +244,8 @@ class Emulator:
         Raises:
             ValueError: the secret is not ``whsec_`` followed by base64 (the message never shows it).
         """
-        from incidentkit.webhooks.verify import sign
-
         if secret is not None:
-            sign(secret, "msg_check", 0, b"")  # raises InvalidSecretError, a ValueError, when malformed
+            WebhookVerifier([secret])  # raises InvalidSecretError, a ValueError, when malformed
         with self._lock:
             endpoint: Record = {
                 "id": new_ulid(self.clock(), self._rng),
