@@ -108,6 +108,8 @@ ROUTES = [
     _route(
         "PATCH", "/v2/incident_timeline_items/{id}", handlers.update_timeline_item, "timeline_items.update"
     ),
+    _route("GET", "/v3/follow_ups", handlers.list_follow_ups, "actions.view"),
+    _route("POST", "/v3/follow_ups", handlers.create_follow_up, "follow_ups.create"),
 ]
 
 
