@@ -18,6 +18,8 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every CLI test gets its own config and data directories, and no key from the outside."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    # Never touch the OS keyring of the machine running the tests: the key file is used instead.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     for name in (
         "INCIDENT_IO_API_KEY",
         "INCIDENTIO_API_KEY",

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from incidentkit.cli.catalog_cmd import STATUS_CATEGORIES
 from incidentkit.cli.completion import complete_severity, complete_status
 from incidentkit.cli.connection import Connection, connection_options
 from incidentkit.cli.output import Column, column, emit_list, emit_object, output_options
 from incidentkit.cli.timeparse import WhenType
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from incidentkit.api import Incident, IncidentChange, SyncPager
 
 MODES = ("standard", "retrospective", "test", "tutorial")
@@ -77,7 +80,12 @@ def incidents() -> None:
 
 @incidents.command("list")
 @click.option("--live", is_flag=True, help="Only incidents whose status is in the live category.")
-@click.option("--status-category", multiple=True, metavar="CATEGORY", help="Status category (repeatable).")
+@click.option(
+    "--status-category",
+    multiple=True,
+    type=click.Choice(STATUS_CATEGORIES, case_sensitive=False),
+    help="Status category (repeatable).",
+)
 @click.option(
     "--status",
     multiple=True,
@@ -149,16 +157,23 @@ def incidents_list(
     emit_list(found, INCIDENT_COLUMNS, output_format)
 
 
-def _with_progress(pager: SyncPager[Incident]) -> Iterator[dict[str, Any]]:
-    """Every incident, with a progress bar on stderr when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        for incident in pager:
-            yield incident.to_json()
-        return
-    from rich.console import Console
+def _with_progress(pager: SyncPager[Incident], console: Console | None = None) -> Iterator[dict[str, Any]]:
+    """Every incident, with a progress bar on ``console``.
+
+    By default the bar goes to stderr, and only when stderr is a terminal: stdout carries
+    nothing but the listing, so JSON piped to another program stays valid.
+    """
+    if console is None:
+        if not sys.stderr.isatty():
+            for incident in pager:
+                yield incident.to_json()
+            return
+        from rich.console import Console
+
+        console = Console(stderr=True)
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Fetching incidents", total=None)
         for page in pager.pages():
             if page.total is not None:
