@@ -31,11 +31,19 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def invoke() -> Invoke:
+def sleeps() -> list[float]:
+    """The waits the client asked for between retries; nothing really sleeps."""
+    return []
+
+
+@pytest.fixture
+def invoke(sleeps: list[float]) -> Invoke:
     """Run `incidentkit ARGS...` in-process; stdout and stderr are kept apart."""
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+        return CliRunner().invoke(
+            main, list(args), input=input, env=env, catch_exceptions=False, obj={"sleep": sleeps.append}
+        )
 
     return run
 

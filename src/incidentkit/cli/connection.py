@@ -64,7 +64,7 @@ class Connection:
         if self.sandbox:
             return sandbox_client(read_only=self.read_only)
         api_key, base_url = self.resolve()
-        return Client(api_key, base_url=base_url, read_only=self.read_only)
+        return Client(api_key, base_url=base_url, read_only=self.read_only, sleep=_sleep())
 
     def resolve(self) -> tuple[str, str]:
         """The API key and base URL to use: flags first, then the environment, then the saved profile.
@@ -103,6 +103,22 @@ class Connection:
                 "or add --sandbox to try this against the built-in emulator"
             )
         return api_key, base_url or DEFAULT_BASE_URL
+
+
+def _sleep() -> Callable[[float], None]:
+    """How the client waits between retries: ``time.sleep``, unless the caller of the CLI gave another.
+
+    Programs (and tests) that run the CLI in-process pass ``obj={"sleep": ...}`` to click, the
+    documented way to hand a command group its context object.
+    """
+    import time
+
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    if isinstance(obj, dict) and callable(obj.get("sleep")):
+        injected: Callable[[float], None] = obj["sleep"]
+        return injected
+    return time.sleep
 
 
 def load_profile(name: str | None) -> tuple[str, str | None] | None:
