@@ -1,4 +1,4 @@
-"""Admin endpoints under ``/_emulator/``: reset, seeds, bulk incidents, API keys, rate limit, faults, webhooks.
+"""Admin endpoints under ``/_emulator/``: reset, seeds, bulk incidents, keys, rate limit, faults, webhooks.
 
 They are not part of incident.io's API; they let tests and demos set the emulator up over HTTP.
 They need no API key, which is one reason the server binds to 127.0.0.1 by default.
