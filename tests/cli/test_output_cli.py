@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from click.shell_completion import ShellComplete
 from rich.console import Console
@@ -44,7 +48,7 @@ def test_the_progress_bar_draws_on_its_console_and_every_incident_comes_through(
     expected = [i.id for i in client.incidents.list(limit=None)]
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=80)
-    found = list(_with_progress(client.incidents.list(page_size=10, limit=None), console))
+    found = list(_with_progress(client.incidents.list(page_size=10, limit=None).raw(), console))
     assert [i["id"] for i in found] == expected
     assert "Fetching incidents" in screen.getvalue()
 
@@ -101,3 +105,22 @@ def test_completion_scripts_for_every_shell(invoke: Invoke) -> None:
         result = invoke("completion", shell)
         assert result.exit_code == 0 and "_INCIDENTKIT_COMPLETE" in result.stdout
     assert invoke("completion", "powershell").exit_code == 2
+
+
+def test_the_cli_listing_never_imports_pydantic(tmp_path: Path) -> None:
+    # The models (and pydantic) are the heaviest part of the client; JSON out needs neither.
+    script = (
+        "import sys\n"
+        "from incidentkit.cli import main\n"
+        "try:\n"
+        "    main(['incidents', 'list', '--sandbox', '--json', '--all'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert json.loads(result.stdout)
+    assert result.stderr.strip() == "[]"

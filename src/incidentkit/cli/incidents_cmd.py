@@ -18,7 +18,7 @@ from incidentkit.cli.timeparse import WhenType
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from incidentkit.api import Incident, IncidentChange, SyncPager
+    from incidentkit.api import IncidentChange, SyncPager
 
 MODES = ("standard", "retrospective", "test", "tutorial")
 DEFAULT_LIMIT = 25
@@ -153,11 +153,14 @@ def incidents_list(
         mode=list(mode) or None,
         limit=None if fetch_all else (limit or DEFAULT_LIMIT),
     )
-    found = _with_progress(pager) if fetch_all else (i.to_json() for i in pager)
-    emit_list(found, INCIDENT_COLUMNS, output_format)
+    # The API's JSON as it came: scripts get the API objects, and no models are built.
+    raw = pager.raw()
+    emit_list(_with_progress(raw) if fetch_all else iter(raw), INCIDENT_COLUMNS, output_format)
 
 
-def _with_progress(pager: SyncPager[Incident], console: Console | None = None) -> Iterator[dict[str, Any]]:
+def _with_progress(
+    pager: SyncPager[dict[str, Any]], console: Console | None = None
+) -> Iterator[dict[str, Any]]:
     """Every incident, with a progress bar on ``console``.
 
     By default the bar goes to stderr, and only when stderr is a terminal: stdout carries
@@ -165,8 +168,7 @@ def _with_progress(pager: SyncPager[Incident], console: Console | None = None) -
     """
     if console is None:
         if not sys.stderr.isatty():
-            for incident in pager:
-                yield incident.to_json()
+            yield from pager
             return
         from rich.console import Console
 
@@ -179,8 +181,7 @@ def _with_progress(pager: SyncPager[Incident], console: Console | None = None) -
             if page.total is not None:
                 progress.update(task, total=page.total)
             progress.advance(task, len(page.items))
-            for incident in page.items:
-                yield incident.to_json()
+            yield from page.items
 
 
 @incidents.command("show")
