@@ -9,12 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.shell_completion import ShellComplete
 from rich.console import Console
 
 from incidentkit.api import Client
 from incidentkit.cli import main
-from incidentkit.cli.incidents_cmd import _with_progress
+from incidentkit.cli.incidents_cmd import _with_progress, wants_progress
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from tests.cli.conftest import Invoke
 
@@ -51,6 +52,22 @@ def test_the_progress_bar_draws_on_its_console_and_every_incident_comes_through(
     found = list(_with_progress(client.incidents.list(page_size=10, limit=None).raw(), console))
     assert [i["id"] for i in found] == expected
     assert "Fetching incidents" in screen.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "stdout_tty", "stderr_tty", "wanted"),
+    [
+        ("table", True, True, True),  # a person at a terminal
+        ("table", True, False, False),  # stderr goes to a log: no bar
+        ("json", False, True, False),  # JSON for a program: stderr stays quiet
+        ("json", True, True, False),
+        ("jsonl", False, True, False),
+        ("csv", False, True, True),  # CSV into a file while a person watches
+        ("csv", True, True, False),  # CSV streaming onto the terminal would mix with the bar
+    ],
+)
+def test_when_the_progress_bar_is_drawn(fmt: str, stdout_tty: bool, stderr_tty: bool, wanted: bool) -> None:
+    assert wants_progress(fmt, stdout_tty=stdout_tty, stderr_tty=stderr_tty) is wanted
 
 
 def test_a_422_names_the_field_and_the_option_that_sets_it(invoke: Invoke) -> None:

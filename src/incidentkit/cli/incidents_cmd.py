@@ -12,7 +12,7 @@ import click
 from incidentkit.cli.catalog_cmd import STATUS_CATEGORIES
 from incidentkit.cli.completion import complete_severity, complete_status
 from incidentkit.cli.connection import Connection, connection_options
-from incidentkit.cli.output import Column, column, emit_list, emit_object, output_options
+from incidentkit.cli.output import Column, choose_format, column, emit_list, emit_object, output_options
 from incidentkit.cli.timeparse import WhenType
 
 if TYPE_CHECKING:
@@ -120,7 +120,12 @@ def incidents() -> None:
     metavar="N",
     help=f"Show at most N incidents (default {DEFAULT_LIMIT}).",
 )
-@click.option("--all", "fetch_all", is_flag=True, help="Show every matching incident, fetching all pages.")
+@click.option(
+    "--all",
+    "fetch_all",
+    is_flag=True,
+    help="Show every matching incident, fetching all pages (a progress bar on a terminal, never with JSON).",
+)
 @connection_options
 @output_options
 def incidents_list(
@@ -155,27 +160,33 @@ def incidents_list(
     )
     # The API's JSON as it came: scripts get the API objects, and no models are built.
     raw = pager.raw()
-    emit_list(_with_progress(raw) if fetch_all else iter(raw), INCIDENT_COLUMNS, output_format)
+    fmt = choose_format(output_format)
+    show_bar = fetch_all and wants_progress(
+        fmt, stdout_tty=sys.stdout.isatty(), stderr_tty=sys.stderr.isatty()
+    )
+    emit_list(_with_progress(raw) if show_bar else iter(raw), INCIDENT_COLUMNS, fmt)
+
+
+def wants_progress(fmt: str, *, stdout_tty: bool, stderr_tty: bool) -> bool:
+    """Whether a long listing draws a progress bar (on stderr).
+
+    Only for a person watching stderr, never alongside JSON (whoever reads JSON wants a quiet
+    stderr), and never while CSV streams onto the same terminal, where the two would mix. A table
+    is printed once every page is in, so the bar and the table never overlap.
+    """
+    if not stderr_tty or fmt in ("json", "jsonl"):
+        return False
+    return fmt == "table" or not stdout_tty
 
 
 def _with_progress(
     pager: SyncPager[dict[str, Any]], console: Console | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Every incident, with a progress bar on ``console``.
-
-    By default the bar goes to stderr, and only when stderr is a terminal: stdout carries
-    nothing but the listing, so JSON piped to another program stays valid.
-    """
-    if console is None:
-        if not sys.stderr.isatty():
-            yield from pager
-            return
-        from rich.console import Console
-
-        console = Console(stderr=True)
+    """Every incident, with a progress bar on ``console`` (by default stderr)."""
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=console, transient=True) as progress:
+    with Progress(console=console or Console(stderr=True), transient=True) as progress:
         task = progress.add_task("Fetching incidents", total=None)
         for page in pager.pages():
             if page.total is not None:
