@@ -370,3 +370,50 @@ def test_bulk_incidents_for_load_tests(http: httpx2.Client, demo: Emulator) -> N
     http.post("/_emulator/reset", json={"seed": "empty"})
     empty = http.post("/_emulator/incidents", json={"count": 1})
     assert empty.status_code == 422 and "seed default or demo" in empty.text
+
+
+# Follow-ups
+
+
+def test_follow_ups_are_created_and_listed_per_incident(http: httpx2.Client, demo: Emulator) -> None:
+    first, second = list(demo.state.incidents)[-2:]
+    user = demo.state.users[1]
+    made = http.post(
+        "/v3/follow_ups",
+        json={"incident_id": first, "title": "Add alerting", "assignee_id": user["id"], "labels": ["ops"]},
+    )
+    assert made.status_code == 201
+    follow_up = made.json()["follow_up"]
+    assert follow_up["status"] == "outstanding" and follow_up["assignee"]["id"] == user["id"]
+    http.post("/v3/follow_ups", json={"incident_id": second, "title": "Write the runbook"})
+    listed = http.get("/v3/follow_ups", params={"incident_id": first}).json()["follow_ups"]
+    assert [f["title"] for f in listed] == ["Add alerting"]
+    page = http.get("/v3/follow_ups", params={"page_size": "1"}).json()
+    assert len(page["follow_ups"]) == 1 and page["pagination_meta"]["after"] == follow_up["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "No incident"}, "incident_id"),
+        ({"incident_id": "INCIDENT", "title": ""}, "title"),
+        (
+            {"incident_id": "INCIDENT", "title": "x", "assignee_id": "01HZZZZZZZZZZZZZZZZZZZZZZZ"},
+            "assignee_id",
+        ),
+        (
+            {"incident_id": "INCIDENT", "title": "x", "follow_up_category_id": "01HZZ"},
+            "follow_up_category_id",
+        ),
+        ({"incident_id": "INCIDENT", "title": "x", "labels": "ops"}, "labels"),
+    ],
+)
+def test_a_bad_follow_up_is_422_naming_the_field(
+    http: httpx2.Client, demo: Emulator, body: dict[str, object], field: str
+) -> None:
+    incident_id = next(iter(demo.state.incidents))
+    payload = {key: incident_id if value == "INCIDENT" else value for key, value in body.items()}
+    response = http.post("/v3/follow_ups", json=payload)
+    assert response.status_code == 422
+    assert error_of(response)["source"]["field"] == field  # type: ignore[index]
+    assert demo.state.follow_ups == []

@@ -294,7 +294,7 @@ class Client(_BaseClient):
         if error is not None:
             raise self._connection_error(request, error) from None
         assert response is not None
-        return read_response(request, response.status_code, body, response.content)
+        return read_response(request, response.status_code, body, response.content, response.headers)
 
 
 class AsyncClient(_BaseClient):
@@ -405,4 +405,4 @@ class AsyncClient(_BaseClient):
         if error is not None:
             raise self._connection_error(request, error) from None
         assert response is not None
-        return read_response(request, response.status_code, body, response.content)
+        return read_response(request, response.status_code, body, response.content, response.headers)
