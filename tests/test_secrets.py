@@ -183,3 +183,18 @@ def test_profiles_default_use_and_remove(tmp_path: Path) -> None:
 def test_a_secret_never_shows_itself() -> None:
     secret = Secret(KEY)
     assert KEY not in repr(secret) and KEY not in f"{secret}" and KEY not in str([secret])
+
+
+@pytest.mark.parametrize("name", ["master.key", "credentials.json"])
+def test_a_file_that_cannot_be_read_is_a_clear_error(tmp_path: Path, name: str) -> None:
+    CredentialStore(tmp_path, keyring=None).save_profile("acme", KEY)
+    (tmp_path / name).unlink()
+    (tmp_path / name).mkdir(mode=0o700)  # something that is not a file stands in its place
+    with pytest.raises(CredentialStoreError, match=rf"{name} is not a regular file"):
+        CredentialStore(tmp_path, keyring=None).get_profile("acme")
+
+
+def test_a_store_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "credentials.tmp").mkdir()  # the temporary file cannot be created
+    with pytest.raises(CredentialStoreError, match=r"cannot use .*credentials.json: .*a file you own"):
+        CredentialStore(tmp_path, keyring=None).save_profile("acme", KEY)

@@ -22,6 +22,7 @@ import json
 import os
 import stat
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -122,9 +123,22 @@ def _decode_master_key(text: str, where: str) -> bytes:
     return key
 
 
+@contextmanager
+def _file_errors(path: Path) -> Iterator[None]:
+    """Report a file that cannot be read or written (a directory in its place, no permission)."""
+    try:
+        yield
+    except OSError as error:
+        raise CredentialStoreError(
+            f"cannot use {path}: {error.strerror or error}; check that it is a file you own"
+        ) from None
+
+
 def _check_private(path: Path) -> None:
     """Refuse a file that other users can reach or that belongs to someone else."""
     info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise CredentialStoreError(f"{path} is not a regular file; move it away and try again")
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise CredentialStoreError(
             f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):04o}); "
@@ -190,13 +204,15 @@ class CredentialStore:
 
     def _key_from_file(self) -> bytes:
         path = self.key_file
-        if not path.exists():
-            self.directory.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as file:
-                file.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
-        _check_private(path)
-        return _decode_master_key(path.read_text(), str(path))
+        with _file_errors(path):
+            if not path.exists():
+                self.directory.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w") as file:
+                    file.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
+            _check_private(path)
+            text = path.read_text()
+        return _decode_master_key(text, str(path))
 
     # Encryption.
 
@@ -231,9 +247,11 @@ class CredentialStore:
     def _read(self) -> dict[str, Any]:
         if not self.path.exists():
             return {"version": FILE_VERSION, "default": None, "profiles": {}}
-        _check_private(self.path)
+        with _file_errors(self.path):
+            _check_private(self.path)
+            text = self.path.read_text()
         try:
-            data = json.loads(self.path.read_text())
+            data = json.loads(text)
         except json.JSONDecodeError as error:
             raise CredentialStoreError(
                 f"{self.path} is not valid JSON (line {error.lineno}): {error.msg}"
@@ -243,12 +261,13 @@ class CredentialStore:
         return data
 
     def _write(self, data: dict[str, Any]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump(data, file, indent=2)
-        os.replace(temporary, self.path)
+        with _file_errors(self.path):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(".tmp")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                json.dump(data, file, indent=2)
+            os.replace(temporary, self.path)
 
     # Profiles.
 
