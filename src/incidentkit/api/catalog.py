@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from incidentkit.api.core import APIRequest, Op
 from incidentkit.api.errors import UnknownNameError
-from incidentkit.api.models import IncidentStatus, IncidentType, Severity
+
+if TYPE_CHECKING:
+    # Imported where they are used: pydantic is the heaviest import of the client.
+    from incidentkit.api.models import IncidentStatus, IncidentType, Severity
 
 _SEV_N = re.compile(r"^SEV-?(\d)$", re.IGNORECASE)
 _PRIORITY = re.compile(r"^P(\d)$", re.IGNORECASE)
@@ -36,6 +40,8 @@ class Catalog:
 def load_severities(catalog: Catalog, *, refresh: bool = False) -> Op[list[Severity]]:
     """The organisation's severities, most severe first."""
     if catalog.severities is None or refresh:
+        from incidentkit.api.models import Severity
+
         body = yield APIRequest("GET", "/v1/severities")
         severities = [Severity.model_validate(s) for s in body["severities"]]
         catalog.severities = sorted(severities, key=lambda s: s.rank, reverse=True)
@@ -45,6 +51,8 @@ def load_severities(catalog: Catalog, *, refresh: bool = False) -> Op[list[Sever
 def load_statuses(catalog: Catalog, *, refresh: bool = False) -> Op[list[IncidentStatus]]:
     """The organisation's incident statuses, in rank order."""
     if catalog.statuses is None or refresh:
+        from incidentkit.api.models import IncidentStatus
+
         body = yield APIRequest("GET", "/v1/incident_statuses")
         statuses = [IncidentStatus.model_validate(s) for s in body["incident_statuses"]]
         catalog.statuses = sorted(statuses, key=lambda s: s.rank)
@@ -54,6 +62,8 @@ def load_statuses(catalog: Catalog, *, refresh: bool = False) -> Op[list[Inciden
 def load_types(catalog: Catalog, *, refresh: bool = False) -> Op[list[IncidentType]]:
     """The organisation's incident types."""
     if catalog.types is None or refresh:
+        from incidentkit.api.models import IncidentType
+
         body = yield APIRequest("GET", "/v1/incident_types")
         catalog.types = [IncidentType.model_validate(t) for t in body["incident_types"]]
     return catalog.types

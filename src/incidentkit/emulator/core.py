@@ -24,7 +24,7 @@ from incidentkit.emulator.errors import APIError
 from incidentkit.emulator.faults import Fault
 from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.emulator.limits import RateLimiter
-from incidentkit.emulator.seed import build_state
+from incidentkit.emulator.seed import add_generated_incidents, build_state
 from incidentkit.emulator.state import (
     FULL_ACCESS_ROLES,
     READ_ONLY_ROLES,
@@ -209,6 +209,17 @@ class Emulator:
             self.state = fresh
             self._faults.clear()
             self._persist()
+
+    def add_incidents(self, count: int) -> int:
+        """Add ``count`` generated incidents (for load tests and benchmarks); returns how many now exist.
+
+        Raises:
+            ValueError: ``count`` is out of range, or the organisation has no configuration to use.
+        """
+        with self._lock:
+            add_generated_incidents(self.state, count, now=self.clock(), rng=self._rng)
+            self._persist()
+            return len(self.state.incidents)
 
     def set_rate_limit(self, per_minute: int | None) -> None:
         """Change the limit (requests a minute per key); ``None`` turns it off."""
