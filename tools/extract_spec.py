@@ -3,7 +3,11 @@
 The full schema is 7.8 MB; the emulator and its conformance tests need only the operations
 below and the component schemas they reach. Run it again when the official schema changes:
 
-    python tools/extract_spec.py path/to/openapi.json src/incidentkit/emulator/data/openapi-subset.json
+    python tools/extract_spec.py path/to/openapi.json src/incidentkit/emulator/data/openapi-subset.json \
+        [src/incidentkit/webhooks/data/event_types.json]
+
+The optional third file is the catalogue of webhook event types (``x-webhooks``, without the
+audit-log entries): each type's description, envelope schema name and the schema's example.
 
 The full schema ships in the sdist of incident.io's official Python SDK (``incident-io`` on
 PyPI, file ``openapi.json``), which is fetched hourly from https://api.incident.io/v1/openapiV3.json.
@@ -97,14 +101,43 @@ def extract(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+WEBHOOK_PREFIX = "/x-webhooks/"
+
+
+def extract_event_types(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every webhook event type under ``x-webhooks``, sorted by name; audit-log streams are left out."""
+    events = []
+    for key, item in spec["x-webhooks"].items():
+        if not key.startswith(WEBHOOK_PREFIX):
+            continue  # /x-audit-logs/... are WorkOS audit-log entries, not webhooks
+        operation = item["get"]
+        content = operation["responses"]["200"]["content"]["application/json"]
+        events.append(
+            {
+                "event_type": key.removeprefix(WEBHOOK_PREFIX),
+                "operation_id": operation["operationId"],
+                "description": operation.get("description", ""),
+                "schema": content["schema"]["$ref"].rsplit("/", 1)[1],
+                "example": content.get("example"),
+            }
+        )
+    return sorted(events, key=lambda event: event["event_type"])
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
     source, target = Path(argv[1]), Path(argv[2])
-    subset = extract(json.loads(source.read_text()))
+    spec = json.loads(source.read_text())
+    subset = extract(spec)
     target.write_text(json.dumps(subset, indent=1, sort_keys=False) + "\n")
     print(f"{len(subset['paths'])} paths, {len(subset['components']['schemas'])} schemas -> {target}")
+    if len(argv) == 4:
+        events_target = Path(argv[3])
+        events = extract_event_types(spec)
+        events_target.write_text(json.dumps(events, indent=1) + "\n")
+        print(f"{len(events)} webhook event types -> {events_target}")
     return 0
 
 

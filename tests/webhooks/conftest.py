@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx2
+import pytest
+
+from incidentkit.emulator import SANDBOX_API_KEY, Emulator
+
+
+class EpochClock:
+    """Epoch seconds that move only when a test says so (the emulator's clock)."""
+
+    def __init__(self, start: float = 1_795_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def epoch_clock() -> EpochClock:
+    return EpochClock()
+
+
+@pytest.fixture
+def emulator(epoch_clock: EpochClock) -> Emulator:
+    return Emulator(seed="demo", clock=epoch_clock, random_seed=7)
+
+
+@pytest.fixture
+def api(emulator: Emulator) -> Iterator[httpx2.Client]:
+    """Raw HTTP to the emulator with the sandbox key, through its transport (no sockets)."""
+    with httpx2.Client(
+        base_url="https://api.incident.io",
+        transport=emulator.transport(),
+        headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"},
+    ) as client:
+        yield client
+
+
+def declare(api: httpx2.Client, key: str = "k1", **fields: object) -> dict[str, object]:
+    """Declare an incident in the emulator; returns the incident."""
+    severity = api.get("/v1/severities").json()["severities"][-1]["id"]
+    body = {
+        "idempotency_key": key,
+        "visibility": "public",
+        "name": "Disk full",
+        "severity_id": severity,
+        **fields,
+    }
+    response = api.post("/v2/incidents", json=body)
+    assert response.status_code == 200, response.text
+    incident: dict[str, object] = response.json()["incident"]
+    return incident
