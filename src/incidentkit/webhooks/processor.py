@@ -37,7 +37,7 @@ class EventHandler(Protocol):
     Any other exception counts as a failure that may pass: the event is retried later.
     """
 
-    def __call__(self, event: InboxEvent) -> Any: ...
+    def __call__(self, event: InboxEvent, /) -> Any: ...
 
 
 def default_backoff(attempt: int) -> timedelta:
@@ -125,6 +125,7 @@ class Processor:
             return
         self.store.mark_processed(event.webhook_id, outcome=outcome)
         self.stats.processed += 1
+        logger.info("Webhook %s (%s) processed", event.webhook_id, event.event_type or "unknown type")
 
     def purge_if_due(self) -> PurgeResult | None:
         """Run the retention purge when ``purge_every`` has passed since the last one (or never ran)."""

@@ -1,0 +1,161 @@
+"""``incidentkit serve``: the webhook receiver, its processor and retention, in one process.
+
+With ``--sandbox`` it also serves the emulator on loopback, registers the receiver with it and
+seeds the demo organisation, so the whole path (an incident changes, a signed webhook arrives, it
+is stored and processed) runs with no account.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets as random_secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import click
+
+from incidentkit.cli.storage import open_store, store_option
+
+if TYPE_CHECKING:
+    from incidentkit.api import Client
+    from incidentkit.emulator import RunningServer
+
+SECRET_ENV = "INCIDENTKIT_WEBHOOK_SECRET"
+
+
+def new_sandbox_secret() -> str:
+    """A fresh random signing secret, for the sandbox only."""
+    return "whsec_" + base64.b64encode(random_secrets.token_bytes(24)).decode()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8700, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+)
+@store_option
+@click.option(
+    "--webhook-secret",
+    "webhook_secrets",
+    multiple=True,
+    metavar="whsec_...",
+    envvar=SECRET_ENV,
+    help=f"Signing secret of the incident.io webhook endpoint (repeatable, for rotation); prefer "
+    f"{SECRET_ENV} (several separated by spaces), which keeps it out of your shell history.",
+)
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help="Also serve the emulator with the demo organisation, and register this receiver with it.",
+)
+@click.option(
+    "--max-body-bytes",
+    default=1024 * 1024,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Refuse larger webhook bodies with 413.",
+)
+@click.option(
+    "--retention-days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Delete processed events after this many days (dead ones are kept).",
+)
+def serve(
+    host: str,
+    port: int,
+    store_url: str | None,
+    webhook_secrets: tuple[str, ...],
+    sandbox: bool,
+    max_body_bytes: int,
+    retention_days: int,
+) -> None:
+    """Receive incident.io webhooks on HOST:PORT, store them durably and process them.
+
+    Point an incident.io webhook endpoint at the printed URL and pass its signing secret.
+    Without a secret every delivery is refused (verification fails closed).
+    """
+    from incidentkit.emulator import SANDBOX_API_KEY
+    from incidentkit.emulator.server import bind, serve_forever, url_of
+    from incidentkit.store import RetentionPolicy
+    from incidentkit.webhooks.handling import IncidentEventHandler
+    from incidentkit.webhooks.processor import Processor
+    from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
+    from incidentkit.webhooks.verify import WebhookVerifier, secret_fingerprint
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per API call is noise here
+    secrets = list(webhook_secrets)
+    if sandbox and not secrets:
+        secrets = [new_sandbox_secret()]
+    verifier = WebhookVerifier(secrets)  # refuses malformed secrets here, naming their position only
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    receiver_url = url_of(sock)
+    store = open_store(store_url)
+    emulator_server: RunningServer | None = None
+    client: Client | None = None
+    try:
+        if sandbox:
+            emulator_server, client = _start_sandbox(receiver_url + INGEST_PATH, secrets[0])
+        else:
+            client = _client_from_configuration()
+        handler = IncidentEventHandler(store, client)
+        processor = Processor(
+            store, handler, retention=RetentionPolicy(processed_for=timedelta(days=retention_days))
+        )
+        app = create_receiver_app(store, verifier, max_body_bytes=max_body_bytes, on_stored=processor.wake)
+
+        def ready() -> None:
+            click.echo(f"incidentkit receiver listening on {receiver_url}")
+            click.echo(f"Webhook URL: {receiver_url}{INGEST_PATH}")
+            click.echo(f"Store: {store.url}")
+            fingerprints = (
+                ", ".join(secret_fingerprint(s) for s in secrets) or "none: every delivery is refused"
+            )
+            click.echo(f"Signing secrets: {fingerprints}")
+            if emulator_server is not None:
+                click.echo(
+                    f"Sandbox emulator on {emulator_server.url} (demo organisation, receiver registered); "
+                    f"try: INCIDENT_IO_BASE_URL={emulator_server.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
+                    "incidentkit incidents create --name ... --severity Minor"
+                )
+
+        processor.start()
+        try:
+            serve_forever(app, sock, on_ready=ready)
+        finally:
+            processor.stop()
+    finally:
+        if client is not None:
+            client.close()
+        if emulator_server is not None:
+            emulator_server.stop()
+        store.close()
+
+
+def _start_sandbox(webhook_url: str, secret: str) -> tuple[RunningServer, Client]:
+    """Serve the demo emulator, register the receiver with it, return the server and a client for it."""
+    from incidentkit.api import Client
+    from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
+
+    server = serve_in_thread(Emulator(seed="demo").asgi_app())
+    client = Client(SANDBOX_API_KEY, base_url=server.url, rate_limit=None)
+    client.request("POST", "/_emulator/webhook_endpoints", json={"url": webhook_url, "secret": secret})
+    return server, client
+
+
+def _client_from_configuration() -> Client | None:
+    """A client from the environment or the saved profile, to fetch private incidents; None without a key."""
+    from incidentkit.api import ConfigurationError
+    from incidentkit.cli.connection import Connection
+
+    try:
+        return Connection(read_only=True).client()
+    except ConfigurationError:
+        click.echo("No incident.io API key: private incidents' events will be kept as dead.", err=True)
+        return None
