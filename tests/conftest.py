@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from incidentkit.store import Store
@@ -19,8 +19,6 @@ def anyio_backend() -> str:
 
 
 # The durable store, on SQLite and on a throwaway PostgreSQL cluster.
-
-_database_numbers = itertools.count(1)
 
 
 class FakeClock:
@@ -42,7 +40,7 @@ def postgres() -> Iterator[TemporaryPostgres]:
     from incidentkit.store.pgtemp import PostgresUnavailable
 
     try:
-        cluster = TemporaryPostgres.start()
+        cluster = TemporaryPostgres.start(durable=False)
     except PostgresUnavailable as error:
         pytest.skip(f"PostgreSQL tests skipped: {error}")
     with cluster:
@@ -60,7 +58,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     cluster: TemporaryPostgres = request.getfixturevalue("postgres")
-    return cluster.create_database(f"test_{next(_database_numbers)}")
+    url = cluster.url()
+    # An empty schema per test: much faster than a database per test, and just as isolated.
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+    return url
 
 
 @pytest.fixture

@@ -52,8 +52,13 @@ class TemporaryPostgres:
     _run_as: str | None
 
     @classmethod
-    def start(cls) -> TemporaryPostgres:
+    def start(cls, *, durable: bool = True) -> TemporaryPostgres:
         """Create and start a cluster.
+
+        Args:
+            durable: flush every commit to disk, as a production server does (benchmarks want
+                this). Tests pass False: a throwaway cluster need not survive a power cut, and
+                creating a database per test is much faster without flushes.
 
         Raises:
             PostgresUnavailable: the binaries are missing or the server would not start.
@@ -81,7 +86,12 @@ class TemporaryPostgres:
                 str(directory / "server.log"),
                 "-w",
                 "-o",
-                f"-p {cluster.port} -c listen_addresses=127.0.0.1 -k {directory} -c fsync=on",
+                f"-p {cluster.port} -c listen_addresses=127.0.0.1 -k {directory} "
+                + (
+                    "-c fsync=on"
+                    if durable
+                    else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                ),
                 "start",
             )
         except PostgresUnavailable:
