@@ -208,6 +208,12 @@ def test_a_stale_timestamp_is_refused_even_with_a_forged_signature_checked_after
         )
 
 
+@pytest.mark.parametrize("timestamp", ["999999999999", "0"])
+def test_timestamps_far_outside_any_calendar_are_refused_cleanly(timestamp: str) -> None:
+    with pytest.raises(TimestampTooNewError if timestamp != "0" else TimestampTooOldError):
+        verifier_at(VECTOR_TIME).verify(vector_headers(**{"webhook-timestamp": timestamp}), VECTOR_BODY)
+
+
 def test_a_custom_tolerance_is_honoured() -> None:
     verifier = verifier_at(VECTOR_TIME + timedelta(seconds=31), tolerance=timedelta(seconds=30))
     with pytest.raises(TimestampTooOldError):

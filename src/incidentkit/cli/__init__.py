@@ -32,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "updates": ("incidentkit.cli.updates_cmd", "updates", "Incident updates: list and post."),
     "users": ("incidentkit.cli.catalog_cmd", "users", "The organisation's users."),
     "verify": ("incidentkit.cli.setup_cmd", "verify", "Check the API key and what it can do."),
+    "webhooks": (
+        "incidentkit.cli.webhooks_cmd",
+        "webhooks",
+        "incident.io webhooks: secret and test delivery.",
+    ),
 }
 
 

@@ -54,7 +54,8 @@ def serve(
 ) -> None:
     """Serve the incident.io API on HOST:PORT until interrupted.
 
-    Without --api-key it accepts the documented sandbox key, which it prints.
+    Without --api-key it accepts the documented sandbox key, which it prints. Webhook endpoints
+    registered with POST /_emulator/webhook_endpoints get signed deliveries, retried on failure.
     """
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator
     from incidentkit.emulator.server import bind, serve_forever, url_of
@@ -78,4 +79,9 @@ def serve(
         click.echo(f"incident.io emulator listening on {url}")
         click.echo(f"Try: INCIDENT_IO_BASE_URL={url} incidentkit incidents list")
 
-    serve_forever(emulator.asgi_app(), sock, on_ready=ready)
+    # Webhooks registered under /_emulator/webhook_endpoints are delivered as they fall due.
+    worker = emulator.deliver_in_background()
+    try:
+        serve_forever(emulator.asgi_app(), sock, on_ready=ready)
+    finally:
+        worker.stop()

@@ -1,4 +1,5 @@
-"""Admin endpoints under ``/_emulator/``: reset, seeds, API keys, rate limit, faults and webhook endpoints.
+"""Admin endpoints under ``/_emulator/``: reset, seeds, API keys, rate limit, faults, webhook endpoints
+and webhook deliveries.
 
 They are not part of incident.io's API; they let tests and demos set the emulator up over HTTP.
 They need no API key, which is one reason the server binds to 127.0.0.1 by default.
@@ -28,6 +29,14 @@ def _body(request: EmulatorRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise APIError(400, "The request body must be a JSON object", code="invalid_body")
     return body
+
+
+def _without_secret(endpoint: Record) -> Record:
+    from incidentkit.webhooks.verify import secret_fingerprint
+
+    shown = {key: value for key, value in endpoint.items() if key != "secret"}
+    shown["secret_fingerprint"] = secret_fingerprint(endpoint["secret"])
+    return shown
 
 
 def handle_admin(emulator: Emulator, request: EmulatorRequest) -> tuple[int, Record | None]:
@@ -82,12 +91,29 @@ def handle_admin(emulator: Emulator, request: EmulatorRequest) -> tuple[int, Rec
         url = body.get("url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise invalid("url", "url must be an http:// or https:// URL")
-        endpoint = emulator.register_webhook(
-            url, secret=body.get("secret"), event_types=body.get("event_types")
-        )
+        secret = body.get("secret")
+        if secret is not None and not isinstance(secret, str):
+            raise invalid("secret", "secret must be a string: 'whsec_' followed by base64")
+        event_types = body.get("event_types")
+        if event_types is not None and (
+            not isinstance(event_types, list) or not all(isinstance(t, str) for t in event_types)
+        ):
+            raise invalid("event_types", "event_types must be a list of event type names")
+        try:
+            endpoint = emulator.register_webhook(url, secret=secret, event_types=event_types)
+        except ValueError as error:
+            raise invalid("secret", str(error)) from None
+        # The secret is shown here, once; listings show only its fingerprint.
         return 201, {"webhook_endpoint": endpoint}
     if route == ("GET", "/_emulator/webhook_endpoints"):
-        return 200, {"webhook_endpoints": emulator.state.webhook_endpoints}
+        return 200, {"webhook_endpoints": [_without_secret(e) for e in emulator.state.webhook_endpoints]}
+    if route == ("GET", "/_emulator/webhook_deliveries"):
+        messages = emulator.webhooks.messages()
+        wanted = next((value for name, value in request.query if name == "state"), None)
+        if wanted is not None and wanted not in ("pending", "delivered", "failed"):
+            raise invalid("state", "state must be one of pending, delivered, failed")
+        shown = [m.to_json() for m in messages if wanted is None or m.state == wanted]
+        return 200, {"webhook_deliveries": shown}
     raise APIError(
         404, f"There is no emulator admin endpoint {request.method} {request.path}", code="not_found"
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.emulator import handlers
+from incidentkit.emulator.delivery import DeliveryWorker, WebhookSender, wants
 from incidentkit.emulator.errors import APIError
 from incidentkit.emulator.faults import Fault
 from incidentkit.emulator.ids import new_ulid, rfc3339
@@ -159,6 +160,10 @@ class Emulator:
         self._faults: list[Fault] = []
         self._listeners: list[EventListener] = []
         self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        # Its own random stream, so queuing webhooks never shifts the ids the API generates.
+        webhook_rng = random.Random(f"{random_seed}:webhooks") if random_seed is not None else None
+        self.webhooks = WebhookSender(clock=clock, rng=webhook_rng)
+        self._listeners.append(self._queue_webhooks)
         if self.state_file is not None and self.state_file.exists():
             self.state = load_state(self.state_file)
         else:
@@ -225,7 +230,23 @@ class Emulator:
     def register_webhook(
         self, url: str, *, secret: str | None = None, event_types: list[str] | None = None
     ) -> Record:
-        """Register an endpoint that should receive the organisation's webhooks."""
+        """Register an endpoint that should receive the organisation's webhooks.
+
+        Args:
+            url: where to POST deliveries.
+            secret: the signing secret, ``whsec_<base64>``; one is generated when none is given.
+            event_types: the event types to send; all of them when empty.
+
+        Returns:
+            The endpoint, including its secret (the only time the secret is shown).
+
+        Raises:
+            ValueError: the secret is not ``whsec_`` followed by base64 (the message never shows it).
+        """
+        from incidentkit.webhooks.verify import sign
+
+        if secret is not None:
+            sign(secret, "msg_check", 0, b"")  # raises InvalidSecretError, a ValueError, when malformed
         with self._lock:
             endpoint: Record = {
                 "id": new_ulid(self.clock(), self._rng),
@@ -236,6 +257,23 @@ class Emulator:
             self.state.webhook_endpoints.append(endpoint)
             self._persist()
             return endpoint
+
+    def _queue_webhooks(self, event_type: str, envelope: Record) -> None:
+        for endpoint in self.state.webhook_endpoints:
+            if wants(endpoint, event_type):
+                self.webhooks.enqueue(endpoint, event_type, envelope)
+
+    def deliver_webhooks(self, now: float | None = None) -> int:
+        """Send the webhook attempts due at ``now`` (the clock's time by default); returns how many.
+
+        This is how tests and the transport mode drain the queue; a served emulator delivers in the
+        background instead (:meth:`deliver_in_background`).
+        """
+        return len(self.webhooks.deliver_due(now))
+
+    def deliver_in_background(self) -> DeliveryWorker:
+        """Start a thread that delivers webhooks as they fall due; call ``stop()`` on the result to end it."""
+        return DeliveryWorker(self.webhooks).start()
 
     # Serving.
 

@@ -54,8 +54,16 @@ async def async_client(emulator: Emulator) -> AsyncIterator[AsyncClient]:
 
 @pytest.fixture
 def emulator_server(emulator: Emulator) -> Iterator[RunningServer]:
-    """``emulator`` served on 127.0.0.1 at a free port; ``.url`` is its base URL."""
+    """``emulator`` served on 127.0.0.1 at a free port; ``.url`` is its base URL.
+
+    Like ``incidentkit emulator serve``, it delivers webhooks to registered endpoints in the
+    background. (With ``emulator`` alone, call ``emulator.deliver_webhooks()`` to send what is due.)
+    """
     from incidentkit.emulator import serve_in_thread
 
-    with serve_in_thread(emulator.asgi_app()) as server:
-        yield server
+    worker = emulator.deliver_in_background()
+    try:
+        with serve_in_thread(emulator.asgi_app()) as server:
+            yield server
+    finally:
+        worker.stop()

@@ -237,7 +237,7 @@ class WebhookVerifier:
         secrets: signing secrets (``whsec_<base64>``); several during a rotation. With none, every
             request is refused with :class:`NoSecretConfiguredError`.
         tolerance: how far the delivery's timestamp may be from now, either way.
-        clock: returns the current time as an aware datetime; injectable for tests.
+        clock: returns the current time as a time-zone-aware datetime; injectable for tests.
 
     Raises:
         InvalidSecretError: a secret is not ``whsec_`` followed by base64; the message says which one
@@ -309,12 +309,12 @@ class WebhookVerifier:
         raise SignatureMismatchError(len(self._keys))
 
     def _check_freshness(self, timestamp: int) -> None:
-        now = self._clock()
-        sent = datetime.fromtimestamp(timestamp, UTC)
-        if now - sent > self.tolerance:
-            raise TimestampTooOldError(timestamp, now - sent, self.tolerance)
-        if sent - now > self.tolerance:
-            raise TimestampTooNewError(timestamp, sent - now, self.tolerance)
+        # In seconds, not datetimes: a timestamp far beyond year 9999 must be refused, not overflow.
+        offset = timedelta(seconds=timestamp - self._clock().timestamp())
+        if -offset > self.tolerance:
+            raise TimestampTooOldError(timestamp, -offset, self.tolerance)
+        if offset > self.tolerance:
+            raise TimestampTooNewError(timestamp, offset, self.tolerance)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
