@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
 
+from incidentkit.emulator import SANDBOX_API_KEY
 from incidentkit.store import EventStatus, Store
 from incidentkit.webhooks.verify import signed_headers
 from tests.cli.conftest import Invoke
@@ -106,9 +109,7 @@ def test_serve_stores_and_processes_a_signed_delivery(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'served.db'}"
     command = [sys.executable, "-m", "incidentkit", "serve", "--port", "0", "--store", url]
     env = {"INCIDENTKIT_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as process:
+    with running(command, env) as process:
         assert process.stdout is not None and process.stderr is not None
         announced = process.stdout.readline().strip()
         assert announced.startswith("incidentkit receiver listening on http://127.0.0.1:")
@@ -122,19 +123,73 @@ def test_serve_stores_and_processes_a_signed_delivery(tmp_path: Path) -> None:
 
         assert answer.status_code == 202
         # The processor logs each event it finishes; reading the log waits for it without sleeping.
-        log = []
-        watchdog = threading.Timer(60, process.kill)  # a broken server ends the read instead of hanging
-        watchdog.start()
-        try:
-            for line in process.stderr:
-                log.append(line)
-                if "msg_served" in line and "processed" in line:
-                    break
-        finally:
-            watchdog.cancel()
+        log = read_log_until(process, "msg_served", "processed")
         with Store.open(url) as store:
             assert store.get_event("msg_served").status is EventStatus.PROCESSED
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
         log.append(process.stderr.read())
         assert SECRET.removeprefix("whsec_") not in "".join(log)
+
+
+@contextlib.contextmanager
+def running(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """A server process; killed on the way out if a failed assertion left it running."""
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def read_log_until(process: subprocess.Popen[str], *needles: str) -> list[str]:
+    """Lines of the server's log up to the first holding every needle; reading waits without sleeping."""
+    assert process.stderr is not None
+    log = []
+    watchdog = threading.Timer(60, process.kill)  # a broken server ends the read instead of hanging
+    watchdog.start()
+    try:
+        for line in process.stderr:
+            log.append(line)
+            if all(needle in line for needle in needles):
+                break
+    finally:
+        watchdog.cancel()
+    return log
+
+
+def test_serve_sandbox_receives_the_emulators_webhooks(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sandbox.db'}"
+    command = [sys.executable, "-m", "incidentkit", "serve", "--sandbox", "--port", "0", "--store", url]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    with running(command, env) as process:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip() for _ in range(5)]
+        assert lines[0].startswith("incidentkit receiver listening on http://127.0.0.1:")
+        assert lines[4].startswith("Sandbox emulator on http://127.0.0.1:")
+        emulator_url = lines[4].split()[3]
+        headers = {"Authorization": f"Bearer {SANDBOX_API_KEY}"}
+        severity = httpx2.get(f"{emulator_url}/v1/severities", headers=headers).json()["severities"][0]["id"]
+        created = httpx2.post(
+            f"{emulator_url}/v2/incidents",
+            headers=headers,
+            json={
+                "idempotency_key": "serve",
+                "name": "Sandbox outage",
+                "severity_id": severity,
+                "visibility": "public",
+            },
+        )
+        assert created.status_code == 200, created.text
+
+        read_log_until(process, "public_incident.incident_created_v2", "processed")
+
+        with Store.open(url) as store:
+            [event] = store.list_events()
+            assert event.status is EventStatus.PROCESSED
+            assert [item["event_type"] for item in event.outcome["lifecycle"]] == ["incident.created"]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0

@@ -10,18 +10,18 @@ from __future__ import annotations
 import base64
 import logging
 import secrets as random_secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import click
 
 from incidentkit.cli.storage import open_store, store_option
+from incidentkit.webhooks.config import SECRET_ENV
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
-    from incidentkit.emulator import RunningServer
-
-SECRET_ENV = "INCIDENTKIT_WEBHOOK_SECRET"
 
 
 def new_sandbox_secret() -> str:
@@ -40,9 +40,8 @@ def new_sandbox_secret() -> str:
     "webhook_secrets",
     multiple=True,
     metavar="whsec_...",
-    envvar=SECRET_ENV,
     help=f"Signing secret of the incident.io webhook endpoint (repeatable, for rotation); prefer "
-    f"{SECRET_ENV} (several separated by spaces), which keeps it out of your shell history.",
+    f"{SECRET_ENV} (several separated by commas or spaces), which keeps it out of your shell history.",
 )
 @click.option(
     "--sandbox",
@@ -80,6 +79,7 @@ def serve(
     from incidentkit.emulator import SANDBOX_API_KEY
     from incidentkit.emulator.server import bind, serve_forever, url_of
     from incidentkit.store import RetentionPolicy
+    from incidentkit.webhooks.config import configured_secrets
     from incidentkit.webhooks.handling import IncidentEventHandler
     from incidentkit.webhooks.processor import Processor
     from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
@@ -87,7 +87,7 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per API call is noise here
-    secrets = list(webhook_secrets)
+    secrets = configured_secrets(webhook_secrets).secrets
     if sandbox and not secrets:
         secrets = [new_sandbox_secret()]
     verifier = WebhookVerifier(secrets)  # refuses malformed secrets here, naming their position only
@@ -96,12 +96,17 @@ def serve(
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
     receiver_url = url_of(sock)
-    store = open_store(store_url)
-    emulator_server: RunningServer | None = None
+    try:
+        store = open_store(store_url)
+    except BaseException:
+        sock.close()
+        raise
+    sandboxed: Sandbox | None = None
     client: Client | None = None
     try:
         if sandbox:
-            emulator_server, client = _start_sandbox(receiver_url + INGEST_PATH, secrets[0])
+            sandboxed = _start_sandbox(receiver_url + INGEST_PATH, secrets[0])
+            client = sandboxed.client
         else:
             client = _client_from_configuration()
         handler = IncidentEventHandler(store, client)
@@ -118,10 +123,10 @@ def serve(
                 ", ".join(secret_fingerprint(s) for s in secrets) or "none: every delivery is refused"
             )
             click.echo(f"Signing secrets: {fingerprints}")
-            if emulator_server is not None:
+            if sandboxed is not None:
                 click.echo(
-                    f"Sandbox emulator on {emulator_server.url} (demo organisation, receiver registered); "
-                    f"try: INCIDENT_IO_BASE_URL={emulator_server.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
+                    f"Sandbox emulator on {sandboxed.url} (demo organisation, receiver registered); "
+                    f"try: INCIDENT_IO_BASE_URL={sandboxed.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
                     "incidentkit incidents create --name ... --severity Minor"
                 )
 
@@ -131,22 +136,43 @@ def serve(
         finally:
             processor.stop()
     finally:
-        if client is not None:
+        if sandboxed is not None:
+            sandboxed.stop()
+        elif client is not None:
             client.close()
-        if emulator_server is not None:
-            emulator_server.stop()
         store.close()
 
 
-def _start_sandbox(webhook_url: str, secret: str) -> tuple[RunningServer, Client]:
-    """Serve the demo emulator, register the receiver with it, return the server and a client for it."""
+@dataclass
+class Sandbox:
+    """The emulator served next to the receiver, delivering its webhooks to it."""
+
+    url: str
+    client: Client
+    stop: Callable[[], None]
+
+
+def _start_sandbox(webhook_url: str, secret: str) -> Sandbox:
+    """Serve the demo emulator, deliver its webhooks in the background, and register the receiver."""
     from incidentkit.api import Client
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 
-    server = serve_in_thread(Emulator(seed="demo").asgi_app())
+    emulator = Emulator(seed="demo")
+    server = serve_in_thread(emulator.asgi_app())
+    worker = emulator.deliver_in_background()
     client = Client(SANDBOX_API_KEY, base_url=server.url, rate_limit=None)
-    client.request("POST", "/_emulator/webhook_endpoints", json={"url": webhook_url, "secret": secret})
-    return server, client
+
+    def stop() -> None:
+        client.close()
+        worker.stop()
+        server.stop()
+
+    try:
+        client.request("POST", "/_emulator/webhook_endpoints", json={"url": webhook_url, "secret": secret})
+    except BaseException:
+        stop()
+        raise
+    return Sandbox(server.url, client, stop)
 
 
 def _client_from_configuration() -> Client | None:
