@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from incidentkit.store import (
     EventNotFoundError,
     EventStatus,
+    NewEvent,
     PurgeResult,
     RetentionPolicy,
     Store,
@@ -329,3 +330,19 @@ def test_sqlite_runs_in_wal_mode(tmp_path: object, clock: FakeClock) -> None:
         store.engine.connect() as connection,
     ):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_a_batch_is_stored_in_one_go_and_repeats_within_it_are_duplicates(store: Store) -> None:
+    store.insert_event("msg_old", BODY, {})
+    batch = [
+        NewEvent("msg_a", b"first a", {"Authorization": "x", "webhook-id": "msg_a"}, "t.one"),
+        NewEvent("msg_old", BODY, {}),
+        NewEvent("msg_a", b"second a", {}),
+        NewEvent("msg_b", b"b", {}),
+    ]
+
+    assert store.insert_events(batch) == [True, False, False, True]
+    assert store.get_event("msg_a").body == b"first a"
+    assert store.get_event("msg_a").headers == {"webhook-id": "msg_a"}
+    assert store.count_events() == 3
+    assert store.insert_events([]) == []

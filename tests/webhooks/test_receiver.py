@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx2
@@ -194,3 +195,21 @@ def test_over_real_http_on_loopback(store: Store, clock: FakeClock) -> None:
 
     assert [r.status_code for r in (accepted, duplicate, too_big, forged)] == [202, 200, 413, 401]
     assert [e.webhook_id for e in store.list_events()] == ["msg_1"]
+
+
+def test_concurrent_deliveries_are_all_stored_and_a_raced_duplicate_once(
+    store: Store, clock: FakeClock
+) -> None:
+    app = create_receiver_app(store, WebhookVerifier([SECRET], clock=clock))
+    bodies = {f"msg_{n:02}": envelope(name=f"incident {n}") for n in range(24)}
+    with serve_in_thread(app) as server, httpx2.Client(base_url=server.url) as http:
+
+        def send(msg_id: str) -> int:
+            return deliver(http, bodies[msg_id], msg_id=msg_id, clock=clock).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(send, [*["msg_00"] * 6, *bodies]))
+
+    assert (statuses.count(202), statuses.count(200)) == (24, 6)
+    assert store.count_events() == 24
+    assert {e.webhook_id: e.body for e in store.list_events(limit=None)} == bodies

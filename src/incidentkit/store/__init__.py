@@ -13,6 +13,7 @@ from incidentkit.store.errors import EventNotFoundError, StoreError, StoreURLErr
 from incidentkit.store.store import (
     EventStatus,
     InboxEvent,
+    NewEvent,
     PurgeResult,
     RetentionPolicy,
     Snapshot,
@@ -25,6 +26,7 @@ __all__ = [
     "EventNotFoundError",
     "EventStatus",
     "InboxEvent",
+    "NewEvent",
     "PurgeResult",
     "RetentionPolicy",
     "Snapshot",

@@ -12,7 +12,7 @@ Time comes from an injected clock, so retention and retries are tested without w
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -52,6 +52,16 @@ class EventStatus(StrEnum):
     """Handled; purged after the retention period."""
     DEAD = "dead"
     """Cannot be handled (the reason says why); kept and visible until replayed."""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """A delivery to store: what :meth:`Store.insert_events` takes."""
+
+    webhook_id: str
+    body: bytes
+    headers: Mapping[str, str]
+    event_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,29 +233,60 @@ class Store:
         Returns:
             True when the event is new and now durable; False for a duplicate (nothing stored).
         """
-        if not webhook_id:
-            raise ValueError("webhook_id must not be empty")
+        [is_new] = self.insert_events([NewEvent(webhook_id, body, keep_headers(headers), event_type)])
+        return is_new
+
+    def insert_events(self, events: Sequence[NewEvent]) -> list[bool]:
+        """Store several deliveries in one transaction (one flush to disk for all of them).
+
+        The receiver batches the deliveries that arrive while the previous batch is being committed,
+        which is what keeps a durable insert per delivery cheap under load.
+
+        Returns:
+            For each event, in order, whether it was new (a repeated webhook id, even within the
+            batch, is a duplicate and stores nothing).
+        """
+        for event in events:
+            if not event.webhook_id:
+                raise ValueError("webhook_id must not be empty")
+        if not events:
+            return []
         now = self.clock()
+        # Within a batch the first delivery of an id wins; a repeat is a duplicate like any other.
+        first_of_id: dict[str, NewEvent] = {}
+        for event in events:
+            first_of_id.setdefault(event.webhook_id, event)
         with self.engine.begin() as connection:
-            remembered = connection.execute(
-                self._insert_ignoring_duplicates(seen_webhook_ids)
-                .values(webhook_id=webhook_id, first_seen_at=now)
-                .returning(seen_webhook_ids.c.webhook_id)
-            ).first()
-            if remembered is None:
-                return False
-            connection.execute(
-                inbox.insert().values(
-                    webhook_id=webhook_id,
-                    event_type=event_type,
-                    body=bytes(body),
-                    headers=keep_headers(headers),
-                    received_at=now,
-                    status=EventStatus.PENDING.value,
-                    attempts=0,
-                )
+            # Two statements for the whole batch: remember the ids (the ones remembered before come
+            # back not inserted), then store the events whose ids are new.
+            inserted = connection.execute(
+                self._insert_ignoring_duplicates(seen_webhook_ids).returning(seen_webhook_ids.c.webhook_id),
+                [{"webhook_id": webhook_id, "first_seen_at": now} for webhook_id in first_of_id],
             )
-        return True
+            new_ids = set(inserted.scalars())
+            if new_ids:
+                connection.execute(
+                    inbox.insert(),
+                    [
+                        {
+                            "webhook_id": event.webhook_id,
+                            "event_type": event.event_type,
+                            "body": bytes(event.body),
+                            "headers": keep_headers(event.headers),
+                            "received_at": now,
+                            "status": EventStatus.PENDING.value,
+                            "attempts": 0,
+                            "next_attempt_at": None,
+                            "claimed_at": None,
+                            "processed_at": None,
+                            "reason": None,
+                            "outcome": None,
+                        }
+                        for webhook_id, event in first_of_id.items()
+                        if webhook_id in new_ids
+                    ],
+                )
+        return [first_of_id[event.webhook_id] is event and event.webhook_id in new_ids for event in events]
 
     def get_event(self, webhook_id: str) -> InboxEvent:
         """The stored event with this webhook id.

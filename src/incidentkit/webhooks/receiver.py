@@ -3,7 +3,8 @@
 ``POST /api/webhooks/ingest/incident-io`` reads the raw body (refusing, with 413, any body over the
 limit before reading past it), verifies the signature, and stores the delivery in the inbox keyed
 by its ``webhook-id``. Only then does it answer: 202 for a new delivery, 200 for one already
-stored (incident.io retries until it gets a 2xx, so a duplicate must still succeed). Nothing is
+stored (incident.io retries until it gets a 2xx, so a duplicate must still succeed). Deliveries
+arriving together are committed together (:class:`InboxWriter`, a group commit). Nothing is
 processed on the request path; a :class:`~incidentkit.webhooks.processor.Processor` claims the
 stored events afterwards.
 
@@ -13,6 +14,7 @@ incident.io keeps the delivery and retries. No answer or log line contains a sec
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -24,7 +26,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from incidentkit.store import Store
+from incidentkit.store import NewEvent, Store, keep_headers
 from incidentkit.webhooks.verify import WebhookVerificationError, WebhookVerifier
 
 logger = logging.getLogger(__name__)
@@ -68,6 +70,70 @@ def event_type_of(body: bytes) -> str | None:
     return event_type if isinstance(event_type, str) and event_type else None
 
 
+class InboxWriter:
+    """Group commit for the receiver: deliveries that arrive together share one transaction.
+
+    Each request hands its delivery over and waits until the transaction holding it has committed,
+    so nothing is acknowledged before it is durable. While one batch commits (in a worker thread),
+    the next deliveries queue up and go together in the following one. Under light load a batch is
+    a single delivery and nothing waits; under heavy load one flush to disk serves many deliveries,
+    and SQLite's single write lock is never fought over by many threads.
+
+    It lives on one event loop (the server's); all of its state is touched only from that loop.
+    """
+
+    def __init__(self, store: Store, *, max_batch: int = 256) -> None:
+        self.store = store
+        self.max_batch = max_batch
+        self._queue: list[tuple[NewEvent, asyncio.Future[bool]]] = []
+        self._flushing = False
+        self._flusher: asyncio.Task[None] | None = None  # held: the loop keeps only a weak reference
+
+    async def insert(self, event: NewEvent) -> bool:
+        """Store one delivery (in the next batch); True when new, False for a duplicate.
+
+        Raises:
+            Exception: whatever the store raised for this delivery's transaction.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((event, future))
+        if not self._flushing:
+            self._flushing = True
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+                await self._commit(batch)
+        finally:
+            self._flushing = False
+
+    async def _commit(self, batch: list[tuple[NewEvent, asyncio.Future[bool]]]) -> None:
+        try:
+            results = await run_in_threadpool(self.store.insert_events, [event for event, _ in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                _settle(batch[0][1], error=error)
+                return
+            # One bad delivery must not fail the others: store each on its own.
+            for item in batch:
+                await self._commit([item])
+            return
+        for (_, future), is_new in zip(batch, results, strict=True):
+            _settle(future, result=is_new)
+
+
+def _settle(future: asyncio.Future[bool], *, result: bool = False, error: Exception | None = None) -> None:
+    if future.done():  # the request went away (client disconnected); nothing to tell it
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
 def _error(status: int, reason: str) -> JSONResponse:
     return JSONResponse({"error": reason}, status_code=status)
 
@@ -88,6 +154,8 @@ def create_receiver_app(
         on_stored: called after each new delivery is stored, to wake the processor.
     """
 
+    writer = InboxWriter(store)
+
     async def ingest(request: Request) -> JSONResponse:
         try:
             body = await read_limited_body(request, max_body_bytes)
@@ -101,14 +169,9 @@ def create_receiver_app(
             status = getattr(error, "status_code", 401)
             logger.info("Refused a webhook delivery (%s): %s", status, error)
             return _error(status if 400 <= status < 500 else 401, str(error))
+        delivery = NewEvent(webhook_id, body, keep_headers(request.headers.items()), event_type_of(body))
         try:
-            is_new = await run_in_threadpool(
-                store.insert_event,
-                webhook_id,
-                body,
-                request.headers.items(),
-                event_type=event_type_of(body),
-            )
+            is_new = await writer.insert(delivery)
         except Exception as error:
             # Not durable, so not acknowledged: incident.io will retry the delivery.
             logger.error("Could not store webhook %s: %s", webhook_id, type(error).__name__)
