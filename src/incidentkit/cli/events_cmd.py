@@ -1,0 +1,84 @@
+"""``incidentkit events``: the webhook events in the store: list, show and replay."""
+
+from __future__ import annotations
+
+import click
+
+from incidentkit.cli.output import column, emit_list, emit_object, output_options
+from incidentkit.cli.storage import open_store, store_option
+
+STATUSES = ("pending", "processing", "processed", "dead")
+
+EVENT_COLUMNS = [
+    column("Received", "received_at"),
+    column("Type", "event_type"),
+    column("Status", "status"),
+    column("Attempts", "attempts"),
+    column("Reason", "reason"),
+    column("Webhook ID", "webhook_id"),
+]
+
+EVENT_FIELDS = [
+    column("Webhook ID", "webhook_id"),
+    column("Type", "event_type"),
+    column("Status", "status"),
+    column("Reason", "reason"),
+    column("Received", "received_at"),
+    column("Processed", "processed_at"),
+    column("Attempts", "attempts"),
+    column("Next attempt", "next_attempt_at"),
+    column("Outcome", "outcome"),
+    column("Headers", "headers"),
+    column("Body", "body"),
+]
+
+
+@click.group()
+def events() -> None:
+    """Webhook events received: list, show and replay."""
+
+
+@events.command("list")
+@click.option("--type", "event_type", metavar="EVENT_TYPE", help="Only events of this type.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only events with this status.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many.")
+@store_option
+@output_options
+def list_events(
+    event_type: str | None, status: str | None, limit: int, store_url: str | None, output_format: str | None
+) -> None:
+    """List stored webhook events, newest first."""
+    with open_store(store_url) as store:
+        found = store.list_events(event_type=event_type, status=status, limit=limit)
+    emit_list([event.to_dict(include_body=False) for event in found], EVENT_COLUMNS, output_format)
+
+
+@events.command()
+@click.argument("webhook_id")
+@store_option
+@output_options
+def show(webhook_id: str, store_url: str | None, output_format: str | None) -> None:
+    """Show one event: headers (no secrets are stored), body and processing outcome."""
+    from incidentkit.store import EventNotFoundError
+
+    with open_store(store_url) as store:
+        try:
+            event = store.get_event(webhook_id)
+        except EventNotFoundError as error:
+            raise click.ClickException(str(error)) from None
+    emit_object(event.to_dict(), EVENT_FIELDS, output_format)
+
+
+@events.command()
+@click.argument("webhook_id")
+@store_option
+def replay(webhook_id: str, store_url: str | None) -> None:
+    """Mark an event pending, so the running receiver processes it again."""
+    from incidentkit.store import EventNotFoundError
+
+    with open_store(store_url) as store:
+        try:
+            event = store.replay(webhook_id)
+        except EventNotFoundError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"Event {event.webhook_id} ({event.event_type or 'unknown type'}) is pending again.")

@@ -1,0 +1,550 @@
+"""The durable store: the webhook inbox, incident snapshots and retention, over SQLite or PostgreSQL.
+
+Every webhook delivery that passed verification is written here, keyed by its ``webhook-id``,
+before the receiver answers; processing happens later, by claiming pending rows. Claims are safe
+with several processes: PostgreSQL skips rows another transaction holds (``FOR UPDATE SKIP
+LOCKED``), SQLite serialises writers (every transaction is ``BEGIN IMMEDIATE``). A claim that
+is never finished (its process died) becomes claimable again after a lease.
+
+Time comes from an injected clock, so retention and retries are tested without waiting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from incidentkit.store import migrations
+from incidentkit.store.engine import create_engine, default_store_url, describe_url
+from incidentkit.store.errors import EventNotFoundError
+from incidentkit.store.schema import inbox, incident_snapshots, seen_webhook_ids
+
+Clock = Callable[[], datetime]
+
+# A header whose lower-cased name contains one of these is never stored: it may carry a credential.
+SECRET_HEADER_WORDS = ("authorization", "cookie", "secret", "token", "api-key", "apikey", "password", "auth")
+
+DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC: the default clock."""
+    return datetime.now(UTC)
+
+
+class EventStatus(StrEnum):
+    """Where an inbox event is in its processing."""
+
+    PENDING = "pending"
+    """Stored, waiting for a processor (also after a failed attempt that will be retried)."""
+    PROCESSING = "processing"
+    """Claimed by a processor."""
+    PROCESSED = "processed"
+    """Handled; purged after the retention period."""
+    DEAD = "dead"
+    """Cannot be handled (the reason says why); kept and visible until replayed."""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """A delivery to store: what :meth:`Store.insert_events` takes."""
+
+    webhook_id: str
+    body: bytes
+    headers: Mapping[str, str]
+    event_type: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxEvent:
+    """One webhook delivery as stored."""
+
+    webhook_id: str
+    event_type: str | None
+    body: bytes
+    headers: dict[str, str]
+    received_at: datetime
+    status: EventStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    claimed_at: datetime | None
+    processed_at: datetime | None
+    reason: str | None
+    outcome: Any
+
+    def body_json(self) -> Any:
+        """The body parsed as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    def to_dict(self, *, include_body: bool = True) -> dict[str, Any]:
+        """A JSON-ready view: timestamps in ISO 8601, the body as JSON when it parses, else as text."""
+        view: dict[str, Any] = {
+            "webhook_id": self.webhook_id,
+            "event_type": self.event_type,
+            "status": str(self.status),
+            "received_at": _iso(self.received_at),
+            "attempts": self.attempts,
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "processed_at": _iso(self.processed_at),
+            "reason": self.reason,
+            "outcome": self.outcome,
+        }
+        if include_body:
+            view["headers"] = self.headers
+            parsed = self.body_json()
+            view["body"] = parsed if parsed is not None else self.body.decode("utf-8", errors="replace")
+        return view
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The last state seen of one incident."""
+
+    incident_id: str
+    data: dict[str, Any]
+    incident_updated_at: datetime | None
+    stored_at: datetime
+    webhook_id: str | None
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long things are kept.
+
+    Attributes:
+        processed_for: processed events older than this (by when they were processed) are deleted.
+            Dead events are never purged: they wait for a person.
+        seen_ids_for: how long a webhook id is remembered after it was first seen, so a late retry of
+            a purged event is still a duplicate. incident.io retries for 24 hours; a week leaves room
+            for manual replays.
+    """
+
+    processed_for: timedelta = timedelta(days=30)
+    seen_ids_for: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What a purge removed."""
+
+    events: int
+    seen_ids: int
+
+
+def keep_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
+    """The headers worth keeping with an event, names lower-cased, minus any that may carry a secret."""
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    kept: dict[str, str] = {}
+    for name, value in items:
+        lowered = name.lower()
+        if any(word in lowered for word in SECRET_HEADER_WORDS):
+            continue
+        kept[lowered] = value
+    return kept
+
+
+class Store:
+    """The durable store behind one interface, whichever database holds it.
+
+    Open it with :meth:`open` (which migrates the schema) and close it when done, or use it as a
+    context manager. Methods are thread-safe: each runs in its own transaction.
+    """
+
+    def __init__(self, engine: sa.Engine, *, clock: Clock = utc_now) -> None:
+        """Wrap an engine made by :func:`incidentkit.store.engine.create_engine` (already migrated)."""
+        self.engine = engine
+        self.clock = clock
+
+    @classmethod
+    def open(cls, url: str | None = None, *, clock: Clock = utc_now) -> Store:
+        """Open (creating and migrating as needed) the store at ``url``, or the default store.
+
+        Args:
+            url: ``sqlite:///path`` or ``postgresql://...``; None means ``INCIDENTKIT_STORE`` or a
+                SQLite file in the user's data directory.
+            clock: the current time, timezone-aware.
+
+        Raises:
+            StoreURLError: the URL is not a supported store URL.
+        """
+        engine = create_engine(url or default_store_url())
+        try:
+            migrations.migrate(engine, now=clock())
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, clock=clock)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The store's URL with any password hidden."""
+        return describe_url(self.engine.url.render_as_string(hide_password=False))
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # The inbox
+
+    def insert_event(
+        self,
+        webhook_id: str,
+        body: bytes,
+        headers: Iterable[tuple[str, str]] | Mapping[str, str],
+        *,
+        event_type: str | None = None,
+    ) -> bool:
+        """Store a delivery as pending, unless its webhook id was seen before.
+
+        Args:
+            webhook_id: the ``webhook-id`` header, unique per message (the same on every retry).
+            body: the raw body exactly as received.
+            headers: the request's headers; any that may hold a secret are dropped.
+            event_type: the envelope's ``event_type`` when known (for listing and filtering).
+
+        Returns:
+            True when the event is new and now durable; False for a duplicate (nothing stored).
+        """
+        [is_new] = self.insert_events([NewEvent(webhook_id, body, keep_headers(headers), event_type)])
+        return is_new
+
+    def insert_events(self, events: Sequence[NewEvent]) -> list[bool]:
+        """Store several deliveries in one transaction (one flush to disk for all of them).
+
+        The receiver batches the deliveries that arrive while the previous batch is being committed,
+        which is what keeps a durable insert per delivery cheap under load.
+
+        Returns:
+            For each event, in order, whether it was new (a repeated webhook id, even within the
+            batch, is a duplicate and stores nothing).
+        """
+        for event in events:
+            if not event.webhook_id:
+                raise ValueError("webhook_id must not be empty")
+        if not events:
+            return []
+        now = self.clock()
+        # Within a batch the first delivery of an id wins; a repeat is a duplicate like any other.
+        first_of_id: dict[str, NewEvent] = {}
+        for event in events:
+            first_of_id.setdefault(event.webhook_id, event)
+        with self.engine.begin() as connection:
+            # Two statements for the whole batch: remember the ids (the ones remembered before come
+            # back not inserted), then store the events whose ids are new.
+            inserted = connection.execute(
+                self._insert_ignoring_duplicates(seen_webhook_ids).returning(seen_webhook_ids.c.webhook_id),
+                [{"webhook_id": webhook_id, "first_seen_at": now} for webhook_id in first_of_id],
+            )
+            new_ids = set(inserted.scalars())
+            if new_ids:
+                connection.execute(
+                    inbox.insert(),
+                    [
+                        {
+                            "webhook_id": event.webhook_id,
+                            "event_type": event.event_type,
+                            "body": bytes(event.body),
+                            "headers": keep_headers(event.headers),
+                            "received_at": now,
+                            "status": EventStatus.PENDING.value,
+                            "attempts": 0,
+                            "next_attempt_at": None,
+                            "claimed_at": None,
+                            "processed_at": None,
+                            "reason": None,
+                            "outcome": None,
+                        }
+                        for webhook_id, event in first_of_id.items()
+                        if webhook_id in new_ids
+                    ],
+                )
+        return [first_of_id[event.webhook_id] is event and event.webhook_id in new_ids for event in events]
+
+    def get_event(self, webhook_id: str) -> InboxEvent:
+        """The stored event with this webhook id.
+
+        Raises:
+            EventNotFoundError: there is none (never received, or purged).
+        """
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(inbox).where(inbox.c.webhook_id == webhook_id)).first()
+        if row is None:
+            raise EventNotFoundError(f"no event with webhook id {webhook_id!r} in the store")
+        return _event(row)
+
+    def list_events(
+        self,
+        *,
+        event_type: str | None = None,
+        status: EventStatus | str | None = None,
+        limit: int | None = 100,
+    ) -> list[InboxEvent]:
+        """Events, newest first, optionally of one type and/or status."""
+        query = sa.select(inbox).order_by(inbox.c.received_at.desc(), inbox.c.webhook_id.desc())
+        if event_type is not None:
+            query = query.where(inbox.c.event_type == event_type)
+        if status is not None:
+            query = query.where(inbox.c.status == EventStatus(status).value)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            return [_event(row) for row in connection.execute(query)]
+
+    def count_events(self, status: EventStatus | str | None = None) -> int:
+        """How many events are stored (with this status)."""
+        query = sa.select(sa.func.count()).select_from(inbox)
+        if status is not None:
+            query = query.where(inbox.c.status == EventStatus(status).value)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def claim_pending(self, limit: int = 10, *, lease: timedelta = DEFAULT_CLAIM_LEASE) -> list[InboxEvent]:
+        """Claim up to ``limit`` events to process, oldest first, and count the attempt.
+
+        Claimable: pending events whose retry time has come, and events claimed more than ``lease``
+        ago and never finished (their processor died). Two processes never claim the same event
+        at once.
+        """
+        now = self.clock()
+        due = sa.and_(
+            inbox.c.status == EventStatus.PENDING.value,
+            sa.or_(inbox.c.next_attempt_at.is_(None), inbox.c.next_attempt_at <= now),
+        )
+        abandoned = sa.and_(inbox.c.status == EventStatus.PROCESSING.value, inbox.c.claimed_at < now - lease)
+        with self.engine.begin() as connection:
+            ids = list(
+                connection.execute(
+                    sa.select(inbox.c.webhook_id)
+                    .where(sa.or_(due, abandoned))
+                    .order_by(inbox.c.received_at, inbox.c.webhook_id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                ).scalars()
+            )
+            if not ids:
+                return []
+            connection.execute(
+                inbox.update()
+                .where(inbox.c.webhook_id.in_(ids))
+                .values(
+                    status=EventStatus.PROCESSING.value,
+                    claimed_at=now,
+                    attempts=inbox.c.attempts + 1,
+                )
+            )
+            rows = connection.execute(
+                sa.select(inbox)
+                .where(inbox.c.webhook_id.in_(ids))
+                .order_by(inbox.c.received_at, inbox.c.webhook_id)
+            )
+            return [_event(row) for row in rows]
+
+    def mark_processed(self, webhook_id: str, *, outcome: Any = None) -> None:
+        """Record that an event was handled, with what came of it (JSON-ready)."""
+        self._finish(
+            webhook_id,
+            status=EventStatus.PROCESSED,
+            processed_at=self.clock(),
+            reason=None,
+            outcome=outcome,
+            next_attempt_at=None,
+        )
+
+    def mark_dead(self, webhook_id: str, reason: str, *, outcome: Any = None) -> None:
+        """Record that an event cannot be handled, and why; it stays visible until replayed."""
+        self._finish(
+            webhook_id,
+            status=EventStatus.DEAD,
+            processed_at=self.clock(),
+            reason=reason,
+            outcome=outcome,
+            next_attempt_at=None,
+        )
+
+    def retry_later(self, webhook_id: str, reason: str, *, delay: timedelta) -> None:
+        """Put a claimed event back to pending after a failure that may pass, not before ``delay``."""
+        self._finish(
+            webhook_id,
+            status=EventStatus.PENDING,
+            processed_at=None,
+            reason=reason,
+            outcome=None,
+            next_attempt_at=self.clock() + delay,
+        )
+
+    def replay(self, webhook_id: str) -> InboxEvent:
+        """Mark an event pending again, so the processor handles it once more.
+
+        Raises:
+            EventNotFoundError: there is no such event.
+        """
+        self._finish(
+            webhook_id,
+            status=EventStatus.PENDING,
+            processed_at=None,
+            reason=None,
+            outcome=None,
+            next_attempt_at=None,
+            attempts=0,
+        )
+        return self.get_event(webhook_id)
+
+    def _finish(self, webhook_id: str, *, status: EventStatus, **values: Any) -> None:
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                inbox.update()
+                .where(inbox.c.webhook_id == webhook_id)
+                .values(status=status.value, claimed_at=None, **values)
+            )
+        if result.rowcount == 0:
+            raise EventNotFoundError(f"no event with webhook id {webhook_id!r} in the store")
+
+    # Incident snapshots
+
+    def get_snapshot(self, incident_id: str) -> Snapshot | None:
+        """The last state stored for an incident, or None before its first event."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(incident_snapshots).where(incident_snapshots.c.incident_id == incident_id)
+            ).first()
+        if row is None:
+            return None
+        return Snapshot(
+            incident_id=row.incident_id,
+            data=row.data,
+            incident_updated_at=row.incident_updated_at,
+            stored_at=row.stored_at,
+            webhook_id=row.webhook_id,
+        )
+
+    def save_snapshot(
+        self,
+        incident_id: str,
+        data: Mapping[str, Any],
+        *,
+        incident_updated_at: datetime | None,
+        webhook_id: str | None = None,
+    ) -> bool:
+        """Store an incident's state, unless the stored one is newer (deliveries arrive out of order).
+
+        Returns:
+            True when the snapshot was written; False when a newer one was already stored.
+        """
+        values = {
+            "data": dict(data),
+            "incident_updated_at": incident_updated_at,
+            "stored_at": self.clock(),
+            "webhook_id": webhook_id,
+        }
+        with self.engine.begin() as connection:
+            current = connection.execute(
+                sa.select(incident_snapshots.c.incident_updated_at)
+                .where(incident_snapshots.c.incident_id == incident_id)
+                .with_for_update()
+            ).first()
+            if current is None:
+                inserted = connection.execute(
+                    self._insert_ignoring_duplicates(incident_snapshots)
+                    .values(incident_id=incident_id, **values)
+                    .returning(incident_snapshots.c.incident_id)
+                ).first()
+                if inserted is not None:
+                    return True
+                # Another process stored the first snapshot in the meantime: compare with it.
+                current = connection.execute(
+                    sa.select(incident_snapshots.c.incident_updated_at)
+                    .where(incident_snapshots.c.incident_id == incident_id)
+                    .with_for_update()
+                ).one()
+            stored_updated_at = current.incident_updated_at
+            if (
+                stored_updated_at is not None
+                and incident_updated_at is not None
+                and stored_updated_at > incident_updated_at
+            ):
+                return False
+            connection.execute(
+                incident_snapshots.update()
+                .where(incident_snapshots.c.incident_id == incident_id)
+                .values(**values)
+            )
+            return True
+
+    # Retention
+
+    def purge(self, policy: RetentionPolicy | None = None) -> PurgeResult:
+        """Delete processed events and remembered webhook ids past their retention period."""
+        policy = policy or RetentionPolicy()
+        now = self.clock()
+        with self.engine.begin() as connection:
+            events = connection.execute(
+                inbox.delete().where(
+                    inbox.c.status == EventStatus.PROCESSED.value,
+                    inbox.c.processed_at < now - policy.processed_for,
+                )
+            ).rowcount
+            # An id is forgotten only once its event is gone too, so a stored event is always a duplicate.
+            still_stored = sa.select(inbox.c.webhook_id).where(
+                inbox.c.webhook_id == seen_webhook_ids.c.webhook_id
+            )
+            seen_ids = connection.execute(
+                seen_webhook_ids.delete().where(
+                    seen_webhook_ids.c.first_seen_at < now - policy.seen_ids_for,
+                    ~still_stored.exists(),
+                )
+            ).rowcount
+        return PurgeResult(events=events, seen_ids=seen_ids)
+
+    def _insert_ignoring_duplicates(self, table: sa.Table) -> Any:
+        if self.backend == "postgresql":
+            return pg_dialect.insert(table).on_conflict_do_nothing()
+        return sqlite_dialect.insert(table).on_conflict_do_nothing()
+
+
+def _event(row: sa.Row[Any]) -> InboxEvent:
+    return InboxEvent(
+        webhook_id=row.webhook_id,
+        event_type=row.event_type,
+        body=bytes(row.body),
+        headers=dict(row.headers),
+        received_at=row.received_at,
+        status=EventStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        claimed_at=row.claimed_at,
+        processed_at=row.processed_at,
+        reason=row.reason,
+        outcome=row.outcome,
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None

@@ -1,0 +1,192 @@
+"""The webhook receiver: an ASGI app that verifies incident.io deliveries and makes them durable.
+
+``POST /api/webhooks/ingest/incident-io`` reads the raw body (refusing, with 413, any body over the
+limit before reading past it), verifies the signature, and stores the delivery in the inbox keyed
+by its ``webhook-id``. Only then does it answer: 202 for a new delivery, 200 for one already
+stored (incident.io retries until it gets a 2xx, so a duplicate must still succeed). Deliveries
+arriving together are committed together (:class:`InboxWriter`, a group commit). Nothing is
+processed on the request path; a :class:`~incidentkit.webhooks.processor.Processor` claims the
+stored events afterwards.
+
+Every verification failure is a 4xx with a short reason; a store that cannot be written is a 503, so
+incident.io keeps the delivery and retries. No answer or log line contains a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from incidentkit.store import NewEvent, Store, keep_headers
+from incidentkit.webhooks.verify import WebhookVerificationError, WebhookVerifier
+
+logger = logging.getLogger(__name__)
+
+INGEST_PATH = "/api/webhooks/ingest/incident-io"
+HEALTH_PATH = "/healthz"
+# incident.io's largest payloads (an incident with its custom fields) are tens of kilobytes.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    """The request body is larger than the receiver accepts."""
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing to read more than ``limit`` bytes.
+
+    Raises:
+        BodyTooLarge: ``Content-Length`` says more than ``limit``, or the stream goes past it.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def event_type_of(body: bytes) -> str | None:
+    """The envelope's ``event_type`` for listing and filtering, or None when the body has none."""
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return None
+    event_type = envelope.get("event_type") if isinstance(envelope, dict) else None
+    return event_type if isinstance(event_type, str) and event_type else None
+
+
+class InboxWriter:
+    """Group commit for the receiver: deliveries that arrive together share one transaction.
+
+    Each request hands its delivery over and waits until the transaction holding it has committed,
+    so nothing is acknowledged before it is durable. While one batch commits (in a worker thread),
+    the next deliveries queue up and go together in the following one. Under light load a batch is
+    a single delivery and nothing waits; under heavy load one flush to disk serves many deliveries,
+    and SQLite's single write lock is never fought over by many threads.
+
+    It lives on one event loop (the server's); all of its state is touched only from that loop.
+    """
+
+    def __init__(self, store: Store, *, max_batch: int = 256) -> None:
+        self.store = store
+        self.max_batch = max_batch
+        self._queue: list[tuple[NewEvent, asyncio.Future[bool]]] = []
+        self._flushing = False
+        self._flusher: asyncio.Task[None] | None = None  # held: the loop keeps only a weak reference
+
+    async def insert(self, event: NewEvent) -> bool:
+        """Store one delivery (in the next batch); True when new, False for a duplicate.
+
+        Raises:
+            Exception: whatever the store raised for this delivery's transaction.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._queue.append((event, future))
+        if not self._flushing:
+            self._flushing = True
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+                await self._commit(batch)
+        finally:
+            self._flushing = False
+
+    async def _commit(self, batch: list[tuple[NewEvent, asyncio.Future[bool]]]) -> None:
+        try:
+            results = await run_in_threadpool(self.store.insert_events, [event for event, _ in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                _settle(batch[0][1], error=error)
+                return
+            # One bad delivery must not fail the others: store each on its own.
+            for item in batch:
+                await self._commit([item])
+            return
+        for (_, future), is_new in zip(batch, results, strict=True):
+            _settle(future, result=is_new)
+
+
+def _settle(future: asyncio.Future[bool], *, result: bool = False, error: Exception | None = None) -> None:
+    if future.done():  # the request went away (client disconnected); nothing to tell it
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _error(status: int, reason: str) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+def create_receiver_app(
+    store: Store,
+    verifier: WebhookVerifier,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    on_stored: Callable[[], None] | None = None,
+) -> Starlette:
+    """The receiver as an ASGI app.
+
+    Args:
+        store: where deliveries are made durable.
+        verifier: checks signatures and timestamps (fails closed with no secret).
+        max_body_bytes: larger bodies are refused with 413.
+        on_stored: called after each new delivery is stored, to wake the processor.
+    """
+
+    writer = InboxWriter(store)
+
+    async def ingest(request: Request) -> JSONResponse:
+        try:
+            body = await read_limited_body(request, max_body_bytes)
+        except BodyTooLarge:
+            return _error(413, f"the body is larger than the {max_body_bytes} bytes this receiver accepts")
+        except ClientDisconnect:
+            return _error(400, "the client disconnected before sending the whole body")
+        try:
+            webhook_id = verifier.verify(request.headers, body)
+        except WebhookVerificationError as error:
+            status = getattr(error, "status_code", 401)
+            logger.info("Refused a webhook delivery (%s): %s", status, error)
+            return _error(status if 400 <= status < 500 else 401, str(error))
+        delivery = NewEvent(webhook_id, body, keep_headers(request.headers.items()), event_type_of(body))
+        try:
+            is_new = await writer.insert(delivery)
+        except Exception as error:
+            # Not durable, so not acknowledged: incident.io will retry the delivery.
+            logger.error("Could not store webhook %s: %s", webhook_id, type(error).__name__)
+            return _error(503, "the event store is unavailable; retry later")
+        if not is_new:
+            return JSONResponse({"status": "duplicate", "webhook_id": webhook_id}, status_code=200)
+        if on_stored is not None:
+            on_stored()
+        return JSONResponse({"status": "accepted", "webhook_id": webhook_id}, status_code=202)
+
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    routes: list[Any] = [
+        Route(INGEST_PATH, ingest, methods=["POST"]),
+        Route(HEALTH_PATH, health, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)
