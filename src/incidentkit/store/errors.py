@@ -13,3 +13,19 @@ class StoreURLError(StoreError, ValueError):
 
 class EventNotFoundError(StoreError, LookupError):
     """No event with this webhook id is in the inbox."""
+
+
+class RunNotFoundError(StoreError, LookupError):
+    """No workflow run (or approval, or parked step) with this id is in the store."""
+
+
+class AlreadyDecidedError(StoreError):
+    """An approval (or a parked step) was already decided: the first decision stands."""
+
+
+class LeaseLostError(StoreError):
+    """A worker's lease on a run expired and another worker (or a person) took the run over."""
+
+
+class RunStateError(StoreError, ValueError):
+    """A run is not in a state that allows what was asked (retrying a running run, ...)."""

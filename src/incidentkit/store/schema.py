@@ -91,3 +91,84 @@ incident_snapshots = sa.Table(
     sa.Column("stored_at", UTCDateTime, nullable=False),
     sa.Column("webhook_id", sa.Text, nullable=True),
 )
+
+# Workflow runs: one row per (workflow, event); the spec is the version the run started with.
+# ``seq`` orders runs (queued runs with the same concurrency key go in this order).
+workflow_runs = sa.Table(
+    "workflow_runs",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.Text, nullable=False),
+    sa.Column("workflow", sa.Text, nullable=False),
+    sa.Column("event_key", sa.Text, nullable=False),
+    sa.Column("version", sa.Text, nullable=False),
+    sa.Column("spec", sa.JSON, nullable=False),
+    sa.Column("trigger", sa.JSON, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("concurrency_key", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("next_attempt_at", UTCDateTime, nullable=True),
+    sa.Column("lease_owner", sa.Text, nullable=True),
+    sa.Column("lease_expires_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("failed_step", sa.Text, nullable=True),
+    sa.Index("workflow_runs_id", "id", unique=True),
+    sa.Index("workflow_runs_workflow_event", "workflow", "event_key", unique=True),
+    sa.Index("workflow_runs_status_next", "status", "next_attempt_at"),
+    sa.Index("workflow_runs_concurrency", "concurrency_key", "status"),
+)
+
+# One checkpoint per step (or foreach item, ``id[index]``) of a run, written with the run's state.
+run_steps = sa.Table(
+    "run_steps",
+    metadata,
+    sa.Column("run_id", sa.Text, primary_key=True),
+    sa.Column("step_key", sa.Text, primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("output", sa.JSON, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("retryable", sa.Boolean, nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("retry_after", UTCDateTime, nullable=True),
+    sa.Column("until", UTCDateTime, nullable=True),
+    sa.Column("resume_token", sa.Text, nullable=True),
+    sa.Index("run_steps_resume_token", "resume_token", unique=True),
+    sa.Column("park", sa.JSON, nullable=True),
+)
+
+# What a run did, line by line.
+run_logs = sa.Table(
+    "run_logs",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("level", sa.Text, nullable=False),
+    sa.Column("step_key", sa.Text, nullable=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Index("run_logs_run", "run_id", "seq"),
+)
+
+# Approval gates: the first decision wins (``decision`` is written only while it is NULL).
+approvals = sa.Table(
+    "approvals",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("run_id", sa.Text, nullable=False),
+    sa.Column("step_key", sa.Text, nullable=False),
+    sa.Column("prompt", sa.Text, nullable=False),
+    sa.Column("approvers", sa.JSON, nullable=False),
+    sa.Column("channel", sa.Text, nullable=True),
+    sa.Column("on_timeout", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("decision", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.Text, nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Index("approvals_run_step", "run_id", "step_key", unique=True),
+    sa.Index("approvals_decision", "decision"),
+)

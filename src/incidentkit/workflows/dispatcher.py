@@ -1,0 +1,223 @@
+"""The dispatcher: turns events, cron ticks and manual requests into runs, one per (workflow, event).
+
+It subscribes to the webhook processor (:class:`~incidentkit.webhooks.handling.IncidentEventHandler`)
+and receives each parsed event with its normalised lifecycle events. For an incident it re-fetches
+the subject through the API before any filter runs (incident.io does not promise delivery order,
+and private incidents arrive as an id only), builds ``$trigger`` (severity as the ``SEV-n`` label
+through :class:`~incidentkit.workflows.severity.SeverityScale`), applies each workflow's
+``filter:``, and stores a pending run keyed by (workflow, event key). A redelivered event finds
+its runs already stored and starts nothing; the processor may call it again after a failure, and
+that is just as harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from incidentkit.store.runs import NewRun, Run, RunStore
+from incidentkit.webhooks.events import WebhookEvent
+from incidentkit.webhooks.lifecycle import LifecycleEvent
+from incidentkit.workflows.cron import CronSchedule
+from incidentkit.workflows.engine import spec_snapshot
+from incidentkit.workflows.errors import WorkflowError
+from incidentkit.workflows.loader import Workflow
+from incidentkit.workflows.severity import SeverityScale
+from incidentkit.workflows.trigger_data import (
+    lifecycle_trigger,
+    manual_trigger,
+    raw_event_trigger,
+    schedule_trigger,
+)
+from incidentkit.workflows.triggers import concurrency_key, filter_passes, manual_inputs, matches_event
+
+if TYPE_CHECKING:
+    from incidentkit.api import Client
+
+logger = logging.getLogger("incidentkit.workflows.dispatcher")
+
+LIFECYCLE_TRIGGERS = {
+    "incident.created": "trigger.incident_io.incident.created",
+    "incident.updated": "trigger.incident_io.incident.updated",
+    "incident.resolved": "trigger.incident_io.incident.resolved",
+}
+
+
+class UnknownWorkflowError(WorkflowError, LookupError):
+    """No loaded workflow has this name."""
+
+
+class Dispatcher:
+    """Starts runs for events, schedule ticks and manual requests.
+
+    Args:
+        runs: where runs are stored.
+        workflows: returns the workflows currently loaded (called for every event, so reloads apply).
+        client: re-fetches incidents and reads the organisation's severities; without one the
+            event's own incident is used.
+        severity_map: the configuration's ``severity_map``.
+        team_field: the custom field holding the team.
+        clock: the current time (aware).
+        on_created: called after new runs were stored (to wake a worker).
+    """
+
+    def __init__(
+        self,
+        runs: RunStore,
+        workflows: Callable[[], Sequence[Workflow]],
+        client: Client | None = None,
+        *,
+        severity_map: Mapping[str, str] | None = None,
+        team_field: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        on_created: Callable[[], None] | None = None,
+    ) -> None:
+        self.runs = runs
+        self.workflows = workflows
+        self.client = client
+        self.severity_map = dict(severity_map or {})
+        self.team_field = team_field
+        self.clock = clock or runs.clock
+        self.on_created = on_created
+        self._scale: SeverityScale | None = None
+        self._last_tick: datetime | None = None
+
+    # Webhook events
+
+    def __call__(self, event: WebhookEvent, lifecycle: list[LifecycleEvent]) -> None:
+        """The processor's subscriber hook."""
+        self.dispatch(event, lifecycle)
+
+    def dispatch(self, event: WebhookEvent, lifecycle: Sequence[LifecycleEvent]) -> list[Run]:
+        """Store the runs this event starts; returns the runs newly created."""
+        enabled = [w for w in self.workflows() if w.spec.enabled]
+        wanted_lifecycle = {
+            item.event_type: item
+            for item in lifecycle
+            if LIFECYCLE_TRIGGERS[item.event_type] in _types(enabled)
+        }
+        raw = [w for w in enabled if matches_event(w, event.event_type) and not _is_lifecycle(w)]
+        if not wanted_lifecycle and not raw:
+            return []
+        envelope = {"event_type": event.event_type, "id": event.id, "data": event.data}
+        incident = self._fetch_incident(event) if event.incident_id else None
+        scale = self._severity_scale()
+        created: list[Run] = []
+        for item in wanted_lifecycle.values():
+            trigger_type = LIFECYCLE_TRIGGERS[item.event_type]
+            subject = incident if incident is not None else _incident_in(event)
+            if subject is None:
+                continue
+            trigger = lifecycle_trigger(subject, item, scale, event=envelope, team_field=self.team_field)
+            for workflow in enabled:
+                if workflow.spec.trigger.type == trigger_type:
+                    created += self._start(workflow, f"{event.id}:{item.event_type}", trigger)
+        for workflow in raw:
+            trigger = raw_event_trigger(envelope, incident, scale, team_field=self.team_field)
+            created += self._start(workflow, event.id, trigger)
+        return created
+
+    def _fetch_incident(self, event: WebhookEvent) -> dict[str, Any] | None:
+        """The incident as it is now, through the API (the event's copy when there is no client)."""
+        if self.client is None:
+            return _incident_in(event)
+        body = self.client.request("GET", f"/v2/incidents/{event.incident_id}")
+        incident = body.get("incident") if isinstance(body, Mapping) else None
+        return dict(incident) if isinstance(incident, Mapping) else _incident_in(event)
+
+    def _severity_scale(self) -> SeverityScale | None:
+        if self._scale is None and self.client is not None:
+            self._scale = SeverityScale(list(self.client.severities.list()), self.severity_map)
+        return self._scale
+
+    # Schedules
+
+    def tick(self, now: datetime | None = None) -> list[Run]:
+        """Start one run per (schedule workflow, cron tick) since the last call (none on the first)."""
+        now = now or self.clock()
+        last, self._last_tick = self._last_tick, now
+        if last is None:
+            return []
+        created: list[Run] = []
+        for workflow in self.workflows():
+            if workflow.spec.trigger.type != "schedule" or not workflow.spec.enabled:
+                continue
+            schedule = CronSchedule.parse(workflow.spec.trigger.cron or "")
+            for fired_at in schedule.ticks(last, now):
+                created += self._start(
+                    workflow, f"schedule:{fired_at.isoformat()}", schedule_trigger(fired_at)
+                )
+        return created
+
+    # Manual runs
+
+    def start_manual(self, name: str, given: Mapping[str, str], *, dry_run: bool = False) -> Run:
+        """Start a manual run of the workflow called ``name`` with ``--input`` text values.
+
+        Raises:
+            UnknownWorkflowError: no workflow has that name.
+            ManualInputError: the inputs do not match the workflow's declared inputs.
+        """
+        workflow = next((w for w in self.workflows() if w.name == name), None)
+        if workflow is None:
+            known = ", ".join(sorted(w.name for w in self.workflows())) or "none"
+            raise UnknownWorkflowError(f"no workflow named {name!r} (loaded: {known})")
+        trigger = manual_trigger(manual_inputs(workflow, given))
+        event_key = f"manual:{secrets.token_hex(8)}"
+        run, _ = self.runs.create_run(
+            NewRun(
+                workflow.name,
+                event_key,
+                workflow.version,
+                spec_snapshot(workflow),
+                trigger,
+                concurrency_key(workflow, trigger),
+                dry_run,
+            ),
+            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else "queue",
+        )
+        self._created()
+        return run
+
+    # Common
+
+    def _start(self, workflow: Workflow, event_key: str, trigger: dict[str, Any]) -> list[Run]:
+        try:
+            if not filter_passes(workflow, trigger):
+                return []
+            key = concurrency_key(workflow, trigger)
+        except WorkflowError as error:
+            logger.warning("Workflow %s: not started for %s: %s", workflow.name, event_key, error)
+            return []
+        run, created = self.runs.create_run(
+            NewRun(workflow.name, event_key, workflow.version, spec_snapshot(workflow), trigger, key),
+            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else "queue",
+        )
+        if not created:
+            return []
+        logger.info("Workflow %s: run %s started for %s", workflow.name, run.id, event_key)
+        self._created()
+        return [run]
+
+    def _created(self) -> None:
+        if self.on_created is not None:
+            self.on_created()
+
+
+def _types(workflows: Sequence[Workflow]) -> set[str]:
+    return {w.spec.trigger.type for w in workflows}
+
+
+def _is_lifecycle(workflow: Workflow) -> bool:
+    return workflow.spec.trigger.type in LIFECYCLE_TRIGGERS.values()
+
+
+def _incident_in(event: WebhookEvent) -> dict[str, Any] | None:
+    """The incident a public event carries, if any."""
+    data = event.data.get("incident", event.data) if isinstance(event.data, Mapping) else None
+    if isinstance(data, Mapping) and isinstance(data.get("id"), str) and "name" in data:
+        return dict(data)
+    return None

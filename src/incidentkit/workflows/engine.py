@@ -1,0 +1,541 @@
+"""The step executor and worker: claim due runs, ask the pure interpreter what next, do it, checkpoint it.
+
+A worker never sleeps on a run. It claims runs with a lease, and for each one loops: the
+interpreter (:func:`~incidentkit.workflows.interpreter.next_action`) decides the next action from
+the workflow, the trigger, the checkpoints and the clock; the engine performs it (a node step
+through :data:`~incidentkit.workflows.nodes.NODE_TYPES`, a log line, an approval gate) and writes
+the result as a checkpoint in one transaction with the run's state. When the interpreter says
+there is nothing to do before some time (a retry back-off, a ``wait``, an approval, an agent's
+answer), the run is stored ``waiting`` until then and the worker moves on; a later claim resumes
+it, skipping every finished step.
+
+Every step gets an idempotency key derived from the run id and the step key (``id`` or
+``id[index]``): the same on every retry and after a crash, so a create is never made twice.
+The client must be built with its own retries off; the engine schedules retries itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from incidentkit.store.errors import LeaseLostError
+from incidentkit.store.runs import (
+    DEFAULT_RUN_LEASE,
+    NewApproval,
+    NewLogLine,
+    Run,
+    RunStatus,
+    RunStore,
+    RunUpdate,
+    StepRecord,
+)
+from incidentkit.workflows.interpreter import (
+    BeginWait,
+    Checkpoint,
+    CompleteStep,
+    ParkForApproval,
+    RunFinished,
+    RunStep,
+    SkipStep,
+    WaitUntil,
+    next_action,
+)
+from incidentkit.workflows.loader import Workflow
+from incidentkit.workflows.nodes import (
+    NODE_TYPES,
+    AgentSettings,
+    Completed,
+    HttpSettings,
+    NodeContext,
+    NodeType,
+    Park,
+    SlackSettings,
+    StepError,
+)
+from incidentkit.workflows.schema import ApprovalStep, WorkflowSpec
+
+if TYPE_CHECKING:
+    from incidentkit.api import Client
+
+logger = logging.getLogger("incidentkit.workflows.engine")
+
+MAX_ACTIONS_PER_CLAIM = 10_000
+"""A guard against a workflow that never finishes deciding (it cannot, but a bug should not spin)."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What steps may use besides the client: the same for every run.
+
+    Attributes:
+        severity_map: the configuration's ``severity_map``.
+        team_field: the custom field holding the team.
+        slack: ``slack.post`` settings.
+        http: ``http.request`` settings.
+        agents: ``agent.dispatch`` settings.
+        workflow_metadata: extra ``$workflow`` fields by workflow name (``agent``, ...).
+    """
+
+    severity_map: Mapping[str, str] = field(default_factory=dict)
+    team_field: str | None = None
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    agents: AgentSettings = field(default_factory=AgentSettings)
+    workflow_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def idempotency_key(run_id: str, step_key: str) -> str:
+    """The key every attempt of one step sends: a hash of the run id and the step key (``id[index]``)."""
+    return "ik-" + hashlib.sha256(f"{run_id}\x00{step_key}".encode()).hexdigest()[:40]
+
+
+def workflow_of(run: Run) -> Workflow:
+    """The workflow exactly as the run started with it (its stored spec and version)."""
+    return Workflow(
+        name=run.workflow,
+        spec=WorkflowSpec.model_validate(run.spec),
+        version=run.version,
+        file=f"<run {run.id}>",
+    )
+
+
+def spec_snapshot(workflow: Workflow) -> dict[str, Any]:
+    """The JSON kept with a run so that it keeps its version when the file changes."""
+    snapshot: dict[str, Any] = _plain(
+        workflow.spec.model_dump(mode="python", by_alias=True, exclude_none=True)
+    )
+    return snapshot
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready data that validates back into the same spec (durations as seconds)."""
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+class _RunLog(logging.LoggerAdapter[logging.Logger]):
+    """The ``log`` a step gets: lines go to the process log and, with the checkpoint, to the run log."""
+
+    def __init__(self, base: logging.Logger, run_id: str, step_key: str) -> None:
+        super().__init__(base, {"run_id": run_id, "step_key": step_key})
+        self.step_key = step_key
+        self.lines: list[NewLogLine] = []
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        text = str(msg) % args if args else str(msg)
+        self.lines.append(NewLogLine(logging.getLevelName(level).lower(), text, self.step_key))
+        super().log(level, msg, *args, **kwargs)
+
+
+class Engine:
+    """Executes runs: claim, decide, act, checkpoint.
+
+    Args:
+        runs: the run store.
+        client: the incident.io client, built with retries off (``RetryPolicy(max_retries=0)``).
+        settings: what steps may use.
+        clock: the current time (aware); tests inject one.
+        owner: this worker's name in leases; random by default.
+        lease: how long a claim holds a run without a checkpoint.
+        node_types: the step types (the registry by default).
+        on_event: called with a short description of each thing done (the demo prints them).
+    """
+
+    def __init__(
+        self,
+        runs: RunStore,
+        client: Client | None = None,
+        *,
+        settings: EngineSettings | None = None,
+        clock: Callable[[], datetime] | None = None,
+        owner: str | None = None,
+        lease: timedelta = DEFAULT_RUN_LEASE,
+        node_types: Mapping[str, NodeType] | None = None,
+        on_event: Callable[[Run, str], None] | None = None,
+    ) -> None:
+        self.runs = runs
+        self.client = client
+        self.settings = settings or EngineSettings()
+        self.clock = clock or runs.clock
+        self.owner = owner or "worker-" + secrets.token_hex(4)
+        self.lease = lease
+        self.node_types = node_types if node_types is not None else NODE_TYPES
+        self.on_event = on_event
+        self._workflows: dict[tuple[str, str], Workflow] = {}
+
+    # Driving
+
+    def run_once(self, limit: int = 10) -> int:
+        """Claim up to ``limit`` due runs and drive each as far as it goes now; returns how many."""
+        claimed = self.runs.claim_runs(self.owner, limit, lease=self.lease)
+        for run in claimed:
+            self.drive(run)
+        return len(claimed)
+
+    def run_until_idle(self, *, max_rounds: int = 10_000) -> int:
+        """Drive runs until none is due at the clock's current time; returns how many claims were made."""
+        total = 0
+        for _ in range(max_rounds):
+            done = self.run_once()
+            if not done:
+                return total
+            total += done
+        raise RuntimeError(f"runs were still due after {max_rounds} rounds")
+
+    def drive(self, run: Run) -> None:
+        """Drive one claimed run until it waits, finishes, or this worker loses it."""
+        try:
+            self._drive(run)
+        except LeaseLostError as error:
+            logger.warning("Run %s: %s; leaving it", run.id, error)
+
+    def _drive(self, run: Run) -> None:
+        workflow = self._workflow(run)
+        records = {record.step_key: record for record in self.runs.steps(run.id)}
+        metadata = self.settings.workflow_metadata.get(run.workflow, {})
+        for _ in range(MAX_ACTIONS_PER_CLAIM):
+            checkpoints = {key: _checkpoint(record) for key, record in records.items()}
+            action = next_action(workflow, run.trigger, checkpoints, self.clock(), metadata=metadata)
+            if isinstance(action, WaitUntil):
+                self.runs.checkpoint(
+                    run.id, self.owner, run=RunUpdate(RunStatus.WAITING, next_attempt_at=action.until)
+                )
+                self._tell(run, f"waiting: {action.reason}")
+                return
+            if isinstance(action, RunFinished):
+                self._finish(run, action, records)
+                return
+            record = self._act(run, workflow, action)
+            records[record.step_key] = record
+        raise RuntimeError(f"run {run.id} took more than {MAX_ACTIONS_PER_CLAIM} actions in one claim")
+
+    def _act(self, run: Run, workflow: Workflow, action: Any) -> StepRecord:
+        """Perform one action and checkpoint it; returns the checkpoint written."""
+        now = self.clock()
+        if isinstance(action, SkipStep):
+            record = StepRecord(run.id, action.step_key, "skipped", error=action.reason, finished_at=now)
+            self._write(run, record, [NewLogLine("info", f"skipped: {action.reason}", action.step_key)])
+            return record
+        if isinstance(action, CompleteStep):
+            record = StepRecord(
+                run.id,
+                action.step_key,
+                action.status,
+                output=action.output,
+                error=action.error,
+                finished_at=now,
+            )
+            expired = _is_approval(workflow, action.step_key) and (
+                action.status == "failed"
+                or (isinstance(action.output, dict) and action.output.get("expired"))
+            )
+            text = f"{action.status}" + (f": {action.error}" if action.error else "")
+            self._write(
+                run,
+                record,
+                [NewLogLine("info" if action.status == "succeeded" else "error", text, action.step_key)],
+                expire_approval=action.step_key if expired else None,
+            )
+            return record
+        if isinstance(action, BeginWait):
+            if run.dry_run:
+                record = StepRecord(
+                    run.id, action.step_key, "succeeded", output={"dry_run": True}, finished_at=now
+                )
+                self._write(run, record, [NewLogLine("info", "dry run: not waiting", action.step_key)])
+                return record
+            record = StepRecord(run.id, action.step_key, "waiting", finished_at=now, until=action.until)
+            self._write(
+                run,
+                record,
+                [NewLogLine("info", f"waiting until {action.until.isoformat()}", action.step_key)],
+            )
+            return record
+        if isinstance(action, ParkForApproval):
+            return self._park_for_approval(run, action, now)
+        if isinstance(action, RunStep):
+            return self._run_step(run, action)
+        raise TypeError(f"unexpected action {action!r}")
+
+    def _park_for_approval(self, run: Run, action: ParkForApproval, now: datetime) -> StepRecord:
+        if run.dry_run:
+            output = {"decision": "approved", "decided_by": "dry run", "expired": False}
+            record = StepRecord(run.id, action.step_key, "succeeded", output=output, finished_at=now)
+            self._write(
+                run, record, [NewLogLine("info", "dry run: approval taken as approved", action.step_key)]
+            )
+            return record
+        record = StepRecord(run.id, action.step_key, "waiting", finished_at=now, until=action.expires_at)
+        approval = self.runs.checkpoint(
+            run.id,
+            self.owner,
+            step=record,
+            logs=[NewLogLine("info", f"waiting for approval: {action.prompt}", action.step_key)],
+            approval=NewApproval(
+                action.step_key,
+                action.prompt,
+                action.approvers,
+                action.channel,
+                action.on_timeout,
+                action.expires_at,
+            ),
+            lease=self.lease,
+        )
+        if approval is not None:
+            self._tell(run, f"approval {approval.id} requested: {action.prompt}")
+        return record
+
+    def _run_step(self, run: Run, action: RunStep) -> StepRecord:
+        key = action.step_key
+        log = _RunLog(logger, run.id, key)
+        if action.step_type == "log":
+            message = str(action.inputs.get("message", ""))
+            level = str(action.inputs.get("level", "info"))
+            record = StepRecord(
+                run.id,
+                key,
+                "succeeded",
+                output={"message": message},
+                attempt=action.attempt,
+                finished_at=self.clock(),
+            )
+            self._write(run, record, [NewLogLine(level, message, key)])
+            return record
+        log.info("%s (attempt %d)", action.step_type, action.attempt)
+        node = self.node_types.get(action.step_type)
+        try:
+            if node is None:
+                raise StepError(f"no step type {action.step_type!r} in this engine", retryable=False)
+            inputs = node.validate_inputs(action.inputs)
+            context = self._context(run, key, log)
+            result = node.run(inputs, context)
+        except StepError as error:
+            now = self.clock()
+            retry_after = now + timedelta(seconds=error.retry_after) if error.retry_after else None
+            record = StepRecord(
+                run.id,
+                key,
+                "failed",
+                error=error.message,
+                retryable=error.retryable,
+                attempt=action.attempt,
+                finished_at=now,
+                retry_after=retry_after,
+            )
+            kind = "will retry" if error.retryable else "not retryable"
+            log.warning("failed (%s): %s", kind, error.message)
+        except Exception as error:  # a bug in a step: fail the step, keep the worker
+            logger.exception("Run %s step %s raised", run.id, key)
+            record = StepRecord(
+                run.id,
+                key,
+                "failed",
+                error=f"{type(error).__name__}: {error}",
+                attempt=action.attempt,
+                finished_at=self.clock(),
+            )
+        else:
+            if isinstance(result, Park):
+                record = StepRecord(
+                    run.id,
+                    key,
+                    "waiting",
+                    attempt=action.attempt,
+                    finished_at=self.clock(),
+                    until=result.deadline,
+                    resume_token=result.resume_token,
+                    park={
+                        "kind": result.kind,
+                        "payload": result.payload,
+                        "deadline": result.deadline.isoformat(),
+                    },
+                )
+                log.info("parked until %s, waiting for %s", result.deadline.isoformat(), result.kind)
+            else:
+                assert isinstance(result, Completed)
+                record = StepRecord(
+                    run.id,
+                    key,
+                    "succeeded",
+                    output=result.output,
+                    attempt=action.attempt,
+                    finished_at=self.clock(),
+                )
+                log.info("succeeded")
+        self._write(run, record, log.lines)
+        self._tell(
+            run,
+            f"step {key} ({action.step_type}) {record.status}"
+            + (f": {record.error}" if record.error else ""),
+        )
+        return record
+
+    def _context(self, run: Run, step_key: str, log: _RunLog) -> NodeContext:
+        settings = self.settings
+        return NodeContext(
+            client=self.client,
+            idempotency_key=idempotency_key(run.id, step_key),
+            dry_run=run.dry_run,
+            clock=self.clock,
+            log=log,
+            severity_map=settings.severity_map,
+            team_field=settings.team_field,
+            slack=settings.slack,
+            http=settings.http,
+            agents=settings.agents,
+        )
+
+    def _finish(self, run: Run, finished: RunFinished, records: Mapping[str, StepRecord]) -> None:
+        if finished.status == "succeeded":
+            update = RunUpdate(RunStatus.SUCCEEDED)
+            line = NewLogLine("info", "run succeeded")
+        else:
+            failed = records.get(finished.failed_step or "")
+            exhausted = failed is not None and failed.retryable
+            update = RunUpdate(
+                RunStatus.DEAD if exhausted else RunStatus.FAILED,
+                error=finished.error,
+                failed_step=finished.failed_step,
+            )
+            line = NewLogLine("error", f"run {update.status}: step {finished.failed_step}: {finished.error}")
+        self.runs.checkpoint(run.id, self.owner, run=update, logs=[line])
+        self._tell(run, f"run {update.status}" + (f": {finished.error}" if finished.error else ""))
+
+    def _write(
+        self, run: Run, record: StepRecord, logs: list[NewLogLine], *, expire_approval: str | None = None
+    ) -> None:
+        self.runs.checkpoint(
+            run.id, self.owner, step=record, logs=logs, expire_approval=expire_approval, lease=self.lease
+        )
+
+    def _workflow(self, run: Run) -> Workflow:
+        cache_key = (run.workflow, run.version)
+        found = self._workflows.get(cache_key)
+        if found is None:
+            found = self._workflows[cache_key] = workflow_of(run)
+        return found
+
+    def _tell(self, run: Run, message: str) -> None:
+        if self.on_event is not None:
+            self.on_event(run, message)
+
+    # Answers from outside
+
+    def answer_agent(self, token: str, result: Mapping[str, Any]) -> StepRecord:
+        """Finish a parked ``agent.dispatch`` step with the agent's answer, and make its run due.
+
+        Raises:
+            RunNotFoundError: no step waits for this token.
+            AgentAnswerError: the answer is not a JSON object.
+            AlreadyDecidedError: the step was answered meanwhile.
+        """
+        from incidentkit.workflows.nodes import complete_agent_dispatch
+
+        parked = self.runs.parked_step(token)
+        park_data = parked.park or {}
+        park = Park(
+            kind=str(park_data.get("kind")),
+            resume_token=parked.resume_token or "",
+            payload=dict(park_data.get("payload") or {}),
+            deadline=datetime.fromisoformat(str(park_data.get("deadline"))),
+        )
+        now = self.clock()
+        try:
+            completed = complete_agent_dispatch(park, token, result)
+        except StepError as error:
+            record = replace(parked, status="failed", error=error.message, retryable=False, finished_at=now)
+        else:
+            record = replace(parked, status="succeeded", output=completed.output, error=None, finished_at=now)
+        record = replace(record, resume_token=None)
+        self.runs.finish_parked(
+            record, NewLogLine("info", f"agent answered: {record.status}", record.step_key)
+        )
+        return record
+
+
+def _checkpoint(record: StepRecord) -> Checkpoint:
+    status = record.status if record.status in ("succeeded", "failed", "skipped", "waiting") else "failed"
+    return Checkpoint(
+        step_key=record.step_key,
+        status=status,  # type: ignore[arg-type]
+        output=record.output,
+        error=record.error,
+        retryable=record.retryable,
+        attempt=record.attempt,
+        finished_at=record.finished_at,
+        retry_after=record.retry_after,
+        until=record.until,
+    )
+
+
+def _is_approval(workflow: Workflow, step_key: str) -> bool:
+    step_id = step_key.split("[", 1)[0]
+    try:
+        return isinstance(workflow.spec.step(step_id), ApprovalStep)
+    except KeyError:
+        return False
+
+
+class Worker:
+    """Runs an engine (and any periodic chores) in a background thread until stopped.
+
+    Args:
+        engine: what to drive.
+        chores: called every round before claiming (schedule ticks, workflow reloads).
+        poll_interval: seconds between rounds when nothing wakes the worker.
+    """
+
+    def __init__(
+        self, engine: Engine, *, chores: tuple[Callable[[], object], ...] = (), poll_interval: float = 1.0
+    ) -> None:
+        self.engine = engine
+        self.chores = chores
+        self.poll_interval = poll_interval
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """Look for work now (the dispatcher calls this after creating runs)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background thread."""
+        if self._thread is not None:
+            raise RuntimeError("the worker is already running")
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._loop, name="incidentkit-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the run in hand, and wait for the thread."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                for chore in self.chores:
+                    chore()
+                while not self._stopping.is_set() and self.engine.run_once():
+                    pass
+            except Exception:
+                # The store may be briefly unavailable; runs stay due and the next round retries.
+                logger.exception("The workflow worker failed a round; retrying")
+            self._wake.wait(self.poll_interval)

@@ -1,0 +1,194 @@
+"""A whole engine on one machine: emulator, signed webhooks over loopback, receiver, processor, worker.
+
+Time comes from the shared ``FakeClock``; the emulator reads the same clock, so retries, waits
+and approval timeouts are driven by moving it, never by sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from incidentkit.api import Client, RetryPolicy
+from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
+from incidentkit.secrets import Secret
+from incidentkit.store import Store
+from incidentkit.store.runs import Run, RunStore
+from incidentkit.testing import SlackRecorder
+from incidentkit.webhooks.handling import IncidentEventHandler
+from incidentkit.webhooks.processor import Processor
+from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
+from incidentkit.webhooks.verify import WebhookVerifier
+from incidentkit.workflows.dispatcher import Dispatcher
+from incidentkit.workflows.engine import Engine, EngineSettings
+from incidentkit.workflows.loader import Workflow, load_text
+from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, SlackSettings
+from tests.conftest import FakeClock
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+BOT_TOKEN = "xoxb-engine-tests"
+
+
+@dataclass
+class Harness:
+    """Everything a workflow test touches."""
+
+    store: Store
+    runs: RunStore
+    emulator: Emulator
+    api: Client
+    engine: Engine
+    dispatcher: Dispatcher
+    processor: Processor
+    slack: SlackRecorder
+    clock: FakeClock
+    workflows: list[Workflow] = field(default_factory=list)
+    seen: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, text: str, name: str = "test") -> Workflow:
+        workflow = load_text(text, f"{name}.yaml")
+        self.workflows.append(workflow)
+        return workflow
+
+    def declare(
+        self, name: str = "Database down", severity: str = "Critical", **fields: Any
+    ) -> dict[str, Any]:
+        """Declare an incident in the emulator (as a person would), deliver its webhooks, process them."""
+        incident = self.api.incidents.create(name=name, severity=severity, **fields)
+        self.pump()
+        return self.incident(incident.id)
+
+    def pump(self) -> list[Run]:
+        """Deliver the emulator's webhooks over HTTP, process the stored events; returns runs started."""
+        before = {run.id for run in self.runs.list_runs(limit=None)}
+        self.emulator.deliver_webhooks()
+        self.processor.process_pending()
+        return [run for run in self.runs.list_runs(limit=None) if run.id not in before]
+
+    def incident(self, incident_id: str) -> dict[str, Any]:
+        body = self.api.request("GET", f"/v2/incidents/{incident_id}")
+        incident: dict[str, Any] = body["incident"]
+        return incident
+
+    def updates(self, incident_id: str) -> list[dict[str, Any]]:
+        body = self.api.request("GET", "/v2/incident_updates", params={"incident_id": incident_id})
+        found: list[dict[str, Any]] = body["incident_updates"]
+        return found
+
+    def only_run(self) -> Run:
+        [run] = self.runs.list_runs(limit=None)
+        return run
+
+    def steps(self, run: Run) -> dict[str, str]:
+        return {record.step_key: record.status for record in self.runs.steps(run.id)}
+
+
+@pytest.fixture
+def harness_factory(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., Harness]]:
+    made: list[Callable[[], None]] = []
+
+    def make(
+        store_url: str | None = None, agents: AgentSettings | None = None, **settings_fields: Any
+    ) -> Harness:
+        store = Store.open(store_url or f"sqlite:///{tmp_path / 'engine.db'}", clock=clock)
+        emulator = Emulator(seed="default", clock=lambda: clock.now.timestamp(), random_seed=5)
+        seen: list[tuple[str, str]] = []
+        inner = emulator.transport()
+
+        def record(request: httpx2.Request) -> httpx2.Response:
+            seen.append((request.method, request.url.path))
+            return inner.handle_request(request)
+
+        api = Client(SANDBOX_API_KEY, transport=emulator.transport(), rate_limit=None, now=clock)
+        # The engine's client: retries off, so the engine schedules them.
+        step_client = Client(
+            SANDBOX_API_KEY,
+            transport=httpx2.MockTransport(record),
+            rate_limit=None,
+            retry=RetryPolicy(max_retries=0),
+            now=clock,
+        )
+        slack = SlackRecorder(token=BOT_TOKEN).start()
+        receiver = serve_in_thread(create_receiver_app(store, WebhookVerifier([SECRET], clock=clock)))
+        runs = RunStore(store)
+        workflows: list[Workflow] = []
+        settings = EngineSettings(
+            slack=SlackSettings(token=Secret(BOT_TOKEN), base_url=slack.base_url),
+            agents=agents or AgentSettings(),
+            **settings_fields,
+        )
+        engine = Engine(runs, step_client, settings=settings, clock=clock, owner="worker-a")
+        dispatcher = Dispatcher(runs, lambda: workflows, step_client, clock=clock)
+        processor = Processor(store, IncidentEventHandler(store, step_client, subscribers=[dispatcher]))
+        api.request(
+            "POST", "/_emulator/webhook_endpoints", json={"url": receiver.url + INGEST_PATH, "secret": SECRET}
+        )
+
+        def close() -> None:
+            receiver.stop()
+            slack.stop()
+            step_client.close()
+            api.close()
+            store.close()
+
+        made.append(close)
+        return Harness(
+            store, runs, emulator, api, engine, dispatcher, processor, slack, clock, workflows, seen
+        )
+
+    yield make
+    for close in made:
+        close()
+
+
+@pytest.fixture
+def harness(harness_factory: Callable[..., Harness]) -> Harness:
+    return harness_factory()
+
+
+def agent_settings(url: str) -> AgentSettings:
+    return AgentSettings(
+        agents={"incident-responder": AgentEndpoint(url=url)},
+        token_key=Secret("agent-token-key-for-tests"),
+        callback_url="http://127.0.0.1:8700/api/agent-dispatch",
+    )
+
+
+@dataclass
+class AgentServer:
+    """A loopback agent endpoint that accepts every dispatch (202) and records it."""
+
+    url: str
+    received: list[dict[str, Any]]
+
+
+@pytest.fixture
+def agent_server() -> Iterator[AgentServer]:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(202)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
+    yield AgentServer(f"http://127.0.0.1:{server.server_address[1]}/dispatch", received)
+    server.shutdown()
+    server.server_close()
