@@ -307,7 +307,7 @@ class RunStore:
                 finished_at=now if status is RunStatus.CANCELLED else None,
                 error=error,
             )
-            created = connection.execute(insert).rowcount == 1
+            created = connection.execute(insert.returning(workflow_runs.c.id)).first() is not None
             row = connection.execute(
                 sa.select(workflow_runs).where(
                     workflow_runs.c.workflow == new.workflow, workflow_runs.c.event_key == new.event_key

@@ -1,0 +1,30 @@
+"""What people do to runs (CLI, HTTP): retry from a step, and the checks around it."""
+
+from __future__ import annotations
+
+from incidentkit.store.errors import RunStateError
+from incidentkit.store.runs import Run, RunStore
+from incidentkit.workflows.engine import workflow_of
+
+
+def retry_run(runs: RunStore, run_id: str, *, from_step: str | None = None) -> Run:
+    """Queue a failed, dead or cancelled run again.
+
+    Without ``from_step`` only the failing step runs again (every finished step is kept and
+    skipped); with it, that step and every step after it in the file run again.
+
+    Raises:
+        RunNotFoundError: no such run.
+        RunStateError: the run is still active, or ``from_step`` is not one of its steps.
+    """
+    run = runs.get_run(run_id)
+    steps = [step.id for step in workflow_of(run).spec.steps]
+    if from_step is not None:
+        if from_step not in steps:
+            raise RunStateError(f"run {run_id} has no step {from_step!r}; its steps: {', '.join(steps)}")
+        forget = steps[steps.index(from_step) :]
+        note = f"retried from step {from_step}"
+    else:
+        forget = [run.failed_step] if run.failed_step else []
+        note = f"retried (step {run.failed_step} runs again)" if run.failed_step else "retried"
+    return runs.retry(run_id, forget, note=note)

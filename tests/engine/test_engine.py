@@ -1,0 +1,215 @@
+"""The engine's behaviour: scheduled retries, errors that fail at once, approvals, dead runs, manual and cron runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from incidentkit.store.errors import AlreadyDecidedError
+from incidentkit.store.runs import RunStatus
+from incidentkit.workflows.engine import idempotency_key, spec_snapshot, workflow_of
+from tests.engine.conftest import Harness
+
+POST_UPDATE = """
+trigger:
+  type: trigger.incident_io.incident.created
+steps:
+  - id: announce
+    type: incident_io.update.post
+    retry:
+      maximum_attempts: 4
+      initial_interval: 10s
+    inputs:
+      incidentId: "{{ $trigger.incident_io.incident_id }}"
+      message: "Automation is looking at {{ $trigger.incident_io.reference }}"
+  - id: mark
+    type: incident_io.timeline.add_event
+    inputs:
+      incidentId: "{{ $trigger.incident_io.incident_id }}"
+      eventType: custom
+      title: "Automation started"
+"""
+
+
+def messages(harness: Harness, incident_id: str) -> list[str]:
+    return [
+        str(u.get("message")) for u in harness.updates(incident_id) if "Automation" in str(u.get("message"))
+    ]
+
+
+def test_a_429_is_retried_after_retry_after_and_a_500_on_the_backoff_schedule(harness: Harness) -> None:
+    harness.add(POST_UPDATE)
+    incident = harness.declare()
+    harness.emulator.inject_fault(status=429, method="POST", retry_after=30, times=1)
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    [announce] = harness.runs.steps(run.id)
+    assert (run.status, announce.status, announce.attempt) == (RunStatus.WAITING, "failed", 1)
+    # Retry-After (30 s) is later than the back-off (10 s): the run is due in 30 s, not before.
+    assert run.next_attempt_at == harness.clock() + timedelta(seconds=30)
+    harness.clock.advance(seconds=29)
+    assert harness.engine.run_until_idle() == 0
+
+    harness.emulator.inject_fault(status=500, method="POST", times=1)
+    harness.clock.advance(seconds=1)
+    harness.engine.run_until_idle()
+    run = harness.runs.get_run(run.id)
+    # Second failure: back-off 10 s * 2 = 20 s.
+    assert run.next_attempt_at == harness.clock() + timedelta(seconds=20)
+    harness.clock.advance(seconds=20)
+    harness.engine.run_until_idle()
+
+    run = harness.runs.get_run(run.id)
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    steps = {r.step_key: r for r in harness.runs.steps(run.id)}
+    assert (steps["announce"].attempt, steps["mark"].status) == (3, "succeeded")
+    assert messages(harness, incident["id"]) == [f"Automation is looking at {incident['reference']}"]
+
+
+def test_a_422_fails_the_step_at_once_with_the_apis_message(harness: Harness) -> None:
+    harness.add(POST_UPDATE)
+    harness.declare()
+    harness.emulator.inject_fault(status=422, method="POST", times=1)
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert run.status is RunStatus.FAILED
+    assert run.failed_step == "announce"
+    assert "Injected fault: HTTP 422" in (run.error or "")
+    assert harness.steps(run) == {"announce": "failed"}
+
+
+def test_exhausted_retries_make_a_dead_run_that_runs_retry_finishes(harness: Harness) -> None:
+    harness.add(POST_UPDATE)
+    incident = harness.declare()
+    harness.emulator.inject_fault(status=503, method="POST", times=4)
+    for _ in range(4):
+        harness.engine.run_until_idle()
+        harness.clock.advance(seconds=120)
+    run = harness.only_run()
+    assert run.status is RunStatus.DEAD
+    assert run.failed_step == "announce"
+    assert "Injected fault: HTTP 503" in (run.error or "") and (run.error or "").endswith("after 4 attempts")
+
+    from incidentkit.workflows.operations import retry_run
+
+    retry_run(harness.runs, run.id)
+    harness.engine.run_until_idle()
+    assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED
+    assert len(messages(harness, incident["id"])) == 1
+
+
+APPROVAL = """
+trigger:
+  type: trigger.incident_io.incident.created
+steps:
+  - id: gate
+    type: approval
+    prompt: "Resolve {{{{ $trigger.incident_io.reference }}}}?"
+    approvers: [ana]
+    timeout: 30m
+    on_timeout: {on_timeout}
+  - id: resolve
+    type: incident_io.incident.resolve
+    if: "{{{{ $steps.gate.decision == 'approved' }}}}"
+    inputs:
+      incidentId: "{{{{ $trigger.incident_io.incident_id }}}}"
+      message: "Resolved after approval"
+"""
+
+
+def test_an_approval_parks_the_run_and_the_first_decision_wins(harness: Harness) -> None:
+    harness.add(APPROVAL.format(on_timeout="reject"))
+    incident = harness.declare()
+    harness.engine.run_until_idle()
+    assert harness.only_run().status is RunStatus.WAITING
+    [approval] = harness.runs.list_approvals()
+    assert approval.prompt == f"Resolve {incident['reference']}?"
+
+    harness.runs.decide(approval.id, "approved", "ana")
+    with pytest.raises(AlreadyDecidedError, match="already decided"):
+        harness.runs.decide(approval.id, "rejected", "bob")
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    assert harness.steps(run) == {"gate": "succeeded", "resolve": "succeeded"}
+    assert harness.incident(incident["id"])["incident_status"]["category"] == "closed"
+
+
+@pytest.mark.parametrize(
+    ("on_timeout", "resolve_status", "run_status"),
+    [
+        ("reject", "skipped", RunStatus.SUCCEEDED),
+        ("approve", "succeeded", RunStatus.SUCCEEDED),
+        ("fail", None, RunStatus.FAILED),
+    ],
+)
+def test_an_expired_approval_applies_on_timeout(
+    harness: Harness, on_timeout: str, resolve_status: str | None, run_status: RunStatus
+) -> None:
+    harness.add(APPROVAL.format(on_timeout=on_timeout))
+    harness.declare()
+    harness.engine.run_until_idle()
+    [approval] = harness.runs.list_approvals()
+    harness.clock.advance(minutes=29)
+    assert harness.engine.run_until_idle() == 0
+    harness.clock.advance(minutes=1)
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert run.status is run_status
+    assert harness.steps(run).get("resolve") == resolve_status
+    with pytest.raises(AlreadyDecidedError, match="already decided: expired"):
+        harness.runs.decide(approval.id, "approved", "ana")
+
+
+def test_a_manual_dry_run_sends_nothing(harness: Harness) -> None:
+    harness.add(
+        """
+name: announce-manually
+trigger:
+  type: manual
+  inputs:
+    incident: string
+steps:
+  - id: post
+    type: incident_io.update.post
+    inputs:
+      incidentId: "{{ $trigger.inputs.incident }}"
+      message: "hello"
+""",
+        "announce-manually",
+    )
+    incident = harness.declare()
+    before = len(harness.updates(incident["id"]))
+    run = harness.dispatcher.start_manual("announce-manually", {"incident": incident["id"]}, dry_run=True)
+    harness.engine.run_until_idle()
+    assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED
+    [post] = harness.runs.steps(run.id)
+    assert post.output["dry_run"] is True
+    assert post.output["would_send"] == {"incidentId": incident["id"], "message": "hello"}
+    assert len(harness.updates(incident["id"])) == before
+
+
+def test_a_schedule_starts_one_run_per_tick(harness: Harness) -> None:
+    harness.add(
+        "trigger:\n  type: schedule\n  cron: '*/5 * * * *'\nsteps:\n"
+        "  - id: tick\n    type: log\n    message: 'tick {{ $trigger.fired_at }}'\n"
+    )
+    assert harness.dispatcher.tick() == []  # the first call only starts the clock
+    harness.clock.advance(minutes=11)
+    started = harness.dispatcher.tick()
+    assert [r.trigger["fired_at"] for r in started] == ["2026-03-01T12:05:00Z", "2026-03-01T12:10:00Z"]
+    assert harness.dispatcher.tick() == []
+    harness.engine.run_until_idle()
+    assert {r.status for r in harness.runs.list_runs()} == {RunStatus.SUCCEEDED}
+
+
+def test_a_run_keeps_its_version_and_idempotency_keys_are_stable(harness: Harness) -> None:
+    workflow = harness.add(POST_UPDATE)
+    harness.declare()
+    run = harness.only_run()
+    assert workflow_of(run).spec == workflow.spec
+    assert spec_snapshot(workflow_of(run)) == run.spec
+    assert (
+        idempotency_key(run.id, "a[1]") == idempotency_key(run.id, "a[1]") != idempotency_key(run.id, "a[2]")
+    )
