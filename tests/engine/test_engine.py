@@ -1,4 +1,4 @@
-"""The engine's behaviour: scheduled retries, errors that fail at once, approvals, dead runs, manual and cron runs."""
+"""The engine: scheduled retries, errors that fail at once, approvals, dead runs, manual and cron runs."""
 
 from __future__ import annotations
 

@@ -15,6 +15,11 @@ from incidentkit import __version__
 
 # name -> (module, attribute, one-line help shown in `incidentkit --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "approvals": (
+        "incidentkit.cli.runs_cmd",
+        "approvals",
+        "Approval gates of workflow runs: list, approve and reject.",
+    ),
     "completion": ("incidentkit.cli.completion", "completion", "Print the shell completion script."),
     "custom-fields": ("incidentkit.cli.catalog_cmd", "custom_fields", "The organisation's custom fields."),
     "demo": ("incidentkit.cli.demo_cmd", "demo", "Run the sandbox scenario end to end, no key needed."),
@@ -23,7 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "incidents": ("incidentkit.cli.incidents_cmd", "incidents", "List, show, declare and change incidents."),
     "profiles": ("incidentkit.cli.setup_cmd", "profiles", "Saved profiles, one per organisation or key."),
     "roles": ("incidentkit.cli.catalog_cmd", "roles", "The organisation's incident roles."),
-    "serve": ("incidentkit.cli.serve_cmd", "serve", "Receive, store and process incident.io webhooks."),
+    "runs": ("incidentkit.cli.runs_cmd", "runs", "Workflow runs: list, show, logs, retry and cancel."),
+    "serve": ("incidentkit.cli.serve_cmd", "serve", "Receive webhooks and run workflows on them."),
     "setup": ("incidentkit.cli.setup_cmd", "setup", "Store an incident.io API key, encrypted."),
     "severities": ("incidentkit.cli.catalog_cmd", "severities", "The organisation's severities."),
     "statuses": ("incidentkit.cli.catalog_cmd", "statuses", "The organisation's incident statuses."),
@@ -37,7 +43,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "webhooks",
         "incident.io webhooks: secret and test delivery.",
     ),
-    "workflows": ("incidentkit.cli.workflows_cmd", "workflows", "Workflow files: validate and list."),
+    "worker": ("incidentkit.cli.worker_cmd", "worker", "Run workflow workers alone, on a shared store."),
+    "workflows": ("incidentkit.cli.workflows_cmd", "workflows", "Workflow files: validate, list and run."),
 }
 
 

@@ -1,4 +1,9 @@
-"""``incidentkit serve``: the webhook receiver, its processor and retention, in one process.
+"""``incidentkit serve``: the webhook receiver, its processor, workflow engine and retention, in one process.
+
+Workflows come from ``--workflows DIR``, else ``workflows =`` in the configuration file, else
+``./workflows`` when it exists; they reload when their files change. The serve app also takes
+approval decisions and agent answers over HTTP (``/api/approvals/{id}/approve|reject``,
+``/api/agent-dispatch/{token}``), with the bearer token from ``INCIDENTKIT_API_TOKEN``.
 
 With ``--sandbox`` it also serves the emulator on loopback, registers the receiver with it and
 seeds the demo organisation, so the whole path (an incident changes, a signed webhook arrives, it
@@ -13,10 +18,17 @@ import secrets as random_secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from incidentkit.cli.engine import (
+    describe_workflows,
+    engine_client_from_configuration,
+    load_engine_config,
+    workflows_option,
+)
 from incidentkit.cli.storage import open_store, store_option
 from incidentkit.webhooks.config import SECRET_ENV
 
@@ -62,6 +74,10 @@ def new_sandbox_secret() -> str:
     type=click.IntRange(min=1),
     help="Delete processed events after this many days (dead ones are kept).",
 )
+@workflows_option
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(min=0), help="Workflow worker threads."
+)
 def serve(
     host: str,
     port: int,
@@ -70,11 +86,14 @@ def serve(
     sandbox: bool,
     max_body_bytes: int,
     retention_days: int,
+    workflows_dir: Path | None,
+    workers: int,
 ) -> None:
     """Receive incident.io webhooks on HOST:PORT, store them durably and process them.
 
     Point an incident.io webhook endpoint at the printed URL and pass its signing secret.
-    Without a secret every delivery is refused (verification fails closed).
+    Without a secret every delivery is refused (verification fails closed). Workflows run
+    from --workflows DIR (default: the configuration's workflows, else ./workflows if present).
     """
     from incidentkit.emulator import SANDBOX_API_KEY
     from incidentkit.emulator.server import bind, serve_forever, url_of
@@ -84,6 +103,7 @@ def serve(
     from incidentkit.webhooks.processor import Processor
     from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
     from incidentkit.webhooks.verify import WebhookVerifier, secret_fingerprint
+    from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per API call is noise here
@@ -103,17 +123,25 @@ def serve(
         raise
     sandboxed: Sandbox | None = None
     client: Client | None = None
+    step_client: Client | None = None
+    config = load_engine_config()
     try:
         if sandbox:
             sandboxed = _start_sandbox(receiver_url + INGEST_PATH, secrets[0])
             client = sandboxed.client
+            step_client = engine_client(SANDBOX_API_KEY, sandboxed.url)
         else:
             client = _client_from_configuration()
-        handler = IncidentEventHandler(store, client)
+            step_client = engine_client_from_configuration() if client is not None else None
+        runtime = EngineRuntime(
+            store, workflows_dir or config.workflows_dir, step_client, config, workers=max(workers, 1)
+        )
+        handler = IncidentEventHandler(store, client, subscribers=[runtime.dispatcher])
         processor = Processor(
             store, handler, retention=RetentionPolicy(processed_for=timedelta(days=retention_days))
         )
         app = create_receiver_app(store, verifier, max_body_bytes=max_body_bytes, on_stored=processor.wake)
+        app.router.routes.extend(engine_routes(runtime, config.api_token))
 
         def ready() -> None:
             click.echo(f"incidentkit receiver listening on {receiver_url}")
@@ -129,13 +157,19 @@ def serve(
                     f"try: INCIDENT_IO_BASE_URL={sandboxed.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
                     "incidentkit incidents create --name ... --severity Minor"
                 )
+            describe_workflows(runtime)
 
         processor.start()
+        if workers:
+            runtime.start()
         try:
             serve_forever(app, sock, on_ready=ready)
         finally:
+            runtime.stop()
             processor.stop()
     finally:
+        if step_client is not None:
+            step_client.close()
         if sandboxed is not None:
             sandboxed.stop()
         elif client is not None:

@@ -1,18 +1,26 @@
-"""``workflows``: check workflow files and list the workflows of a directory."""
+"""``workflows``: check workflow files, list the workflows of a directory, and run one by hand."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from incidentkit.cli.connection import connection_options
+from incidentkit.cli.engine import load_engine_config, workflows_option
 from incidentkit.cli.errors import USAGE_ERROR
 from incidentkit.cli.output import column, emit_list, output_options
+from incidentkit.cli.storage import open_store, store_option
+
+if TYPE_CHECKING:
+    from incidentkit.api import Client
+    from incidentkit.cli.connection import Connection
 
 
 @click.group()
 def workflows() -> None:
-    """Workflow files: validate and list."""
+    """Workflow files: validate, list and run."""
 
 
 @workflows.command("validate")
@@ -74,3 +82,88 @@ def workflows_list(directory: Path, output_format: str | None) -> None:
         ],
         output_format,
     )
+
+
+@workflows.command("run")
+@click.argument("name")
+@click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE", help="A manual input (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Every write step prints what it would send and sends nothing.")
+@workflows_option
+@store_option
+@connection_options
+def workflows_run(
+    name: str,
+    inputs: tuple[str, ...],
+    dry_run: bool,
+    workflows_dir: Path | None,
+    store_url: str | None,
+    connection: Connection,
+) -> None:
+    """Start a run of the workflow NAME now, and drive it here until it finishes or waits.
+
+    A run that waits (an approval, a wait step, a retry) is left to `incidentkit serve` or
+    `incidentkit worker`; see it with `incidentkit runs show RUN`.
+    """
+    import json
+
+    from incidentkit.store.runs import Run, RunStatus
+    from incidentkit.workflows.directory import WorkflowDirectory
+    from incidentkit.workflows.dispatcher import UnknownWorkflowError
+    from incidentkit.workflows.runtime import EngineRuntime
+    from incidentkit.workflows.triggers import ManualInputError
+
+    given: dict[str, str] = {}
+    for item in inputs:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--input")
+        given[key] = value
+    config = load_engine_config()
+    directory = workflows_dir or config.workflows_dir or Path("workflows")
+    problems = WorkflowDirectory(directory).problems
+    for problem in problems:
+        click.echo(f"Workflow problem: {problem}", err=True)
+
+    def show(run: Run, message: str) -> None:
+        click.echo(f"  {message}")
+
+    client = _run_client(connection)
+    try:
+        with open_store(store_url) as store:
+            runtime = EngineRuntime(store, directory, client, config, on_event=show)
+            try:
+                run = runtime.dispatcher.start_manual(name, given, dry_run=dry_run)
+            except (UnknownWorkflowError, ManualInputError) as error:
+                raise click.ClickException(str(error)) from None
+            click.echo(f"Run {run.id} of {name}{' (dry run)' if dry_run else ''}:")
+            engine = runtime.engines[0]
+            while engine.run_once():
+                pass
+            finished = runtime.runs.get_run(run.id)
+            if dry_run:
+                for step in runtime.runs.steps(run.id):
+                    output = step.output if isinstance(step.output, dict) else {}
+                    if output.get("dry_run") and "would_send" in output:
+                        sent = json.dumps(output["would_send"], ensure_ascii=False)
+                        click.echo(f"  would send ({step.step_key}, {output.get('type')}): {sent}")
+    finally:
+        if client is not None:
+            client.close()
+    click.echo(f"Run {finished.id}: {finished.status}" + (f" ({finished.error})" if finished.error else ""))
+    if finished.status in (RunStatus.FAILED, RunStatus.DEAD):
+        raise SystemExit(1)
+
+
+def _run_client(connection: Connection) -> Client | None:
+    """The client for a manual run (retries off); None without a key (a dry run may not need one)."""
+    from incidentkit.api import ConfigurationError
+    from incidentkit.cli.connection import sandbox_client
+    from incidentkit.workflows.runtime import engine_client
+
+    if connection.sandbox:
+        return sandbox_client(read_only=connection.read_only)
+    try:
+        api_key, base_url = connection.resolve()
+    except ConfigurationError:
+        return None
+    return engine_client(api_key, base_url)
