@@ -1,4 +1,4 @@
-"""A worker killed with SIGKILL mid-run (a real process); another worker finishes the run once the lease expires.
+"""A worker killed with SIGKILL mid-run (a real process); another finishes the run once the lease expires.
 
 The first worker is a real ``incidentkit worker`` subprocess. It posts an update (checkpointed),
 then blocks in an ``http.request`` to a local server that does not answer. It is killed there. A
