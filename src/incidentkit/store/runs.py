@@ -363,6 +363,21 @@ class RunStore:
             )
             return [_step(row) for row in rows]
 
+    def steps_of(self, run_ids: Sequence[str]) -> dict[str, list[StepRecord]]:
+        """The checkpoints of several runs in one read: run id → its checkpoints."""
+        found: dict[str, list[StepRecord]] = {run_id: [] for run_id in run_ids}
+        if not run_ids:
+            return found
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(run_steps)
+                .where(run_steps.c.run_id.in_(list(run_ids)))
+                .order_by(run_steps.c.finished_at)
+            )
+            for row in rows:
+                found[row.run_id].append(_step(row))
+        return found
+
     def logs(self, run_id: str) -> list[LogLine]:
         """A run's log, oldest first."""
         with self.engine.connect() as connection:
@@ -467,6 +482,8 @@ class RunStore:
         approval: NewApproval | None = None,
         expire_approval: str | None = None,
         lease: timedelta = DEFAULT_RUN_LEASE,
+        steps: Sequence[StepRecord] = (),
+        expire_approvals: Sequence[str] = (),
     ) -> Approval | None:
         """Write a step's result, the run's next state, log lines and a new approval, atomically.
 
@@ -481,6 +498,8 @@ class RunStore:
             approval: an approval to open (its step is usually checkpointed ``waiting`` with it).
             expire_approval: the step key of an approval that expired without a decision.
             lease: how far to extend the lease when the run stays running.
+            steps: more checkpoints to write, in order (after ``step``).
+            expire_approvals: more expired approvals.
 
         Returns:
             The approval opened, if any.
@@ -492,16 +511,17 @@ class RunStore:
         opened: Approval | None = None
         with self.engine.begin() as connection:
             self._check_lease(connection, run_id, owner)
-            if step is not None:
-                _write_step(connection, step)
+            for record in [step, *steps] if step is not None else steps:
+                _write_step(connection, record)
             if approval is not None:
                 opened = _open_approval(connection, run_id, approval, now)
-            if expire_approval is not None:
+            expired = [expire_approval, *expire_approvals] if expire_approval else list(expire_approvals)
+            for step_key in expired:
                 connection.execute(
                     approvals.update()
                     .where(
                         approvals.c.run_id == run_id,
-                        approvals.c.step_key == expire_approval,
+                        approvals.c.step_key == step_key,
                         approvals.c.decision.is_(None),
                     )
                     .values(decision="expired", decided_at=now)

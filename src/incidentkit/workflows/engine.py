@@ -174,14 +174,16 @@ class Engine:
         self.node_types = node_types if node_types is not None else NODE_TYPES
         self.on_event = on_event
         self._workflows: dict[tuple[str, str], Workflow] = {}
+        self._pending = _Pending()
 
     # Driving
 
     def run_once(self, limit: int = 10) -> int:
         """Claim up to ``limit`` due runs and drive each as far as it goes now; returns how many."""
         claimed = self.runs.claim_runs(self.owner, limit, lease=self.lease)
+        checkpoints = self.runs.steps_of([run.id for run in claimed])
         for run in claimed:
-            self.drive(run)
+            self.drive(run, checkpoints[run.id])
         return len(claimed)
 
     def run_until_idle(self, *, max_rounds: int = 10_000) -> int:
@@ -194,24 +196,28 @@ class Engine:
             total += done
         raise RuntimeError(f"runs were still due after {max_rounds} rounds")
 
-    def drive(self, run: Run) -> None:
-        """Drive one claimed run until it waits, finishes, or this worker loses it."""
+    def drive(self, run: Run, checkpoints: list[StepRecord] | None = None) -> None:
+        """Drive one claimed run until it waits, finishes, or this worker loses it.
+
+        Args:
+            run: a run this worker claimed.
+            checkpoints: its checkpoints, when already read (else they are read here).
+        """
         try:
-            self._drive(run)
+            self._drive(run, self.runs.steps(run.id) if checkpoints is None else checkpoints)
         except LeaseLostError as error:
             logger.warning("Run %s: %s; leaving it", run.id, error)
 
-    def _drive(self, run: Run) -> None:
+    def _drive(self, run: Run, checkpoints: list[StepRecord]) -> None:
+        self._pending = _Pending()
         workflow = self._workflow(run)
-        records = {record.step_key: record for record in self.runs.steps(run.id)}
+        records = {record.step_key: record for record in checkpoints}
         metadata = self.settings.workflow_metadata.get(run.workflow, {})
         for _ in range(MAX_ACTIONS_PER_CLAIM):
-            checkpoints = {key: _checkpoint(record) for key, record in records.items()}
-            action = next_action(workflow, run.trigger, checkpoints, self.clock(), metadata=metadata)
+            state = {key: _checkpoint(record) for key, record in records.items()}
+            action = next_action(workflow, run.trigger, state, self.clock(), metadata=metadata)
             if isinstance(action, WaitUntil):
-                self.runs.checkpoint(
-                    run.id, self.owner, run=RunUpdate(RunStatus.WAITING, next_attempt_at=action.until)
-                )
+                self._flush(run, RunUpdate(RunStatus.WAITING, next_attempt_at=action.until))
                 self._tell(run, f"waiting: {action.reason}")
                 return
             if isinstance(action, RunFinished):
@@ -278,11 +284,16 @@ class Engine:
             )
             return record
         record = StepRecord(run.id, action.step_key, "waiting", finished_at=now, until=action.expires_at)
+        pending, self._pending = self._pending, _Pending()
         approval = self.runs.checkpoint(
             run.id,
             self.owner,
-            step=record,
-            logs=[NewLogLine("info", f"waiting for approval: {action.prompt}", action.step_key)],
+            steps=[*pending.steps, record],
+            logs=[
+                *pending.logs,
+                NewLogLine("info", f"waiting for approval: {action.prompt}", action.step_key),
+            ],
+            expire_approvals=pending.expired,
             approval=NewApproval(
                 action.step_key,
                 action.prompt,
@@ -313,6 +324,8 @@ class Engine:
             )
             self._write(run, record, [NewLogLine(level, message, key)])
             return record
+        # What was decided so far is made durable before anything is sent.
+        self._flush(run)
         log.info("%s (attempt %d)", action.step_type, action.attempt)
         node = self.node_types.get(action.step_type)
         try:
@@ -410,14 +423,36 @@ class Engine:
                 failed_step=finished.failed_step,
             )
             line = NewLogLine("error", f"run {update.status}: step {finished.failed_step}: {finished.error}")
-        self.runs.checkpoint(run.id, self.owner, run=update, logs=[line])
+        self._pending.logs.append(line)
+        self._flush(run, update)
         self._tell(run, f"run {update.status}" + (f": {finished.error}" if finished.error else ""))
 
     def _write(
         self, run: Run, record: StepRecord, logs: list[NewLogLine], *, expire_approval: str | None = None
     ) -> None:
+        """Record a checkpoint; it is written with the next one that must be durable (see ``_flush``)."""
+        self._pending.steps.append(record)
+        self._pending.logs.extend(logs)
+        if expire_approval is not None:
+            self._pending.expired.append(expire_approval)
+
+    def _flush(self, run: Run, update: RunUpdate | None = None) -> None:
+        """Write the pending checkpoints (and the run's next state) in one transaction.
+
+        Decisions that send nothing (skips, conditions, a step's result) are pure, so they can wait
+        for the next write: before a step sends anything, when the run waits, when it finishes.
+        """
+        pending, self._pending = self._pending, _Pending()
+        if update is None and not pending.steps and not pending.logs:
+            return
         self.runs.checkpoint(
-            run.id, self.owner, step=record, logs=logs, expire_approval=expire_approval, lease=self.lease
+            run.id,
+            self.owner,
+            steps=pending.steps,
+            logs=pending.logs,
+            expire_approvals=pending.expired,
+            run=update,
+            lease=self.lease,
         )
 
     def _workflow(self, run: Run) -> Workflow:
@@ -463,6 +498,15 @@ class Engine:
             record, NewLogLine("info", f"agent answered: {record.status}", record.step_key)
         )
         return record
+
+
+@dataclass
+class _Pending:
+    """Checkpoints decided but not yet written."""
+
+    steps: list[StepRecord] = field(default_factory=list)
+    logs: list[NewLogLine] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
 
 
 def _checkpoint(record: StepRecord) -> Checkpoint:
