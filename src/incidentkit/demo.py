@@ -1,61 +1,223 @@
-"""The demo scenario: an incident's life, from declaration to close, through the client.
+"""The sandbox demo: incidents declared in the emulator, and what the example workflows do about them.
 
-``make demo`` runs it against the emulator served on loopback, so it needs no account. It is
-an ordinary client program: point it at a real organisation and it does the same there.
+``make demo`` (``incidentkit demo``) runs everything ``incidentkit serve --sandbox`` runs, on
+loopback, with no account and no key: the emulator sending signed webhooks, the receiver storing
+them, the processor, the dispatcher and a worker running the example workflows shipped with the
+package, a recorder standing in for Slack, and a small agent that answers ``agent.dispatch``
+through the engine's HTTP endpoint. It declares incidents, changes one, approves what the
+workflows ask a person to approve, and prints, step by step, what the workflows did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from incidentkit.api import Client, Incident
+import json
+import secrets
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
 Echo = Callable[[str], None]
 
+DEADLINE_SECONDS = 10.0
+APPROVER = "demo-lead"
 
-def _describe(incident: Incident) -> str:
+
+def example_workflows() -> list[tuple[str, str]]:
+    """The example workflows shipped in the package: (file name, text)."""
+    folder = resources.files("incidentkit.workflows").joinpath("examples")
+    return sorted(
+        (entry.name, entry.read_text("utf-8")) for entry in folder.iterdir() if entry.name.endswith(".yaml")
+    )
+
+
+@contextmanager
+def _agent(callback_token: str) -> Iterator[str]:
+    """A loopback agent: accepts each dispatch, then answers through the engine's callback URL."""
+    import httpx2
+
+    def answer(body: dict[str, Any]) -> None:
+        summary = f"Checked recent deploys for {body['payload'].get('incidentId')}: none in the last hour."
+        httpx2.post(
+            body["callback_url"],
+            json={"summary": summary},
+            headers={"Authorization": f"Bearer {callback_token}"},
+            timeout=10,
+        )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            threading.Thread(target=answer, args=(body,), daemon=True).start()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/dispatch"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_sandbox_demo(echo: Echo = print) -> int:
+    """Run the whole sandbox and narrate it; returns how many runs did not succeed."""
+    from incidentkit.api import Client
+    from incidentkit.cli.serve_cmd import new_sandbox_secret
+    from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
+    from incidentkit.secrets import Secret
+    from incidentkit.store import Store
+    from incidentkit.testing import SlackRecorder
+    from incidentkit.webhooks.handling import IncidentEventHandler
+    from incidentkit.webhooks.processor import Processor
+    from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
+    from incidentkit.webhooks.verify import WebhookVerifier
+    from incidentkit.workflows.config import EngineConfig
+    from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, SlackSettings
+    from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
+
+    secret = new_sandbox_secret()
+    api_token = secrets.token_urlsafe(24)
+    slack_token = "xoxb-sandbox-demo"
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="incidentkit-demo-")))
+        workflows = folder / "workflows"
+        workflows.mkdir()
+        for name, text in example_workflows():
+            (workflows / name).write_text(text, encoding="utf-8")
+        emulator = Emulator(seed="demo")
+        api_server = stack.enter_context(serve_in_thread(emulator.asgi_app()))
+        delivery = emulator.deliver_in_background()
+        stack.callback(delivery.stop)
+        slack = stack.enter_context(SlackRecorder(token=slack_token))
+        agent_url = stack.enter_context(_agent(api_token))
+        store = stack.enter_context(Store.open(f"sqlite:///{folder / 'store.db'}"))
+        api = stack.enter_context(Client(SANDBOX_API_KEY, base_url=api_server.url, rate_limit=None))
+        steps_client = stack.enter_context(engine_client(SANDBOX_API_KEY, api_server.url))
+
+        def narrate(run: Any, message: str) -> None:
+            echo(f"     [{run.workflow}] {message}")
+
+        receiver_box: dict[str, str] = {}
+        config = EngineConfig(
+            slack=SlackSettings(token=Secret(slack_token), base_url=slack.base_url),
+            agents=AgentSettings(
+                agents={"incident-responder": AgentEndpoint(url=agent_url, timeout_seconds=60)},
+                token_key=Secret(secrets.token_urlsafe(24)),
+                callback_url=None,
+            ),
+            api_token=Secret(api_token),
+        )
+        runtime = EngineRuntime(store, workflows, steps_client, config, poll_interval=0.1, on_event=narrate)
+        processor = Processor(store, IncidentEventHandler(store, api, subscribers=[runtime.dispatcher]))
+        app = create_receiver_app(store, WebhookVerifier([secret]), on_stored=processor.wake)
+        app.router.routes.extend(engine_routes(runtime, config.api_token))
+        receiver = stack.enter_context(serve_in_thread(app))
+        receiver_box["url"] = receiver.url
+        # The agent answers at the receiver's callback endpoint; set it now that the port is known.
+        runtime.settings = _with_callback(runtime.settings, receiver.url + "/api/agent-dispatch")
+        for engine in runtime.engines:
+            engine.settings = runtime.settings
+        api.request(
+            "POST", "/_emulator/webhook_endpoints", json={"url": receiver.url + INGEST_PATH, "secret": secret}
+        )
+        processor.start(poll_interval=0.1)
+        stack.callback(processor.stop)
+        runtime.start()
+        stack.callback(runtime.stop)
+
+        echo(f"Emulator on {api_server.url}; receiver, dispatcher and worker on {receiver.url}")
+        echo(f"Workflows: {', '.join(w.name for w in runtime.workflows())}")
+
+        echo("1. Declaring a Critical incident in triage (SEV-1 by rank)")
+        critical = api.incidents.create(
+            name="Checkout failing for all customers", severity="Critical", status="Triage"
+        )
+        _settle(runtime, echo)
+        _show_incident(api, critical.id, echo)
+
+        echo("2. Declaring a Minor incident in triage (SEV-3)")
+        minor = api.incidents.create(name="Search results slow in eu-west", severity="Minor", status="Triage")
+        _settle(runtime, echo)
+        _show_incident(api, minor.id, echo)
+
+        echo("3. Moving the Critical incident to Monitoring: a workflow asks a person before resolving")
+        api.incidents.edit(critical.id, status="Monitoring")
+        _settle(runtime, echo)
+        for approval in runtime.runs.list_approvals():
+            echo(f"   Approval {approval.id}: {approval.prompt!r}; approving as {APPROVER} over HTTP")
+            import httpx2
+
+            answer = httpx2.post(
+                f"{receiver.url}/api/approvals/{approval.id}/approve",
+                json={"by": APPROVER},
+                headers={"Authorization": f"Bearer {api_token}"},
+                timeout=10,
+            )
+            echo(f"   -> HTTP {answer.status_code}")
+        _settle(runtime, echo)
+        _show_incident(api, critical.id, echo)
+
+        echo("4. Running the open-incidents digest by hand (it is scheduled for weekday mornings)")
+        runtime.dispatcher.start_manual("open-incidents-digest", {})
+        _settle(runtime, echo)
+
+        echo("Slack messages the workflows posted:")
+        for message in slack.messages:
+            text = message.text or ""
+            echo(f"   {message.channel}: {text if len(text) <= 160 else text[:157] + '...'}")
+        failed = 0
+        echo("Runs:")
+        for run in reversed(runtime.runs.list_runs(limit=None)):
+            steps = ", ".join(f"{s.step_key}={s.status}" for s in runtime.runs.steps(run.id))
+            echo(f"   {run.workflow}: {run.status} ({steps})")
+            failed += run.status != "succeeded"
+        return failed
+
+
+def _with_callback(settings: Any, url: str) -> Any:
+    from dataclasses import replace
+
+    return replace(settings, agents=replace(settings.agents, callback_url=url))
+
+
+def _settle(runtime: Any, echo: Echo) -> None:
+    """Wait until no run is pending or running and no webhook waits (bounded; this is a demo, not a test)."""
+    give_up = time.monotonic() + DEADLINE_SECONDS
+    quiet_since: float | None = None
+    while time.monotonic() < give_up:
+        busy = runtime.runs.count_runs("pending") + runtime.runs.count_runs("running")
+        busy += runtime.store.count_events("pending") + runtime.store.count_events("processing")
+        waiting = runtime.runs.list_runs(status="waiting", limit=None)
+        busy += sum(
+            1 for run in waiting if run.next_attempt_at is not None and not runtime.runs.list_approvals()
+        )
+        if busy == 0:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since > 0.5:  # webhooks of the changes just made have arrived
+                return
+        else:
+            quiet_since = None
+        time.sleep(0.05)
+    echo("   (still busy after the demo's time limit; moving on)")
+
+
+def _show_incident(api: Any, incident_id: str, echo: Echo) -> None:
+    incident = api.incidents.get(incident_id)
     severity = incident.severity.name if incident.severity else "no severity"
-    return f"{incident.reference} [{incident.incident_status.name} / {severity}] {incident.name}"
-
-
-def run_scenario(client: Client, echo: Echo = print) -> Incident:
-    """Declare, acknowledge, escalate, update, annotate and close an incident; list what is live.
-
-    Returns the closed incident.
-    """
-    severities = client.severities.list()
-    least = severities[-1]
-    echo(f"Organisation severities (most severe first): {', '.join(s.name for s in severities)}")
-
-    incident = client.incidents.create(
-        name="Checkout latency above 2s",
-        summary="p99 latency of the checkout API is above 2 seconds since 14:02.",
-        severity=least.name,
-        status="Triage",
-    )
-    echo(f"1. Declared          {_describe(incident)}")
-
-    change = client.incidents.acknowledge(incident.id, message="On it: looking at the checkout dashboards.")
-    echo(f"2. Acknowledged      {_describe(change.incident)}  ({change.description})")
-
-    change = client.incidents.escalate(incident.id, message="Error rate is climbing; escalating.")
-    echo(f"3. Escalated         {_describe(change.incident)}  ({change.description})")
-
-    update = client.incident_updates.create(
-        incident.id, message="Rolled back the 14:00 deploy of checkout; latency recovering."
-    )
-    echo(f"4. Posted update     {update.message}")
-
-    item = client.incident_timeline_items.create(
-        incident.id, title="Rollback of checkout deploy", description="Deploy 2026.11.22-3 rolled back."
-    )
-    echo(f"5. Timeline item     {item.title} at {item.timestamp.isoformat()}")
-
-    change = client.incidents.close(incident.id, message="Latency back to normal for 30 minutes.")
-    echo(f"6. Closed            {_describe(change.incident)}  ({change.description})")
-
-    live = list(client.incidents.list(status_category="live"))
-    echo(f"7. Live incidents    {len(live)}")
-    for other in live:
-        echo(f"     {_describe(other)}")
-    return change.incident
+    echo(f"   Now: {incident.reference} [{incident.incident_status.name} / {severity}] {incident.name}")
+    updates = api.request("GET", "/v2/incident_updates", params={"incident_id": incident_id})
+    for update in reversed(updates.get("incident_updates", [])):
+        if update.get("message"):
+            echo(f"   Update: {update['message']}")

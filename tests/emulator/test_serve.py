@@ -70,11 +70,29 @@ def test_serve_explains_a_port_in_use() -> None:
 def test_demo_runs_the_whole_scenario() -> None:
     result = CliRunner().invoke(main, ["demo"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    steps = [line.split()[1] for line in lines if line[:2] in {f"{n}." for n in range(1, 8)}]
-    assert steps == ["Declared", "Acknowledged", "Escalated", "Posted", "Timeline", "Closed", "Live"]
-    assert "Triage → Investigating" in result.output and "Minor → Major" in result.output
-    assert "→ Closed" in result.output
+    out = result.output
+    steps = [line.split()[0] for line in out.splitlines() if line[:2] in {f"{n}." for n in range(1, 5)}]
+    assert steps == ["1.", "2.", "3.", "4."]
+    # Effects in the emulator, as the demo reads them back.
+    assert (
+        "Now: INC-50 [Investigating / Critical]" in out
+        and "Update: Acknowledged by automated workflow" in out
+    )
+    assert "Now: INC-50 [Closed / Critical]" in out and "Update: Resolved after approval" in out
+    assert "approving as demo-lead over HTTP" in out and "-> HTTP 200" in out
+    # What the stand-in for Slack received.
+    assert "#oncall: 🚨 SEV-1 Incident: Checkout failing for all customers" in out
+    assert "#incidents: INC-51 (SEV-3): Search results slow in eu-west" in out
+    runs = out[out.index("Runs:") :].splitlines()[1:]
+    assert len(runs) == 6 and all(": succeeded (" in line for line in runs), runs
+    assert "dispatch_agent=succeeded" in out
+
+
+def test_the_packaged_example_workflows_are_the_examples(tmp_path: Path) -> None:
+    from incidentkit.demo import example_workflows
+
+    examples = Path(__file__).parent.parent.parent / "examples" / "workflows"
+    assert example_workflows() == sorted((p.name, p.read_text("utf-8")) for p in examples.glob("*.yaml"))
 
 
 def test_the_pytest_plugin_gives_users_fixtures(pytester: pytest.Pytester) -> None:

@@ -141,3 +141,30 @@ def test_a_hostile_title_flows_through_templates_untouched(harness: Harness) -> 
     assert run.status is RunStatus.SUCCEEDED, run.error
     assert harness.slack.messages[0].text == f"New: {title}"
     assert harness.runs.logs(run.id)[-2].message == title
+
+
+def test_the_shipped_acknowledge_and_digest_examples_run(harness: Harness) -> None:
+    for name in ("acknowledge-and-announce", "open-incidents-digest", "resolve-with-approval"):
+        harness.add((EXAMPLES / f"{name}.yaml").read_text(), name)
+    incident = harness.declare("Login errors", severity="Major", status="Triage")
+    harness.engine.run_until_idle()
+    [run] = harness.runs.list_runs()
+    assert (run.workflow, run.status) == ("acknowledge-and-announce", RunStatus.SUCCEEDED)
+    assert harness.incident(incident["id"])["incident_status"]["name"] == "Investigating"
+    assert harness.slack.messages[0].text == f"{incident['reference']} acknowledged: Login errors"
+
+    harness.api.incidents.edit(incident["id"], status="Monitoring")
+    harness.pump()
+    harness.engine.run_until_idle()
+    [approval] = harness.runs.list_approvals()
+    harness.runs.decide(approval.id, "rejected", "ana")
+    harness.engine.run_until_idle()
+    gated = harness.runs.get_run(approval.run_id)
+    assert gated.status is RunStatus.SUCCEEDED and harness.steps(gated)["resolve"] == "skipped"
+    assert harness.incident(incident["id"])["incident_status"]["name"] == "Monitoring"
+
+    digest = harness.dispatcher.start_manual("open-incidents-digest", {})
+    harness.engine.run_until_idle()
+    assert harness.runs.get_run(digest.id).status is RunStatus.SUCCEEDED
+    # The default organisation comes with one open incident (INC-1).
+    assert harness.slack.messages[-1].text == f'2 open incidents: ["{incident["reference"]}", "INC-1"]'

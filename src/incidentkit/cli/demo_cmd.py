@@ -1,4 +1,4 @@
-"""``incidentkit demo``: the sandbox doing a real scenario end to end, with no account and no key."""
+"""``incidentkit demo``: the sandbox running the example workflows end to end, with no account and no key."""
 
 from __future__ import annotations
 
@@ -6,24 +6,19 @@ import click
 
 
 @click.command()
-@click.option(
-    "--seed",
-    type=click.Choice(["default", "demo", "empty"]),
-    default="demo",
-    show_default=True,
-    help="The organisation the emulator starts from.",
-)
-def demo(seed: str) -> None:
-    """Serve the emulator on loopback and run an incident's life through the client.
+def demo() -> None:
+    """Run the sandbox: emulator, receiver, dispatcher, worker and the example workflows.
 
-    Declares an incident, acknowledges, escalates, posts an update, adds a timeline item,
-    closes it and lists what is still live, printing each step.
+    Declares incidents in the emulator, which sends signed webhooks to the receiver; the example
+    workflows acknowledge, route by severity, post to a stand-in for Slack, hand the incident
+    to an agent and ask for approval before resolving. Each step is printed as it happens.
+    Ends on its own in under a minute.
     """
-    from incidentkit.api import Client
-    from incidentkit.demo import run_scenario
-    from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
+    import logging
 
-    with serve_in_thread(Emulator(seed=seed).asgi_app()) as server:
-        click.echo(f"Emulator (seed '{seed}') listening on {server.url}")
-        with Client(SANDBOX_API_KEY, base_url=server.url) as client:
-            run_scenario(client, click.echo)
+    from incidentkit.demo import run_sandbox_demo
+
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    failed = run_sandbox_demo(click.echo)
+    if failed:
+        click.echo(f"{failed} run(s) did not succeed", err=True)
