@@ -129,7 +129,7 @@ def measure(name: str, store_url: str, body: str, bare_rate: float) -> None:
 def main() -> None:
     body = json.dumps(event_types()["public_incident.incident_created_v2"].example)
     print(
-        f"body: {len(body)} bytes; {CONNECTIONS} connections; {THROUGHPUT_COUNT} deliveries per throughput run"
+        f"body: {len(body)} bytes; {CONNECTIONS} connections; {THROUGHPUT_COUNT} deliveries a throughput run"
     )
     with serve_in_thread(bare_app()) as bare:
         bare_rate = throughput(bare.url, body, "bare")
