@@ -44,6 +44,8 @@ OPERATIONS = [
     ("/v2/incident_timeline_items", "get"),
     ("/v2/incident_timeline_items", "post"),
     ("/v2/incident_timeline_items/{id}", "patch"),
+    ("/v3/follow_ups", "get"),
+    ("/v3/follow_ups", "post"),
 ]
 
 # Webhook payload schemas the emulator sends (the envelope of each event type).

@@ -2,12 +2,15 @@
 
 The master key that encrypts them comes from, in order:
 
-1. ``INCIDENTKIT_MASTER_KEY`` when it is set (32 bytes, base64), for CI and containers;
-2. the OS keyring, where one is available;
-3. a key file in the config directory, readable only by its owner (created on first use).
+1. the OS keyring, where one is available (created there on first use);
+2. else the key file ``master.key`` in the config directory, readable only by its owner;
+3. else ``INCIDENTKIT_MASTER_KEY`` (32 bytes, base64), for CI and containers that keep no files;
+4. else a new key file is created, readable only by its owner.
 
-Problems are reported as :class:`CredentialStoreError` with what to do about them; a key file
-others can read, or a ciphertext that does not decrypt, is refused rather than worked around.
+The first source that is available is the only one used: if it fails (a key file others can
+read, a locked keyring, a key that is not 32 bytes), the store reports it as
+:class:`CredentialStoreError` with what to do, rather than silently trying the next one. A
+ciphertext that does not decrypt is refused the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import os
 import stat
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -119,6 +123,31 @@ def _decode_master_key(text: str, where: str) -> bytes:
     return key
 
 
+@contextmanager
+def _file_errors(path: Path) -> Iterator[None]:
+    """Report a file that cannot be read or written (a directory in its place, no permission)."""
+    try:
+        yield
+    except OSError as error:
+        raise CredentialStoreError(
+            f"cannot use {path}: {error.strerror or error}; check that it is a file you own"
+        ) from None
+
+
+def _check_private(path: Path) -> None:
+    """Refuse a file that other users can reach or that belongs to someone else."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise CredentialStoreError(f"{path} is not a regular file; move it away and try again")
+    if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise CredentialStoreError(
+            f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):04o}); "
+            f"run `chmod 600 {path}` and try again"
+        )
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise CredentialStoreError(f"{path} belongs to another user; it must be yours alone")
+
+
 class CredentialStore:
     """Profiles (name, encrypted API key, base URL) in ``credentials.json`` under :func:`config_dir`.
 
@@ -150,35 +179,40 @@ class CredentialStore:
         return self._master
 
     def _load_master_key(self) -> tuple[bytes, str]:
-        from_env = os.environ.get(MASTER_KEY_ENV)
+        if self._keyring is not None and not isinstance(self._keyring, str):
+            return self._key_from_keyring(self._keyring), "master key in the OS keyring"
+        if self.key_file.exists():
+            return self._key_from_file(), f"master key in {self.key_file}"
+        from_env = os.environ.get(MASTER_KEY_ENV, "").strip()
         if from_env:
             return _decode_master_key(from_env, MASTER_KEY_ENV), f"master key from {MASTER_KEY_ENV}"
-        if self._keyring is not None and not isinstance(self._keyring, str):
-            stored = self._keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
+        return self._key_from_file(), f"master key in {self.key_file}"
+
+    def _key_from_keyring(self, keyring: KeyringLike) -> bytes:
+        try:
+            stored = keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
             if stored is None:
                 stored = base64.urlsafe_b64encode(os.urandom(32)).decode()
-                self._keyring.set_password(KEYRING_SERVICE, KEYRING_USER, stored)
-            return _decode_master_key(
-                stored, "the master key in the OS keyring"
-            ), "master key in the OS keyring"
-        return self._key_from_file(), f"master key in {self.key_file}"
+                keyring.set_password(KEYRING_SERVICE, KEYRING_USER, stored)
+        except Exception as error:  # keyring backends raise their own error types
+            # A locked or broken keyring is reported, not skipped: the key may only be there.
+            raise CredentialStoreError(
+                f"the OS keyring did not give the master key ({type(error).__name__}); unlock it and "
+                "try again, or set PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring to use a key file"
+            ) from None
+        return _decode_master_key(stored, "the master key in the OS keyring")
 
     def _key_from_file(self) -> bytes:
         path = self.key_file
-        if not path.exists():
-            self.directory.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as file:
-                file.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
-        info = path.stat()
-        if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise CredentialStoreError(
-                f"{path} can be read by other users (mode {stat.S_IMODE(info.st_mode):04o}); "
-                f"run `chmod 600 {path}` and try again"
-            )
-        if hasattr(os, "getuid") and info.st_uid != os.getuid():
-            raise CredentialStoreError(f"{path} belongs to another user; it must be yours alone")
-        return _decode_master_key(path.read_text(), str(path))
+        with _file_errors(path):
+            if not path.exists():
+                self.directory.mkdir(parents=True, exist_ok=True)
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w") as file:
+                    file.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
+            _check_private(path)
+            text = path.read_text()
+        return _decode_master_key(text, str(path))
 
     # Encryption.
 
@@ -213,8 +247,11 @@ class CredentialStore:
     def _read(self) -> dict[str, Any]:
         if not self.path.exists():
             return {"version": FILE_VERSION, "default": None, "profiles": {}}
+        with _file_errors(self.path):
+            _check_private(self.path)
+            text = self.path.read_text()
         try:
-            data = json.loads(self.path.read_text())
+            data = json.loads(text)
         except json.JSONDecodeError as error:
             raise CredentialStoreError(
                 f"{self.path} is not valid JSON (line {error.lineno}): {error.msg}"
@@ -224,12 +261,13 @@ class CredentialStore:
         return data
 
     def _write(self, data: dict[str, Any]) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump(data, file, indent=2)
-        os.replace(temporary, self.path)
+        with _file_errors(self.path):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(".tmp")
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                json.dump(data, file, indent=2)
+            os.replace(temporary, self.path)
 
     # Profiles.
 
@@ -263,7 +301,15 @@ class CredentialStore:
         return Profile(wanted, Secret(self._decrypt(wanted, record)), record.get("base_url"))
 
     def list_profiles(self) -> list[ProfileSummary]:
+        """Every profile, without its key.
+
+        Raises:
+            CredentialStoreError: the master key cannot be had (a profile that does not decrypt
+                is listed with that said instead of its fingerprint).
+        """
         data = self._read()
+        if data["profiles"]:
+            self._master_key()  # a problem with the master key is the caller's to see, not a fingerprint
         return [
             ProfileSummary(
                 name, record.get("base_url"), name == data.get("default"), self._fingerprint(name, record)

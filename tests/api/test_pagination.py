@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from incidentkit.api import AsyncClient, Client
+from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from tests.api.fakes import FakeClock, ScriptedAPI, error_body, json_response
 from tests.api.payloads import incidents_page
 
@@ -132,3 +133,21 @@ async def test_async_for_fetches_every_page() -> None:
         refs = [i.reference async for i in client.incidents.list(page_size=2)]
     assert refs == ["INC-1", "INC-2", "INC-3"]
     assert clock.sleeps == [2.0]
+
+
+def test_raw_listing_gives_the_apis_json_across_pages() -> None:
+    emulator = Emulator(seed="demo", random_seed=1)
+    with Client(SANDBOX_API_KEY, transport=emulator.transport(), rate_limit=None) as client:
+        models = client.incidents.list(status_category="live", page_size=2, limit=None).to_list()
+        raw = list(client.incidents.list(status_category="live", page_size=2, limit=None).raw())
+        pager = client.incidents.list(severity="Minor", page_size=3, limit=4)
+        first = pager.raw().first_page()
+    assert len(models) > 2  # more than one page
+    assert [r["id"] for r in raw] == [m.id for m in models]
+    assert all(isinstance(r, dict) and r["incident_status"]["category"] == "live" for r in raw)
+    assert (
+        raw[0]["created_at"]
+        == next(i for i in emulator.state.incidents.values() if i["id"] == raw[0]["id"])["created_at"]
+    )  # exactly as the API sent it
+    assert len(first.items) == 3 and first.has_more
+    assert {i["severity"]["name"] for i in first.items} == {"Minor"}

@@ -18,6 +18,8 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every CLI test gets its own config and data directories, and no key from the outside."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    # Never touch the OS keyring of the machine running the tests: the key file is used instead.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     for name in (
         "INCIDENT_IO_API_KEY",
         "INCIDENTIO_API_KEY",
@@ -29,11 +31,19 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def invoke() -> Invoke:
+def sleeps() -> list[float]:
+    """The waits the client asked for between retries; nothing really sleeps."""
+    return []
+
+
+@pytest.fixture
+def invoke(sleeps: list[float]) -> Invoke:
     """Run `incidentkit ARGS...` in-process; stdout and stderr are kept apart."""
 
     def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+        return CliRunner().invoke(
+            main, list(args), input=input, env=env, catch_exceptions=False, obj={"sleep": sleeps.append}
+        )
 
     return run
 

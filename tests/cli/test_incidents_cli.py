@@ -129,3 +129,42 @@ def test_no_key_explains_how_to_get_one(invoke: Invoke) -> None:
     result = invoke("incidents", "list")
     assert result.exit_code == 2
     assert "incidentkit setup" in result.stderr and "--sandbox" in result.stderr
+
+
+def test_create_with_every_option_and_a_reused_idempotency_key(sandbox: Callable[..., Any]) -> None:
+    args = ("incidents", "create", "--name", "Suspicious logins", "--summary", "Many failed logins",
+            "--severity", "Major", "--type", "Security", "--private", "--mode", "test",
+            "--idempotency-key", "declare-once")  # fmt: skip
+    created = sandbox(*args)
+    assert created["visibility"] == "private" and created["mode"] == "test"
+    assert created["incident_type"]["name"] == "Security" and created["severity"]["name"] == "Major"
+    assert created["summary"] == "Many failed logins"
+    assert sandbox(*args)["id"] == created["id"]  # the same key gives the same incident back
+    tests_only = sandbox("incidents", "list", "--mode", "test", "--all")
+    assert created["id"] in [i["id"] for i in tests_only]
+    assert created["id"] not in [i["id"] for i in sandbox("incidents", "list", "--all")]
+
+
+def test_edit_sends_only_the_fields_given(sandbox: Callable[..., Any]) -> None:
+    before = sandbox("incidents", "show", "INC-49")
+    edited = sandbox("incidents", "edit", "INC-49", "--name", "Search errors", "--severity", "Critical",
+                     "--status", "Fixing", "--notify")  # fmt: skip
+    assert edited["name"] == "Search errors"
+    assert edited["severity"]["name"] == "Critical"
+    assert edited["incident_status"]["name"] == "Fixing"
+    assert edited["summary"] == before["summary"]  # untouched
+    assert sandbox("incidents", "show", "49")["name"] == "Search errors"
+
+
+def test_list_by_status_type_severity_floor_and_time_window(sandbox: Callable[..., Any]) -> None:
+    fixing = sandbox("incidents", "list", "--status", "Fixing", "--all")
+    assert fixing and {i["incident_status"]["name"] for i in fixing} == {"Fixing"}
+    default_type = sandbox("incidents", "list", "--type", "Default", "--all")
+    assert default_type and {i["incident_type"]["name"] for i in default_type} == {"Default"}
+    at_least_major = sandbox("incidents", "list", "--severity-at-least", "Major", "--all")
+    assert at_least_major and {i["severity"]["name"] for i in at_least_major} <= {"Critical", "Major"}
+    old = sandbox("incidents", "list", "--until", "30d", "--all")
+    recent = sandbox("incidents", "list", "--since", "30d", "--all")
+    everything = sandbox("incidents", "list", "--all")
+    assert old and recent and len(old) + len(recent) == len(everything)
+    assert max(i["created_at"] for i in old) < min(i["created_at"] for i in recent)

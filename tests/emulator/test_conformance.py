@@ -61,6 +61,20 @@ def exercise_every_operation(client: Client) -> None:
     client.incident_timeline_items.update(item.id, title="Rolled back deploy 42")
     list(client.incident_timeline_items.list(incident.id))
     client.incidents.close(incident.id, message="Resolved")
+    client.request(
+        "POST",
+        "/v3/follow_ups",
+        json={
+            "incident_id": incident.id,
+            "title": "Add alerting on replica lag",
+            "description": "Page before the pool runs dry",
+            "assignee_id": user.id,
+            "labels": ["monitoring"],
+        },
+    )
+    client.request("POST", "/v3/follow_ups", json={"incident_id": incident.id, "title": "Write it up"})
+    client.request("GET", "/v3/follow_ups", params={"incident_id": incident.id, "page_size": "1"})
+    client.request("GET", "/v3/follow_ups")
     for options in (
         {},
         {"status_category": "closed"},
@@ -72,6 +86,8 @@ def exercise_every_operation(client: Client) -> None:
         client.incidents.get("01HZZZZZZZZZZZZZZZZZZZZZZZ")
     with pytest.raises(ValidationError):
         client.request("POST", "/v2/incidents", json={"visibility": "public"})
+    with pytest.raises(ValidationError):
+        client.request("POST", "/v3/follow_ups", json={"incident_id": incident.id})
 
 
 def test_every_response_matches_the_official_schema() -> None:

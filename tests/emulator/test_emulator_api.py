@@ -11,6 +11,7 @@ import pytest
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from incidentkit.emulator.errors import ERROR_TYPES
 from tests.emulator.conftest import Clock
+from tests.emulator.schema import validate
 
 
 def error_of(response: httpx2.Response) -> dict[str, object]:
@@ -94,7 +95,7 @@ def test_a_new_incident_has_the_next_reference_and_an_update(http: httpx2.Client
     incident = declare(http).json()["incident"]
     latest = max(
         int(i["reference"][4:])
-        for i in http.get("/v2/incidents", params={"page_size": 500}).json()["incidents"]
+        for i in http.get("/v2/incidents", params={"page_size": 120}).json()["incidents"]
     )
     assert incident["reference"] == f"INC-{latest}"
     assert incident["creator"]["api_key"]["name"]
@@ -169,7 +170,7 @@ def test_edit_needs_notify_incident_channel(http: httpx2.Client) -> None:
 def test_the_default_list_hides_test_and_tutorial_incidents(http: httpx2.Client, demo: Emulator) -> None:
     modes = {i["mode"] for i in demo.state.incidents.values()}
     assert "test" in modes
-    listed = http.get("/v2/incidents", params={"page_size": 500}).json()["incidents"]
+    listed = http.get("/v2/incidents", params={"page_size": 120}).json()["incidents"]
     assert {i["mode"] for i in listed} == {"standard", "retrospective"}
     every = http.get(
         "/v2/incidents", params=[("page_size", "500"), *[("mode[one_of]", m) for m in sorted(modes)]]
@@ -350,3 +351,69 @@ def test_changes_emit_webhook_events(http: httpx2.Client, demo: Emulator) -> Non
     status_change = events[1][1]["public_incident.incident_status_updated_v2"]
     assert status_change["new_status"]["category"] == "closed"  # type: ignore[index]
     assert status_change["previous_status"]["category"] == "live"  # type: ignore[index]
+
+
+def test_bulk_incidents_for_load_tests(http: httpx2.Client, demo: Emulator) -> None:
+    before = len(demo.state.incidents)
+    listed_before = http.get("/v2/incidents").json()["pagination_meta"]["total_record_count"]
+    added = http.post("/_emulator/incidents", json={"count": 60})
+    assert added.status_code == 201
+    assert added.json() == {"added": 60, "incidents": before + 60}
+    page = http.get("/v2/incidents", params={"page_size": 120}).json()
+    assert page["pagination_meta"]["total_record_count"] == listed_before + 60
+    validate("GET", "/v2/incidents", 200, page)  # generated incidents are valid IncidentV2s
+    references = [int(i["reference"].removeprefix("INC-")) for i in page["incidents"]]
+    assert references == sorted(references, reverse=True)  # newest first, one a minute apart
+    for bad in (0, -1, 100_001, "10", True):
+        refused = http.post("/_emulator/incidents", json={"count": bad})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["source"]["field"] == "count"
+    http.post("/_emulator/reset", json={"seed": "empty"})
+    empty = http.post("/_emulator/incidents", json={"count": 1})
+    assert empty.status_code == 422 and "seed default or demo" in empty.text
+
+
+# Follow-ups
+
+
+def test_follow_ups_are_created_and_listed_per_incident(http: httpx2.Client, demo: Emulator) -> None:
+    first, second = list(demo.state.incidents)[-2:]
+    user = demo.state.users[1]
+    made = http.post(
+        "/v3/follow_ups",
+        json={"incident_id": first, "title": "Add alerting", "assignee_id": user["id"], "labels": ["ops"]},
+    )
+    assert made.status_code == 201
+    follow_up = made.json()["follow_up"]
+    assert follow_up["status"] == "outstanding" and follow_up["assignee"]["id"] == user["id"]
+    http.post("/v3/follow_ups", json={"incident_id": second, "title": "Write the runbook"})
+    listed = http.get("/v3/follow_ups", params={"incident_id": first}).json()["follow_ups"]
+    assert [f["title"] for f in listed] == ["Add alerting"]
+    page = http.get("/v3/follow_ups", params={"page_size": "1"}).json()
+    assert len(page["follow_ups"]) == 1 and page["pagination_meta"]["after"] == follow_up["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "No incident"}, "incident_id"),
+        ({"incident_id": "INCIDENT", "title": ""}, "title"),
+        (
+            {"incident_id": "INCIDENT", "title": "x", "assignee_id": "01HZZZZZZZZZZZZZZZZZZZZZZZ"},
+            "assignee_id",
+        ),
+        (
+            {"incident_id": "INCIDENT", "title": "x", "follow_up_category_id": "01HZZ"},
+            "follow_up_category_id",
+        ),
+        ({"incident_id": "INCIDENT", "title": "x", "labels": "ops"}, "labels"),
+    ],
+)
+def test_a_bad_follow_up_is_422_naming_the_field(
+    http: httpx2.Client, demo: Emulator, body: dict[str, object], field: str
+) -> None:
+    incident_id = next(iter(demo.state.incidents))
+    payload = {key: incident_id if value == "INCIDENT" else value for key, value in body.items()}
+    response = http.post("/v3/follow_ups", json=payload)
+    assert response.status_code == 422
+    assert error_of(response)["source"]["field"] == field  # type: ignore[index]
+    assert demo.state.follow_ups == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ from click.testing import CliRunner
 
 from incidentkit.cli import main
 from incidentkit.emulator import SANDBOX_API_KEY
+from incidentkit.emulator.server import bind
 
 pytest_plugins = ["pytester"]
 
@@ -100,3 +103,27 @@ def test_the_pytest_plugin_gives_users_fixtures(pytester: pytest.Pytester) -> No
         os.environ.clear()
         os.environ.update(env_backup)
     result.assert_outcomes(passed=3)
+
+
+def test_accepted_connections_have_nagle_turned_off() -> None:
+    # asyncio sets TCP_NODELAY on accepted sockets only when the listening socket's proto is
+    # IPPROTO_TCP; without it every keep-alive answer (headers, then body) waited ~40 ms for
+    # the client's delayed acknowledgement.
+    async def accept_one() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            raw = writer.get_extra_info("socket")
+            accepted.set_result(raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        sock = bind()
+        server = await asyncio.start_server(on_connect, sock=sock)
+        async with server:
+            host, port = sock.getsockname()[:2]
+            _, writer = await asyncio.open_connection(host, port)
+            nodelay = await asyncio.wait_for(accepted, timeout=10)
+            writer.close()
+        return nodelay
+
+    assert asyncio.run(accept_one()) != 0

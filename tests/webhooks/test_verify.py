@@ -131,6 +131,7 @@ def test_a_missing_header_is_named(header: str) -> None:
     ("header", "value", "reason"),
     [
         ("webhook-id", "  ", "empty"),
+        ("webhook-id", "m" * 257, "257 characters; at most 256"),
         ("webhook-timestamp", "yesterday", "seconds since the epoch"),
         ("webhook-timestamp", "-1614265330", "seconds since the epoch"),
         ("webhook-timestamp", "1614265330.5", "seconds since the epoch"),

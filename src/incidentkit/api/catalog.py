@@ -11,12 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from incidentkit.api.core import APIRequest, Op
 from incidentkit.api.errors import UnknownNameError
-from incidentkit.api.models import IncidentStatus, IncidentType, Severity
+
+if TYPE_CHECKING:
+    # Imported where they are used: pydantic is the heaviest import of the client.
+    from incidentkit.api.models import IncidentStatus, IncidentType, Severity
 
 _SEV_N = re.compile(r"^SEV-?(\d)$", re.IGNORECASE)
+_PRIORITY = re.compile(r"^P(\d)$", re.IGNORECASE)
 
 
 @dataclass
@@ -35,6 +40,8 @@ class Catalog:
 def load_severities(catalog: Catalog, *, refresh: bool = False) -> Op[list[Severity]]:
     """The organisation's severities, most severe first."""
     if catalog.severities is None or refresh:
+        from incidentkit.api.models import Severity
+
         body = yield APIRequest("GET", "/v1/severities")
         severities = [Severity.model_validate(s) for s in body["severities"]]
         catalog.severities = sorted(severities, key=lambda s: s.rank, reverse=True)
@@ -44,6 +51,8 @@ def load_severities(catalog: Catalog, *, refresh: bool = False) -> Op[list[Sever
 def load_statuses(catalog: Catalog, *, refresh: bool = False) -> Op[list[IncidentStatus]]:
     """The organisation's incident statuses, in rank order."""
     if catalog.statuses is None or refresh:
+        from incidentkit.api.models import IncidentStatus
+
         body = yield APIRequest("GET", "/v1/incident_statuses")
         statuses = [IncidentStatus.model_validate(s) for s in body["incident_statuses"]]
         catalog.statuses = sorted(statuses, key=lambda s: s.rank)
@@ -53,28 +62,39 @@ def load_statuses(catalog: Catalog, *, refresh: bool = False) -> Op[list[Inciden
 def load_types(catalog: Catalog, *, refresh: bool = False) -> Op[list[IncidentType]]:
     """The organisation's incident types."""
     if catalog.types is None or refresh:
+        from incidentkit.api.models import IncidentType
+
         body = yield APIRequest("GET", "/v1/incident_types")
         catalog.types = [IncidentType.model_validate(t) for t in body["incident_types"]]
     return catalog.types
 
 
 def match_severity(severities: Sequence[Severity], value: str) -> Severity | None:
-    """Find a severity by id, by name (any case), or as ``SEV-n`` by rank.
+    """Find a severity by id, by name (any case), or as ``SEV-n`` or ``Pn`` by rank.
 
     ``SEV-1`` is a severity of exactly that name where one exists, else the most severe
-    (highest rank), ``SEV-2`` the next, and so on.
+    (highest rank), ``SEV-2`` the next, and so on. Priorities count from zero: ``P0`` is
+    ``SEV-1``'s rank, ``P1`` ``SEV-2``'s.
     """
     wanted = value.strip()
     for severity in severities:
         if severity.id == wanted or severity.name.lower() == wanted.lower():
             return severity
-    match = _SEV_N.match(wanted)
-    if match:
+    index = severity_index(wanted)
+    if index is not None:
         by_rank = sorted(severities, key=lambda s: s.rank, reverse=True)
-        index = int(match.group(1)) - 1
         if 0 <= index < len(by_rank):
             return by_rank[index]
     return None
+
+
+def severity_index(label: str) -> int | None:
+    """The 0-based rank position a ``SEV-n`` (n-1) or ``Pn`` (n) label names, else None."""
+    match = _SEV_N.match(label.strip())
+    if match:
+        return int(match.group(1)) - 1
+    match = _PRIORITY.match(label.strip())
+    return int(match.group(1)) if match else None
 
 
 def match_status(statuses: Sequence[IncidentStatus], value: str) -> IncidentStatus | None:

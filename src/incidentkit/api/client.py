@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -59,6 +60,18 @@ async def _asyncio_sleep(seconds: float) -> None:
     import asyncio  # imported here so that blocking users never pay for asyncio
 
     await asyncio.sleep(seconds)
+
+
+def _tls_context(base_url: str) -> ssl.SSLContext | bool:
+    """Certificate checking for the base URL: the usual trusted CAs for https.
+
+    A plain-http base URL (an emulator on loopback) is never spoken to over TLS, so it gets a
+    context that trusts no certificate at all instead of paying to load the CA bundle: should a
+    TLS connection ever be attempted with it, verification fails closed.
+    """
+    if base_url.startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names; trusts none
+    return True
 
 
 class _BaseClient:
@@ -208,7 +221,9 @@ class Client(_BaseClient):
             rng=rng,
         )
         self._sleep = sleep
-        self._http = httpx2.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._http = httpx2.Client(
+            base_url=self.base_url, timeout=timeout, transport=transport, verify=_tls_context(self.base_url)
+        )
         self.severities = Severities(self)
         self.incident_statuses = IncidentStatuses(self)
         self.incident_types = IncidentTypes(self)
@@ -279,7 +294,7 @@ class Client(_BaseClient):
         if error is not None:
             raise self._connection_error(request, error) from None
         assert response is not None
-        return read_response(request, response.status_code, body, response.content)
+        return read_response(request, response.status_code, body, response.content, response.headers)
 
 
 class AsyncClient(_BaseClient):
@@ -315,7 +330,9 @@ class AsyncClient(_BaseClient):
             rng=rng,
         )
         self._sleep = sleep or _asyncio_sleep
-        self._http = httpx2.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._http = httpx2.AsyncClient(
+            base_url=self.base_url, timeout=timeout, transport=transport, verify=_tls_context(self.base_url)
+        )
         self.severities = AsyncSeverities(self)
         self.incident_statuses = AsyncIncidentStatuses(self)
         self.incident_types = AsyncIncidentTypes(self)
@@ -388,4 +405,4 @@ class AsyncClient(_BaseClient):
         if error is not None:
             raise self._connection_error(request, error) from None
         assert response is not None
-        return read_response(request, response.status_code, body, response.content)
+        return read_response(request, response.status_code, body, response.content, response.headers)

@@ -77,7 +77,9 @@ def decode_body(content: bytes) -> Any:
         return INVALID_JSON
 
 
-def read_response(request: APIRequest, status: int, body: Any, content: bytes) -> Any:
+def read_response(
+    request: APIRequest, status: int, body: Any, content: bytes, headers: Mapping[str, str] | None = None
+) -> Any:
     """Return the decoded JSON of a successful response, or raise the matching error.
 
     Raises:
@@ -91,11 +93,13 @@ def read_response(request: APIRequest, status: int, body: Any, content: bytes) -
                 f"{_snippet(content)!r}"
             )
         return body
-    raise status_error(request, status, body, content)
+    raise status_error(request, status, body, content, headers)
 
 
-def status_error(request: APIRequest, status: int, body: Any, content: bytes) -> APIStatusError:
-    """Build the exception for an error status from the API's error envelope."""
+def status_error(
+    request: APIRequest, status: int, body: Any, content: bytes, headers: Mapping[str, str] | None = None
+) -> APIStatusError:
+    """Build the exception for an error status from the API's error envelope (and its response headers)."""
     cls = error_class_for(status)
     if isinstance(body, dict) and isinstance(body.get("errors"), list):
         details = [_detail(e) for e in body["errors"] if isinstance(e, dict)]
@@ -107,6 +111,7 @@ def status_error(request: APIRequest, status: int, body: Any, content: bytes) ->
             method=request.method,
             path=request.path,
             body=body,
+            headers=headers,
         )
     # Not the API's envelope (a proxy's HTML page, say): keep a short excerpt to explain it.
     return cls(

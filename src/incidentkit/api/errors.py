@@ -8,6 +8,7 @@ Every exception derives from :class:`IncidentIOError`. Errors the API answered w
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,7 @@ class APIStatusError(IncidentIOError):
         method: str,
         path: str,
         body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.status = status
         self.type = type
@@ -85,6 +87,8 @@ class APIStatusError(IncidentIOError):
         self.method = method
         self.path = path
         self.body = body
+        # The response headers, for Retry-After; never the request's, which carry the API key.
+        self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
         super().__init__(self._describe())
 
     def _describe(self) -> str:

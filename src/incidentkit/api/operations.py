@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from incidentkit.api.catalog import (
@@ -25,20 +25,24 @@ from incidentkit.api.catalog import (
     resolve_type,
 )
 from incidentkit.api.core import APIRequest, Op
-from incidentkit.api.models import (
-    CustomField,
-    Identity,
-    Incident,
-    IncidentRole,
-    IncidentStatus,
-    IncidentType,
-    IncidentUpdate,
-    Severity,
-    TimelineItem,
-    User,
-)
 from incidentkit.api.pagination import ListSpec
 from incidentkit.api.refs import IncidentRef, parse_incident_ref
+
+if TYPE_CHECKING:
+    # The models are imported where they are used: pydantic is the heaviest import of the client,
+    # and a program that wants the API's JSON (``SyncPager.raw()``) never needs it.
+    from incidentkit.api.models import (
+        CustomField,
+        Identity,
+        Incident,
+        IncidentRole,
+        IncidentStatus,
+        IncidentType,
+        IncidentUpdate,
+        Severity,
+        TimelineItem,
+        User,
+    )
 
 # The largest page each endpoint accepts (the schema's `maximum` for `page_size`).
 MAX_PAGE_SIZE = {
@@ -116,24 +120,32 @@ def get_incident_type(catalog: Catalog, incident_type: str) -> Op[IncidentType]:
 def list_incident_roles(catalog: Catalog) -> Op[list[IncidentRole]]:
     """List the incident roles (``GET /v2/incident_roles``)."""
     body = yield APIRequest("GET", "/v2/incident_roles")
+    from incidentkit.api.models import IncidentRole
+
     return [IncidentRole.model_validate(r) for r in body["incident_roles"]]
 
 
 def get_incident_role(catalog: Catalog, role_id: str) -> Op[IncidentRole]:
     """Get an incident role by id (``GET /v2/incident_roles/{id}``)."""
     body = yield APIRequest("GET", f"/v2/incident_roles/{_path_id(role_id)}")
+    from incidentkit.api.models import IncidentRole
+
     return IncidentRole.model_validate(body["incident_role"])
 
 
 def list_custom_fields(catalog: Catalog) -> Op[list[CustomField]]:
     """List the custom fields (``GET /v2/custom_fields``)."""
     body = yield APIRequest("GET", "/v2/custom_fields")
+    from incidentkit.api.models import CustomField
+
     return [CustomField.model_validate(f) for f in body["custom_fields"]]
 
 
 def get_custom_field(catalog: Catalog, field_id: str) -> Op[CustomField]:
     """Get a custom field by id (``GET /v2/custom_fields/{id}``)."""
     body = yield APIRequest("GET", f"/v2/custom_fields/{_path_id(field_id)}")
+    from incidentkit.api.models import CustomField
+
     return CustomField.model_validate(body["custom_field"])
 
 
@@ -154,6 +166,8 @@ def list_users(
         params.append(("slack_user_id", slack_user_id))
     if include_inactive is not None:
         params.append(("include_inactive", "true" if include_inactive else "false"))
+    from incidentkit.api.models import User
+
     return (
         yield from _ready(_list_spec("/v2/users", "users", User.model_validate, params, page_size, limit))
     )
@@ -162,12 +176,16 @@ def list_users(
 def get_user(catalog: Catalog, user_id: str) -> Op[User]:
     """Get a user by id (``GET /v2/users/{id}``)."""
     body = yield APIRequest("GET", f"/v2/users/{_path_id(user_id)}")
+    from incidentkit.api.models import User
+
     return User.model_validate(body["user"])
 
 
 def get_identity(catalog: Catalog) -> Op[Identity]:
     """What the API key is: its name, roles and teams (``GET /v1/identity``)."""
     body = yield APIRequest("GET", "/v1/identity")
+    from incidentkit.api.models import Identity
+
     return Identity.model_validate(body["identity"])
 
 
@@ -216,6 +234,8 @@ def get_incident(catalog: Catalog, incident: str | IncidentRef) -> Op[Incident]:
     """Get an incident by ULID, ``INC-123``, ``123`` or dashboard URL (``GET /v2/incidents/{id}``)."""
     ref = incident if isinstance(incident, IncidentRef) else parse_incident_ref(incident)
     body = yield APIRequest("GET", f"/v2/incidents/{_path_id(ref.path_value)}")
+    from incidentkit.api.models import Incident
+
     return Incident.model_validate(body["incident"])
 
 
@@ -296,7 +316,13 @@ def list_incidents(
         params.append(("filter_mode", filter_mode))
     if sort_by is not None:
         params.append(("sort_by", sort_by))
-    return _list_spec("/v2/incidents", "incidents", Incident.model_validate, params, page_size, limit)
+    return _list_spec("/v2/incidents", "incidents", _incident_from, params, page_size, limit)
+
+
+def _incident_from(raw: Any) -> Incident:
+    from incidentkit.api.models import Incident
+
+    return Incident.model_validate(raw)
 
 
 def create_incident(
@@ -342,6 +368,8 @@ def create_incident(
         payload["incident_role_assignments"] = list(incident_role_assignments)
     payload.update(extra or {})
     body = yield APIRequest("POST", "/v2/incidents", json=payload)
+    from incidentkit.api.models import Incident
+
     return Incident.model_validate(body["incident"])
 
 
@@ -391,6 +419,8 @@ def _edit(incident_id: str, changes: Mapping[str, Any], notify: bool) -> Op[Inci
         json={"incident": dict(changes), "notify_incident_channel": notify},
         retry_safe=True,  # it sets values, so repeating it changes nothing more
     )
+    from incidentkit.api.models import Incident
+
     return Incident.model_validate(body["incident"])
 
 
@@ -564,6 +594,8 @@ def list_incident_updates(
     params: list[tuple[str, str]] = []
     if incident is not None:
         params.append(("incident_id", (yield from resolve_incident_id(catalog, incident))))
+    from incidentkit.api.models import IncidentUpdate
+
     return _list_spec(
         "/v2/incident_updates", "incident_updates", IncidentUpdate.model_validate, params, page_size, limit
     )
@@ -590,6 +622,8 @@ def create_incident_update(
     if severity is not None:
         payload["to_severity_id"] = (yield from resolve_severity(catalog, severity)).id
     body = yield APIRequest("POST", "/v2/incident_updates", json=payload)
+    from incidentkit.api.models import IncidentUpdate
+
     return IncidentUpdate.model_validate(body["incident_update"])
 
 
@@ -604,6 +638,8 @@ def list_timeline_items(
     params: list[tuple[str, str]] = []
     if incident is not None:
         params.append(("incident_id", (yield from resolve_incident_id(catalog, incident))))
+    from incidentkit.api.models import TimelineItem
+
     return _list_spec(
         "/v2/incident_timeline_items",
         "incident_timeline_items",
@@ -634,6 +670,8 @@ def create_timeline_item(
     if description is not None:
         payload["description"] = description
     body = yield APIRequest("POST", "/v2/incident_timeline_items", json=payload)
+    from incidentkit.api.models import TimelineItem
+
     return TimelineItem.model_validate(body["incident_timeline_item"])
 
 
@@ -656,4 +694,6 @@ def update_timeline_item(
     if not payload:
         raise ValueError("nothing to update: give at least one of title, description or timestamp")
     body = yield APIRequest("PATCH", f"/v2/incident_timeline_items/{_path_id(item_id)}", json=payload)
+    from incidentkit.api.models import TimelineItem
+
     return TimelineItem.model_validate(body["incident_timeline_item"])

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from incidentkit.api.core import APIRequest, Op, Params
 
 T = TypeVar("T")
+JSONObject = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,15 @@ class SyncPager(Generic[T]):
         """Fetch every page and return all the items."""
         return list(self)
 
+    def raw(self) -> SyncPager[JSONObject]:
+        """The same listing as the API's JSON objects, not parsed into models.
+
+        For programs that pass the JSON on (the CLI's ``--json``): nothing is validated, and
+        neither pydantic nor the models are imported. Use it on a listing not yet iterated, in
+        place of this pager.
+        """
+        return SyncPager(_raw_spec(self._spec_op, self._spec), self._run, self._send)
+
 
 class AsyncPager(Generic[T]):
     """A list result for the async client: ``async for`` it for every item, across pages."""
@@ -174,3 +184,19 @@ class AsyncPager(Generic[T]):
     async def to_list(self) -> list[T]:
         """Fetch every page and return all the items."""
         return [item async for item in self]
+
+    def raw(self) -> AsyncPager[JSONObject]:
+        """The same listing as the API's JSON objects, not parsed into models."""
+        return AsyncPager(_raw_spec(self._spec_op, self._spec), self._run, self._send)
+
+
+def _unparsed(item: Any) -> JSONObject:
+    return dict(item) if isinstance(item, dict) else {"value": item}
+
+
+def _raw_spec(spec_op: Op[ListSpec[T]] | None, spec: ListSpec[T] | None) -> Op[ListSpec[JSONObject]]:
+    """The list spec of ``spec_op`` (or the already resolved ``spec``) with its items left as JSON."""
+    if spec is None:
+        assert spec_op is not None  # a pager holds one or the other
+        spec = yield from spec_op
+    return ListSpec(spec.path, spec.items_key, _unparsed, spec.params, spec.page_size, spec.limit)

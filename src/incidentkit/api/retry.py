@@ -108,6 +108,13 @@ def _backoff(policy: RetryPolicy, retries_so_far: int, rng: Callable[[], float])
     return ceiling / 2 + rng() * ceiling / 2
 
 
+def retry_after_seconds(
+    headers: Mapping[str, str] | None, body: Any, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> float | None:
+    """The wait a response asked for (``Retry-After`` header or ``rate_limit.retry_after``), or None."""
+    return _retry_after(Attempt(headers=headers, body=body), now)
+
+
 def _retry_after(attempt: Attempt, now: Callable[[], datetime]) -> float | None:
     """The longest wait the server asked for, from the header and the body, in seconds."""
     waits: list[float] = []

@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "webhooks",
         "incident.io webhooks: secret and test delivery.",
     ),
+    "workflows": ("incidentkit.cli.workflows_cmd", "workflows", "Workflow files: validate and list."),
 }
 
 

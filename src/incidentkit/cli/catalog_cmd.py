@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
-from incidentkit.cli.completion import remember_catalog
 from incidentkit.cli.connection import Connection, connection_options
 from incidentkit.cli.output import column, emit_list, output_options
+
+# The categories an incident status can have (IncidentStatusV1.category in the schema).
+STATUS_CATEGORIES = ("triage", "declined", "merged", "canceled", "live", "learning", "closed", "paused")
 
 
 @click.group()
@@ -20,7 +22,6 @@ def severities() -> None:
 def severities_list(connection: Connection, output_format: str | None) -> None:
     """List severities, most severe first (SEV-1 is the first)."""
     found = connection.client().severities.list()
-    remember_catalog(severities=[s.name for s in found])
     emit_list(
         [s.to_json() for s in found],
         [
@@ -40,15 +41,15 @@ def statuses() -> None:
 
 @statuses.command("list")
 @click.option(
-    "--category", metavar="CATEGORY", help="Only statuses of this category (triage, live, closed, ...)."
+    "--category",
+    type=click.Choice(STATUS_CATEGORIES, case_sensitive=False),
+    help="Only statuses of this category.",
 )
 @connection_options
 @output_options
 def statuses_list(category: str | None, connection: Connection, output_format: str | None) -> None:
     """List incident statuses in rank order."""
     found = connection.client().incident_statuses.list(category=category)
-    if category is None:
-        remember_catalog(statuses=[s.name for s in found])
     emit_list(
         [s.to_json() for s in found],
         [column("Rank", "rank"), column("Name", "name"), column("Category", "category"), column("ID", "id")],

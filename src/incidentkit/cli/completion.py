@@ -56,6 +56,17 @@ def complete_status(ctx: click.Context, param: click.Parameter, incomplete: str)
     return [CompletionItem(n) for n in _cached("statuses") if n.lower().startswith(incomplete.lower())]
 
 
+def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Complete saved profile names (read from the store's file; nothing is decrypted)."""
+    from incidentkit.secrets import CredentialStore, CredentialStoreError
+
+    try:
+        names = list(CredentialStore(keyring=None).names())
+    except (CredentialStoreError, OSError):
+        return []
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+
+
 SHELLS = ("bash", "zsh", "fish")
 
 

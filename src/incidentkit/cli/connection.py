@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from incidentkit.cli.completion import complete_profile
+
 if TYPE_CHECKING:
     from incidentkit.api import Client
 
@@ -40,28 +42,83 @@ class Connection:
             ctx = click.get_current_context(silent=True)
             if ctx is not None:
                 ctx.call_on_close(self._client.close)
+                ctx.call_on_close(self._remember_catalog)
         return self._client
 
+    def _remember_catalog(self) -> None:
+        """Keep the severity and status names this command fetched anyway, for shell completion."""
+        from incidentkit.cli.completion import remember_catalog
+
+        if self._client is None:
+            return
+        catalog = self._client.catalog
+        if catalog.severities is not None or catalog.statuses is not None:
+            remember_catalog(
+                severities=None if catalog.severities is None else [s.name for s in catalog.severities],
+                statuses=None if catalog.statuses is None else [s.name for s in catalog.statuses],
+            )
+
     def _make_client(self) -> Client:
-        from incidentkit.api import Client, ConfigurationError
+        from incidentkit.api import Client
 
         if self.sandbox:
             return sandbox_client(read_only=self.read_only)
-        from incidentkit.api.config import api_key_from_env, base_url_from_env
+        api_key, base_url = self.resolve()
+        return Client(api_key, base_url=base_url, read_only=self.read_only, sleep=_sleep())
 
-        api_key = self.api_key or api_key_from_env()
-        base_url = self.base_url or os.environ.get("INCIDENT_IO_BASE_URL") or None
-        if api_key is None or self.profile is not None:
+    def resolve(self) -> tuple[str, str]:
+        """The API key and base URL to use: flags first, then the environment, then the saved profile.
+
+        ``--profile NAME`` is a flag too, so a named profile (its key and its base URL) beats the
+        environment; only ``--api-key`` and ``--base-url`` beat it. Without ``--profile``, each of
+        the key and the base URL comes from the first of flag, environment and default profile that
+        sets it; the default profile is read only when no key was given by flag or environment.
+
+        Raises:
+            ConfigurationError: no key anywhere; the message says how to get one.
+        """
+        from incidentkit.api import ConfigurationError
+        from incidentkit.api.config import DEFAULT_BASE_URL, api_key_from_env
+
+        env_base_url = os.environ.get("INCIDENT_IO_BASE_URL", "").strip() or None
+        api_key: str | None
+        base_url: str | None
+        if self.profile is not None:
             saved = load_profile(self.profile)
-            if saved is not None:
-                api_key = api_key or saved[0]
-                base_url = base_url or saved[1]
+            if saved is None:  # not reached: the store raises for a name it does not know
+                raise ConfigurationError(f"no profile named {self.profile!r}")
+            api_key = self.api_key or saved[0]
+            base_url = self.base_url or saved[1]
+        else:
+            api_key = self.api_key or api_key_from_env()
+            base_url = self.base_url or env_base_url
+            if api_key is None:
+                saved = load_profile(None)
+                if saved is not None:
+                    api_key = saved[0]
+                    base_url = base_url or saved[1]
         if not api_key:
             raise ConfigurationError(
                 "no incident.io API key: run `incidentkit setup`, set INCIDENT_IO_API_KEY, "
                 "or add --sandbox to try this against the built-in emulator"
             )
-        return Client(api_key, base_url=base_url or base_url_from_env(), read_only=self.read_only)
+        return api_key, base_url or DEFAULT_BASE_URL
+
+
+def _sleep() -> Callable[[float], None]:
+    """How the client waits between retries: ``time.sleep``, unless the caller of the CLI gave another.
+
+    Programs (and tests) that run the CLI in-process pass ``obj={"sleep": ...}`` to click, the
+    documented way to hand a command group its context object.
+    """
+    import time
+
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    if isinstance(obj, dict) and callable(obj.get("sleep")):
+        injected: Callable[[float], None] = obj["sleep"]
+        return injected
+    return time.sleep
 
 
 def load_profile(name: str | None) -> tuple[str, str | None] | None:
@@ -95,7 +152,12 @@ def sandbox_client(*, read_only: bool = False) -> Client:
 def connection_options(function: F) -> F:
     """Add the connection flags to a command and pass it a :class:`Connection` as ``connection``."""
 
-    @click.option("--profile", metavar="NAME", help="Use this saved profile (see `incidentkit profiles`).")
+    @click.option(
+        "--profile",
+        metavar="NAME",
+        shell_complete=complete_profile,
+        help="Use this saved profile (see `incidentkit profiles`).",
+    )
     @click.option(
         "--api-key",
         metavar="KEY",

@@ -12,6 +12,24 @@ import click
 API_ERROR = 1
 USAGE_ERROR = 2
 
+# The API's field names, and the option (or argument) that sets each, so a 422 says what to change.
+FIELD_OPTIONS = {
+    "name": "--name",
+    "summary": "--summary",
+    "severity_id": "--severity",
+    "incident_status_id": "--status",
+    "to_incident_status_id": "--status",
+    "to_severity_id": "--severity",
+    "incident_type_id": "--type",
+    "mode": "--mode",
+    "visibility": "--private",
+    "idempotency_key": "--idempotency-key",
+    "message": "MESSAGE",
+    "title": "--title",
+    "description": "--description",
+    "timestamp": "--at",
+}
+
 
 def explain(error: Exception) -> tuple[str, int] | None:
     """A message and exit code for an expected error, or None for a bug (let it raise)."""
@@ -20,8 +38,12 @@ def explain(error: Exception) -> tuple[str, int] | None:
     if isinstance(error, errors.ValidationError):
         lines = [f"The API refused the request (422): {error.type}."]
         for detail in error.errors:
-            where = f"field '{detail.field}': " if detail.field else ""
+            option = FIELD_OPTIONS.get((detail.field or "").split(".")[-1])
+            set_by = f" (set with {option})" if option else ""
+            where = f"field '{detail.field}'{set_by}: " if detail.field else ""
             lines.append(f"  - {where}{detail.message}")
+        if not error.errors:
+            lines.append("  (the API named no field)")
         return "\n".join(lines), API_ERROR
     if isinstance(error, errors.AuthenticationError):
         return (

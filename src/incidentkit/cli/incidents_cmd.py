@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from incidentkit.cli.catalog_cmd import STATUS_CATEGORIES
 from incidentkit.cli.completion import complete_severity, complete_status
 from incidentkit.cli.connection import Connection, connection_options
-from incidentkit.cli.output import Column, column, emit_list, emit_object, output_options
+from incidentkit.cli.output import Column, choose_format, column, emit_list, emit_object, output_options
 from incidentkit.cli.timeparse import WhenType
 
 if TYPE_CHECKING:
-    from incidentkit.api import Incident, IncidentChange, SyncPager
+    from rich.console import Console
+
+    from incidentkit.api import IncidentChange, SyncPager
 
 MODES = ("standard", "retrospective", "test", "tutorial")
 DEFAULT_LIMIT = 25
@@ -77,7 +80,12 @@ def incidents() -> None:
 
 @incidents.command("list")
 @click.option("--live", is_flag=True, help="Only incidents whose status is in the live category.")
-@click.option("--status-category", multiple=True, metavar="CATEGORY", help="Status category (repeatable).")
+@click.option(
+    "--status-category",
+    multiple=True,
+    type=click.Choice(STATUS_CATEGORIES, case_sensitive=False),
+    help="Status category (repeatable).",
+)
 @click.option(
     "--status",
     multiple=True,
@@ -112,7 +120,12 @@ def incidents() -> None:
     metavar="N",
     help=f"Show at most N incidents (default {DEFAULT_LIMIT}).",
 )
-@click.option("--all", "fetch_all", is_flag=True, help="Show every matching incident, fetching all pages.")
+@click.option(
+    "--all",
+    "fetch_all",
+    is_flag=True,
+    help="Show every matching incident, fetching all pages (a progress bar on a terminal, never with JSON).",
+)
 @connection_options
 @output_options
 def incidents_list(
@@ -145,27 +158,41 @@ def incidents_list(
         mode=list(mode) or None,
         limit=None if fetch_all else (limit or DEFAULT_LIMIT),
     )
-    found = _with_progress(pager) if fetch_all else (i.to_json() for i in pager)
-    emit_list(found, INCIDENT_COLUMNS, output_format)
+    # The API's JSON as it came: scripts get the API objects, and no models are built.
+    raw = pager.raw()
+    fmt = choose_format(output_format)
+    show_bar = fetch_all and wants_progress(
+        fmt, stdout_tty=sys.stdout.isatty(), stderr_tty=sys.stderr.isatty()
+    )
+    emit_list(_with_progress(raw) if show_bar else iter(raw), INCIDENT_COLUMNS, fmt)
 
 
-def _with_progress(pager: SyncPager[Incident]) -> Iterator[dict[str, Any]]:
-    """Every incident, with a progress bar on stderr when stderr is a terminal."""
-    if not sys.stderr.isatty():
-        for incident in pager:
-            yield incident.to_json()
-        return
+def wants_progress(fmt: str, *, stdout_tty: bool, stderr_tty: bool) -> bool:
+    """Whether a long listing draws a progress bar (on stderr).
+
+    Only for a person watching stderr, never alongside JSON (whoever reads JSON wants a quiet
+    stderr), and never while CSV streams onto the same terminal, where the two would mix. A table
+    is printed once every page is in, so the bar and the table never overlap.
+    """
+    if not stderr_tty or fmt in ("json", "jsonl"):
+        return False
+    return fmt == "table" or not stdout_tty
+
+
+def _with_progress(
+    pager: SyncPager[dict[str, Any]], console: Console | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every incident, with a progress bar on ``console`` (by default stderr)."""
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as progress:
+    with Progress(console=console or Console(stderr=True), transient=True) as progress:
         task = progress.add_task("Fetching incidents", total=None)
         for page in pager.pages():
             if page.total is not None:
                 progress.update(task, total=page.total)
             progress.advance(task, len(page.items))
-            for incident in page.items:
-                yield incident.to_json()
+            yield from page.items
 
 
 @incidents.command("show")

@@ -1,8 +1,8 @@
 """Output for people and for scripts: a table on a terminal, JSON otherwise.
 
 ``--json``, ``--jsonl``, ``--csv`` and ``--table`` choose explicitly. JSON output is the API's
-objects as the API returns them, so scripts can rely on it; tables pick a few readable
-columns. Rich is imported only when a table is printed.
+objects as the API returns them, so scripts can rely on it (indented on a terminal, compact
+otherwise); tables pick a few readable columns. Rich is imported only when a table is printed.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def emit_list(objects: Iterable[dict[str, Any]], columns: Sequence[Column], requ
     """Print a list of API objects in the chosen format."""
     fmt = choose_format(requested)
     if fmt == "json":
-        click.echo(json.dumps(list(objects), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(list(objects), indent=_json_indent(), ensure_ascii=False))
     elif fmt == "jsonl":
         for obj in objects:
             click.echo(json.dumps(obj, ensure_ascii=False))
@@ -85,7 +85,7 @@ def emit_object(obj: dict[str, Any], fields: Sequence[Column], requested: str | 
     """Print one API object: JSON for scripts, a two-column table for people."""
     fmt = choose_format(requested)
     if fmt in ("json", "jsonl"):
-        click.echo(json.dumps(obj, indent=2 if fmt == "json" else None, ensure_ascii=False))
+        click.echo(json.dumps(obj, indent=_json_indent() if fmt == "json" else None, ensure_ascii=False))
     elif fmt == "csv":
         emit_list([obj], fields, "csv")
     else:
@@ -98,6 +98,11 @@ def emit_object(obj: dict[str, Any], fields: Sequence[Column], requested: str | 
         for field in fields:
             table.add_row(field.header, _text(field.get(obj)))
         Console().print(table)
+
+
+def _json_indent() -> int | None:
+    """Indented JSON for a person at a terminal; compact for programs, which Python writes far faster."""
+    return 2 if sys.stdout.isatty() else None
 
 
 def _print_table(objects: list[dict[str, Any]], columns: Sequence[Column]) -> None:

@@ -27,6 +27,7 @@ def verify_key(connection: Connection) -> tuple[list[Check], bool]:
     """Check the key: who it is, whether it reads incidents, and what it may write.
 
     Returns the checks and whether the key works at all (identity and reading succeed).
+    Each failed check says what to do about it.
     """
     from incidentkit.api import IncidentIOError
 
@@ -35,7 +36,7 @@ def verify_key(connection: Connection) -> tuple[list[Check], bool]:
     try:
         identity = client.identity.get()
     except IncidentIOError as error:
-        return [Check("key", False, str(error))], False
+        return [Check("key", False, _identity_failure(error, client.base_url))], False
     roles = set(identity.roles)
     where = f" at {identity.dashboard_url}" if identity.dashboard_url else ""
     checks.append(
@@ -46,15 +47,54 @@ def verify_key(connection: Connection) -> tuple[list[Check], bool]:
         checks.append(Check("read incidents", True, "GET /v2/incidents works"))
         reads = True
     except IncidentIOError as error:
-        checks.append(Check("read incidents", False, str(error)))
+        checks.append(Check("read incidents", False, _read_failure(error)))
         reads = False
-    checks.append(Check("write incidents", bool(roles & WRITE_ROLES), _roles_hint(WRITE_ROLES)))
-    checks.append(Check("post updates", bool(roles & EDIT_ROLES), _roles_hint(EDIT_ROLES)))
+    checks.append(_capability("write incidents", "declare and edit incidents", roles, WRITE_ROLES))
+    checks.append(_capability("post updates", "post incident updates", roles, EDIT_ROLES))
     return checks, reads
 
 
-def _roles_hint(roles: set[str]) -> str:
-    return "needs one of the roles " + ", ".join(sorted(roles))
+def _identity_failure(error: Exception, base_url: str) -> str:
+    """What a failed GET /v1/identity means, and what to do."""
+    from incidentkit.api import errors
+
+    if isinstance(error, errors.AuthenticationError):
+        return (
+            f"the API key was refused ({error.status} {error.type}): check that you copied the whole key, "
+            "or create a new one in incident.io (Settings → API keys)"
+        )
+    if isinstance(error, errors.APIConnectionError):
+        return (
+            f"could not reach {base_url} ({error}): check your network connection, "
+            "any proxy, and the base URL"
+        )
+    if isinstance(error, errors.NotFoundError | errors.MethodNotAllowedError | errors.APIResponseError):
+        return (
+            f"{base_url} does not answer like the incident.io API ({error}): check --base-url or "
+            "INCIDENT_IO_BASE_URL (the real API is https://api.incident.io, with no path)"
+        )
+    return str(error)
+
+
+def _read_failure(error: Exception) -> str:
+    from incidentkit.api import errors
+
+    if isinstance(error, errors.PermissionDeniedError):
+        return (
+            "the key may not list incidents (it lacks the incidents.view scope): "
+            "create a key with the 'viewer' role"
+        )
+    return str(error)
+
+
+def _capability(name: str, doing: str, roles: set[str], granting: set[str]) -> Check:
+    """A capability is known from the key's roles, so checking it writes nothing."""
+    granted = sorted(roles & granting)
+    if granted:
+        return Check(name, True, f"granted by the role {granted[0]}")
+    return Check(
+        name, False, f"the key cannot {doing}: it needs one of the roles {', '.join(sorted(granting))}"
+    )
 
 
 def _print_checks(checks: list[Check]) -> None:
@@ -68,17 +108,22 @@ def _print_checks(checks: list[Check]) -> None:
 def verify(connection: Connection) -> None:
     """Check the API key: who it is, and which capabilities work.
 
-    Calls GET /v1/identity and a minimal GET /v2/incidents. Exits 0 only when the key works.
+    Calls GET /v1/identity and a minimal GET /v2/incidents, and reads what the key may write
+    from its roles (nothing is written). Exits 0 only when the key works, 1 when it does not.
     """
     checks, works = verify_key(connection)
     _print_checks(checks)
     if not works:
+        click.secho("The key does not work; see above for what to do.", err=True, fg="red")
         raise SystemExit(1)
 
 
 @click.command()
 @click.option(
-    "--profile", "profile_name", default="default", show_default=True, help="Name to save the key under."
+    "--profile",
+    "profile_name",
+    metavar="NAME",
+    help="Name to save the key under (asked for when interactive; default 'default').",
 )
 @click.option(
     "--base-url", metavar="URL", help="API base URL, if not the real API (for example an emulator)."
@@ -87,23 +132,30 @@ def verify(connection: Connection) -> None:
 @click.option("--no-input", is_flag=True, help="Never prompt; fail if something is missing.")
 @click.option("--no-verify", is_flag=True, help="Save without checking the key against the API.")
 def setup(
-    profile_name: str, base_url: str | None, api_key_stdin: bool, no_input: bool, no_verify: bool
+    profile_name: str | None, base_url: str | None, api_key_stdin: bool, no_input: bool, no_verify: bool
 ) -> None:
-    """Store an incident.io API key, encrypted, after checking that it works."""
+    """Store an incident.io API key, encrypted, after checking that it works.
+
+    Without options it asks for the key (the input is hidden), a base URL and a profile name.
+    In scripts: `printf %s "$KEY" | incidentkit setup --api-key-stdin --no-input`.
+    """
     from incidentkit.secrets import CredentialStore
 
+    interactive = not no_input
     if api_key_stdin:
         api_key = sys.stdin.readline().strip()
-    elif no_input:
+    elif not interactive:
         raise click.UsageError("--no-input needs the key on standard input: add --api-key-stdin")
     else:
-        api_key = click.prompt("incident.io API key", hide_input=True).strip()
-        if base_url is None:
-            base_url = (
-                click.prompt("Base URL (empty for the real API)", default="", show_default=False) or None
-            )
+        api_key = click.prompt("incident.io API key", hide_input=True, default="", show_default=False)
+        api_key = api_key.strip()
     if not api_key:
         raise click.UsageError("the API key is empty")
+    if interactive and base_url is None:
+        base_url = click.prompt("Base URL (empty for the real API)", default="", show_default=False) or None
+    if interactive and profile_name is None:
+        profile_name = click.prompt("Profile name", default="default")
+    profile_name = (profile_name or "default").strip()
     if not no_verify:
         checks, works = verify_key(Connection(api_key=api_key, base_url=base_url))
         _print_checks(checks)

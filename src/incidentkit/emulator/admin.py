@@ -1,5 +1,5 @@
-"""Admin endpoints under ``/_emulator/``: reset, seeds, API keys, rate limit, faults, webhook endpoints
-and webhook deliveries.
+"""Admin endpoints under ``/_emulator/``: reset, seeds, bulk incidents, API keys, rate limit, faults,
+webhook endpoints and webhook deliveries.
 
 They are not part of incident.io's API; they let tests and demos set the emulator up over HTTP.
 They need no API key, which is one reason the server binds to 127.0.0.1 by default.
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from incidentkit.emulator.errors import APIError, invalid, required
 from incidentkit.emulator.faults import Fault
-from incidentkit.emulator.seed import SEEDS
+from incidentkit.emulator.seed import MAX_GENERATED, SEEDS
 from incidentkit.emulator.state import Record
 
 if TYPE_CHECKING:
@@ -59,6 +59,15 @@ def handle_admin(emulator: Emulator, request: EmulatorRequest) -> tuple[int, Rec
             raise invalid("seed", f"seed must be one of {', '.join(SEEDS)}, not {seed!r}")
         emulator.reset(seed)
         return 200, {"seed": emulator.seed}
+    if route == ("POST", "/_emulator/incidents"):
+        count = body.get("count")
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_GENERATED:
+            raise invalid("count", f"count must be an integer from 1 to {MAX_GENERATED}")
+        try:
+            total = emulator.add_incidents(count)
+        except ValueError as error:
+            raise invalid("count", str(error)) from None
+        return 201, {"added": count, "incidents": total}
     if route == ("POST", "/_emulator/api_keys"):
         secret = body.get("key")
         if not isinstance(secret, str) or not secret:

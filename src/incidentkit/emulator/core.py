@@ -24,7 +24,7 @@ from incidentkit.emulator.errors import APIError
 from incidentkit.emulator.faults import Fault
 from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.emulator.limits import RateLimiter
-from incidentkit.emulator.seed import build_state
+from incidentkit.emulator.seed import add_generated_incidents, build_state
 from incidentkit.emulator.state import (
     FULL_ACCESS_ROLES,
     READ_ONLY_ROLES,
@@ -33,6 +33,7 @@ from incidentkit.emulator.state import (
     load_state,
     save_state,
 )
+from incidentkit.webhooks.verify import WebhookVerifier
 
 if TYPE_CHECKING:
     import httpx2
@@ -107,6 +108,8 @@ ROUTES = [
     _route(
         "PATCH", "/v2/incident_timeline_items/{id}", handlers.update_timeline_item, "timeline_items.update"
     ),
+    _route("GET", "/v3/follow_ups", handlers.list_follow_ups, "actions.view"),
+    _route("POST", "/v3/follow_ups", handlers.create_follow_up, "follow_ups.create"),
 ]
 
 
@@ -207,6 +210,17 @@ class Emulator:
             self._faults.clear()
             self._persist()
 
+    def add_incidents(self, count: int) -> int:
+        """Add ``count`` generated incidents (for load tests and benchmarks); returns how many now exist.
+
+        Raises:
+            ValueError: ``count`` is out of range, or the organisation has no configuration to use.
+        """
+        with self._lock:
+            add_generated_incidents(self.state, count, now=self.clock(), rng=self._rng)
+            self._persist()
+            return len(self.state.incidents)
+
     def set_rate_limit(self, per_minute: int | None) -> None:
         """Change the limit (requests a minute per key); ``None`` turns it off."""
         with self._lock:
@@ -243,10 +257,8 @@ class Emulator:
         Raises:
             ValueError: the secret is not ``whsec_`` followed by base64 (the message never shows it).
         """
-        from incidentkit.webhooks.verify import sign
-
         if secret is not None:
-            sign(secret, "msg_check", 0, b"")  # raises InvalidSecretError, a ValueError, when malformed
+            WebhookVerifier([secret])  # raises InvalidSecretError, a ValueError, when malformed
         with self._lock:
             endpoint: Record = {
                 "id": new_ulid(self.clock(), self._rng),

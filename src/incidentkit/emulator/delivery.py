@@ -8,7 +8,8 @@ the attempt before.
 
 Time comes from the emulator's clock and nothing here sleeps: :meth:`WebhookSender.deliver_due`
 sends what is due at a given moment, so tests (and the MockTransport mode) drain the queue
-explicitly, while ``incidentkit emulator serve`` runs a :class:`DeliveryWorker` thread.
+explicitly, while ``incidentkit emulator serve`` runs a :class:`DeliveryWorker` thread. Messages live
+in memory only: a restarted emulator starts with an empty queue (its endpoints are kept in the state file).
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from incidentkit.emulator.errors import APIError, invalid, not_found, required
-from incidentkit.emulator.ids import parse_rfc3339, rfc3339
+from incidentkit.emulator.ids import new_ulid, parse_rfc3339, rfc3339
 from incidentkit.emulator.records import (
+    embedded_user,
     key_actor,
     new_incident,
     new_timeline_item,
@@ -801,3 +802,65 @@ def update_timeline_item(call: Call) -> tuple[int, Record]:
     item["updated_at"] = rfc3339(call.now)
     call.changed = True
     return 200, {"incident_timeline_item": item}
+
+
+# Follow-ups (the v3 API; v2 is deprecated).
+
+FOLLOW_UP_MODES = ("standard", "retrospective", "test", "tutorial", "stream")
+
+
+def list_follow_ups(call: Call) -> tuple[int, Record]:
+    incident_id = call.param("incident_id")
+    mode = call.param("incident_mode")
+    if mode and mode not in FOLLOW_UP_MODES:
+        raise invalid(
+            "incident_mode", f"incident_mode must be one of {', '.join(FOLLOW_UP_MODES)}, not {mode!r}"
+        )
+    # Without incident_mode, only follow-ups of standard and retrospective incidents are listed.
+    modes = {mode} if mode else {"standard", "retrospective"}
+
+    def keep(follow_up: Record) -> bool:
+        incident = call.state.incidents.get(follow_up["incident_id"])
+        in_mode = incident is not None and incident.get("mode", "standard") in modes
+        return in_mode and (incident_id is None or follow_up["incident_id"] == incident_id)
+
+    follow_ups, meta = _paginate(call, call.state.follow_ups, keep, maximum=250)
+    return 200, {"follow_ups": follow_ups, "pagination_meta": meta}
+
+
+def create_follow_up(call: Call) -> tuple[int, Record]:
+    body = call.json_object()
+    incident = _incident_for_payload(call, body)
+    title = _string(body, "title", needed=True)
+    assert title is not None
+    # The emulated organisation has no teams, follow-up categories, priorities or external issues,
+    # so an id of one of them refers to nothing, as it would in such an organisation.
+    for name, what in (
+        ("assignee_team_id", "team"),
+        ("follow_up_category_id", "follow-up category"),
+        ("follow_up_priority_option_id", "follow-up priority"),
+        ("external_issue_reference_id", "external issue"),
+    ):
+        _lookup([], _string(body, name), name, what)
+    assignee = _lookup(call.state.users, _string(body, "assignee_id"), "assignee_id", "user")
+    labels = body.get("labels", [])
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        raise invalid("labels", "labels must be a list of strings")
+    follow_up: Record = {
+        "id": new_ulid(call.now, call.rng),
+        "incident_id": incident["id"],
+        "creator": key_actor(call.key),
+        "title": title,
+        "status": "outstanding",
+        "labels": labels,
+        "created_at": rfc3339(call.now),
+        "updated_at": rfc3339(call.now),
+    }
+    description = _string(body, "description")
+    if description is not None:
+        follow_up["description"] = description
+    if assignee is not None:
+        follow_up["assignee"] = embedded_user(assignee)
+    call.state.follow_ups.append(follow_up)
+    call.changed = True
+    return 201, {"follow_up": follow_up}

@@ -301,3 +301,41 @@ def _play_history(
         )
     stamped = rfc3339(max(moment, created))
     incident["updated_at"] = incident["last_activity_at"] = stamped
+
+
+MAX_GENERATED = 100_000
+
+
+def add_generated_incidents(state: OrgState, count: int, *, now: float, rng: random.Random) -> int:
+    """Add ``count`` plain incidents, one a minute apart before ``now``, for load tests and benchmarks.
+
+    They use the organisation's configuration (severities, statuses, the default type), so the
+    organisation must have one: seed ``default`` or ``demo``, not ``empty``.
+
+    Raises:
+        ValueError: ``count`` is out of range, or the organisation has no configuration.
+    """
+    if not 1 <= count <= MAX_GENERATED:
+        raise ValueError(f"count must be between 1 and {MAX_GENERATED}, not {count}")
+    if not (state.severities and state.incident_statuses and state.incident_types and state.users):
+        raise ValueError("the organisation has no severities or statuses: reset it with seed default or demo")
+    live = [s for s in state.incident_statuses if s["category"] == "live"]
+    closed = [s for s in state.incident_statuses if s["category"] == "closed"]
+    creators = [user_actor(user) for user in state.users[:4]]
+    for index in range(count):
+        created = now - (count - index) * 60
+        service = SERVICES[index % len(SERVICES)]
+        title, summary = _PROBLEMS[index % len(_PROBLEMS)]
+        incident = new_incident(
+            state,
+            now=created,
+            rng=rng,
+            creator=creators[index % len(creators)],
+            name=title.format(service=service),
+            summary=summary.format(service=service),
+            status=(closed or live)[0] if index % 10 else (live or closed)[0],
+            severity=state.severities[index % len(state.severities)],
+            incident_type=state.incident_types[0],
+        )
+        state.incidents[incident["id"]] = incident
+    return count

@@ -49,6 +49,7 @@ class OrgState:
     incidents: dict[str, Record] = field(default_factory=dict)
     incident_updates: list[Record] = field(default_factory=list)
     timeline_items: dict[str, Record] = field(default_factory=dict)
+    follow_ups: list[Record] = field(default_factory=list)
     # "<resource>:<idempotency key>" -> id of what the first request created
     idempotency: dict[str, str] = field(default_factory=dict)
     next_reference: int = 1

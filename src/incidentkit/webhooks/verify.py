@@ -60,6 +60,8 @@ _ALTERNATIVE_SPELLINGS = {
 }
 # A signature header with more entries than this is not a rotation, it is an attempt to make us work.
 _MAX_SIGNATURES = 32
+# Svix ids are about 30 characters; anything much longer is not one, and it ends up stored as a key.
+_MAX_ID_LENGTH = 256
 
 
 class WebhookVerificationError(Exception):
@@ -293,6 +295,8 @@ class WebhookVerifier:
             raise NoSecretConfiguredError()
         lowered = {name.lower(): value for name, value in headers.items()}
         msg_id = _header(lowered, ID_HEADER)
+        if len(msg_id) > _MAX_ID_LENGTH:
+            raise MalformedHeaderError(ID_HEADER, f"{len(msg_id)} characters; at most {_MAX_ID_LENGTH}")
         raw_timestamp = _header(lowered, TIMESTAMP_HEADER)
         raw_signatures = _header(lowered, SIGNATURE_HEADER)
 

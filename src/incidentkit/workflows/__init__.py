@@ -1,0 +1,1 @@
+"""Workflows: YAML-defined automation that reacts to incident.io events (triggers, steps, runs)."""

@@ -1,0 +1,515 @@
+"""Steps that read and change incidents in incident.io, through :class:`incidentkit.api.Client`.
+
+The intents (acknowledge, resolve, escalate) are the client's own, so the rules for "which
+status is live", "which is closed" and "one step up" live in one place. Every create sends the
+engine's idempotency key, so a retried step never makes a second incident or update.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from incidentkit.workflows.nodes.base import Completed, NodeContext, StepInputs
+from incidentkit.workflows.nodes.registry import register
+
+if TYPE_CHECKING:
+    from incidentkit.api import Client
+    from incidentkit.api.models import CustomField, CustomFieldValue, Incident
+    from incidentkit.api.operations import IncidentChange
+
+_PRIORITY = re.compile(r"^P(\d)$", re.IGNORECASE)
+_AGO = re.compile(r"^(\d+)\s*([smhdw])$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+OPEN_CATEGORIES = ("triage", "live")
+
+
+def map_severity(value: str, severity_map: Mapping[str, str]) -> str:
+    """The severity to ask the API for, after the organisation's ``severity_map``.
+
+    ``severity_map`` wins (any key, any case); ``P0``…``P3`` mean ``SEV-1``…``SEV-4`` (then
+    mapped again); anything else goes to the client as it is, which matches it by id, by name, or
+    ``SEV-n`` by rank.
+    """
+    lookup = {key.strip().lower(): target for key, target in severity_map.items()}
+    wanted = value.strip()
+    if wanted.lower() in lookup:
+        return lookup[wanted.lower()]
+    priority = _PRIORITY.match(wanted)
+    if priority:
+        as_sev = f"SEV-{int(priority.group(1)) + 1}"
+        return lookup.get(as_sev.lower(), as_sev)
+    return wanted
+
+
+def parse_since(value: str, now: datetime) -> date | datetime:
+    """``since`` as a point in time: an ISO date or datetime with a zone, or an age such as ``24h`` or ``7d``.
+
+    Raises:
+        ValueError: none of those; the message names the input and the value.
+    """
+    text = value.strip()
+    ago = _AGO.match(text)
+    if ago:
+        return now - timedelta(**{_UNITS[ago.group(2).lower()]: int(ago.group(1))})
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(
+            f"input 'since': {value!r} is not a date (2024-05-01), a datetime with a time zone "
+            "(2024-05-01T09:00:00Z) or an age such as 30m, 24h or 7d"
+        )
+    return moment
+
+
+def incident_output(incident: Incident) -> dict[str, Any]:
+    """What an incident step outputs: the fields workflows use most, flat, plus the whole incident."""
+    return {
+        "incident_id": incident.id,
+        "reference": incident.reference,
+        "name": incident.name,
+        "title": incident.name,
+        "summary": incident.summary,
+        "status": incident.incident_status.name,
+        "status_category": incident.status_category,
+        "severity": incident.severity.name if incident.severity else None,
+        "severity_rank": incident.severity.rank if incident.severity else None,
+        "url": incident.permalink,
+        "incident": incident.to_json(),
+    }
+
+
+def _change_output(change: IncidentChange) -> dict[str, Any]:
+    return {
+        **incident_output(change.incident),
+        "changed": change.changed,
+        "description": change.description,
+        "update_id": change.update.id if change.update else None,
+    }
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+class GetInputs(StepInputs):
+    """Inputs of ``incident_io.incident.get``."""
+
+    incident_id: str = Field(description="ULID, INC-123, 123 or dashboard URL")
+
+
+@register("incident_io.incident.get", GetInputs, writes=False)
+def get_incident(inputs: GetInputs, context: NodeContext) -> Completed:
+    """Fetch one incident."""
+    return Completed(incident_output(context.api().incidents.get(inputs.incident_id)))
+
+
+class ListInputs(StepInputs):
+    """Inputs of ``incident_io.incident.list``."""
+
+    status: str = Field("open", description="open (triage + live), closed, all, a category or a status name")
+    severity: str | None = None
+    team: str | None = None
+    since: str | None = Field(None, description="ISO date/datetime, or an age: 30m, 24h, 7d")
+    limit: int = Field(25, ge=1, le=500)
+
+
+def _status_filter(status: str) -> dict[str, list[str]]:
+    from incidentkit.api.models import STATUS_CATEGORIES
+
+    wanted = status.strip().lower()
+    if wanted == "open":
+        return {"status_category": list(OPEN_CATEGORIES)}
+    if wanted == "all":
+        return {}
+    if wanted in STATUS_CATEGORIES:
+        return {"status_category": [wanted]}
+    return {"status": [status]}  # a status name or id, resolved by the client
+
+
+def _value_names(value: CustomFieldValue) -> set[str]:
+    names: set[str] = set()
+    if value.value_option is not None:
+        names |= {value.value_option.value, value.value_option.id}
+    if value.value_text:
+        names.add(value.value_text)
+    if value.value_catalog_entry:
+        names |= {str(value.value_catalog_entry.get(k)) for k in ("id", "name", "external_id")}
+    return {name.strip().lower() for name in names if name}
+
+
+def _team_filter(client: Client, context: NodeContext, team: str) -> tuple[Callable[[Incident], bool], str]:
+    """How an incident is matched to a team, and a sentence saying so (for the step output).
+
+    incident.io has no team filter on ``GET /v2/incidents``. An incident belongs to ``team`` when
+    its ``team_ids`` hold it, or when a team custom field (``team_field`` in the config, else any
+    custom field whose name contains "team") has a value, option or catalog entry of that name or id.
+    """
+    fields = client.custom_fields.list()
+    chosen: list[CustomField]
+    if context.team_field:
+        wanted = context.team_field.strip().lower()
+        chosen = [f for f in fields if f.id == context.team_field or f.name.lower() == wanted]
+        if not chosen:
+            names = ", ".join(f.name for f in fields) or "(none)"
+            raise ValueError(
+                f"team_field {context.team_field!r} is not a custom field; custom fields: {names}"
+            )
+    else:
+        chosen = [f for f in fields if "team" in f.name.lower()]
+    field_ids = {f.id for f in chosen}
+    wanted_team = team.strip().lower()
+
+    def belongs(incident: Incident) -> bool:
+        if team in incident.team_ids:
+            return True
+        return any(
+            wanted_team in _value_names(value)
+            for entry in incident.custom_field_entries
+            if entry.custom_field.id in field_ids
+            for value in entry.values
+        )
+
+    if chosen:
+        how = f"team_ids or custom field {', '.join(repr(f.name) for f in chosen)}"
+    else:
+        how = "team_ids only: the organisation has no custom field whose name contains 'team'"
+    return belongs, how
+
+
+@register("incident_io.incident.list", ListInputs, writes=False)
+def list_incidents(inputs: ListInputs, context: NodeContext) -> Completed:
+    """List incidents by status, severity, team and age, newest first, at most ``limit``."""
+    client = context.api()
+    filters: dict[str, Any] = _status_filter(inputs.status)
+    if inputs.severity is not None:
+        filters["severity"] = [map_severity(inputs.severity, context.severity_map)]
+    if inputs.since is not None:
+        filters["created_at_gte"] = parse_since(inputs.since, context.clock())
+    output: dict[str, Any] = {}
+    if inputs.team is None:
+        found = list(client.incidents.list(limit=inputs.limit, **filters))
+    else:
+        belongs, how = _team_filter(client, context, inputs.team)
+        output["team_matched_on"] = how
+        found = []
+        # The team is matched here, so the pages are read until enough incidents belong to it.
+        for incident in client.incidents.list(**filters):
+            if belongs(incident):
+                found.append(incident)
+                if len(found) >= inputs.limit:
+                    break
+    incidents = [incident_output(incident) for incident in found]
+    return Completed({"incidents": incidents, "count": len(incidents), **output})
+
+
+# --- intents ----------------------------------------------------------------------------------
+
+
+class AcknowledgeInputs(StepInputs):
+    """Inputs of ``incident_io.incident.acknowledge`` and ``.resolve``."""
+
+    incident_id: str
+    message: str | None = None
+    notify: bool = False
+
+
+@register("incident_io.incident.acknowledge", AcknowledgeInputs, writes=True)
+def acknowledge_incident(inputs: AcknowledgeInputs, context: NodeContext) -> Completed:
+    """Move a triage incident to the first live status, posting ``message``; a no-op unless in triage."""
+    change = context.api().incidents.acknowledge(
+        inputs.incident_id,
+        message=inputs.message,
+        idempotency_key=context.idempotency_key or None,
+        notify_incident_channel=inputs.notify,
+    )
+    context.log.info("%s", change.description)
+    return Completed(_change_output(change))
+
+
+@register("incident_io.incident.resolve", AcknowledgeInputs, writes=True)
+def resolve_incident(inputs: AcknowledgeInputs, context: NodeContext) -> Completed:
+    """Move an incident to the first status of category closed, posting ``message``; a no-op if closed."""
+    change = context.api().incidents.close(
+        inputs.incident_id,
+        message=inputs.message,
+        idempotency_key=context.idempotency_key or None,
+        notify_incident_channel=inputs.notify,
+    )
+    context.log.info("%s", change.description)
+    return Completed(_change_output(change))
+
+
+class EscalateInputs(StepInputs):
+    """Inputs of ``incident_io.incident.escalate``."""
+
+    incident_id: str
+    severity: str | None = Field(None, description="the severity to go to; by default one step up")
+    message: str = "Escalated by an automated workflow"
+    notify: bool = False
+
+
+@register("incident_io.incident.escalate", EscalateInputs, writes=True)
+def escalate_incident(inputs: EscalateInputs, context: NodeContext) -> Completed:
+    """Raise the severity one step (or to ``severity``) and post ``message`` as an update."""
+    target = map_severity(inputs.severity, context.severity_map) if inputs.severity else None
+    change = context.api().incidents.escalate(
+        inputs.incident_id,
+        to=target,
+        message=inputs.message,
+        idempotency_key=context.idempotency_key or None,
+        notify_incident_channel=inputs.notify,
+    )
+    context.log.info("%s", change.description)
+    return Completed(_change_output(change))
+
+
+# --- edits and creates ------------------------------------------------------------------------
+
+CustomFieldValues = str | int | float | list[str | int | float]
+
+
+def custom_field_entries(client: Client, values: Mapping[str, CustomFieldValues]) -> list[dict[str, Any]]:
+    """Turn ``{field name or id: value(s)}`` into the API's ``custom_field_entries``.
+
+    Select fields take an option's value (when the API lists the options) or its id; numeric
+    fields a number; link fields a URL; anything else text. An empty list clears the field.
+
+    Raises:
+        ValueError: a field that does not exist; the message lists the fields.
+    """
+    fields = client.custom_fields.list()
+    entries = []
+    for key, given in values.items():
+        found = next((f for f in fields if f.id == key or f.name.lower() == key.strip().lower()), None)
+        if found is None:
+            names = ", ".join(f.name for f in fields) or "(none)"
+            raise ValueError(f"input 'customFields': no custom field {key!r}; custom fields: {names}")
+        items = given if isinstance(given, list) else [given]
+        entry_values = []
+        for item in items:
+            text = str(item)
+            if found.field_type in ("single_select", "multi_select"):
+                option = next((o for o in found.options if text in (o.id, o.value)), None)
+                entry_values.append({"value_option_id": option.id if option else text})
+            elif found.field_type == "numeric":
+                entry_values.append({"value_numeric": text})
+            elif found.field_type == "link":
+                entry_values.append({"value_link": text})
+            else:
+                entry_values.append({"value_text": text})
+        entries.append({"custom_field_id": found.id, "values": entry_values})
+    return entries
+
+
+class UpdateInputs(StepInputs):
+    """Inputs of ``incident_io.incident.update``."""
+
+    incident_id: str
+    name: str | None = None
+    summary: str | None = None
+    severity: str | None = Field(None, description="a name, SEV-n, P0..P3 or an id")
+    status: str | None = None
+    custom_fields: dict[str, CustomFieldValues] | None = None
+    notify: bool = False
+
+
+@register("incident_io.incident.update", UpdateInputs, writes=True)
+def update_incident(inputs: UpdateInputs, context: NodeContext) -> Completed:
+    """Edit the fields given (name, summary, severity, status, custom fields); the rest stay as they are."""
+    client = context.api()
+    incident = client.incidents.edit(
+        inputs.incident_id,
+        name=inputs.name,
+        summary=inputs.summary,
+        severity=map_severity(inputs.severity, context.severity_map) if inputs.severity else None,
+        status=inputs.status,
+        custom_field_entries=(
+            custom_field_entries(client, inputs.custom_fields) if inputs.custom_fields is not None else None
+        ),
+        notify_incident_channel=inputs.notify,
+    )
+    return Completed(incident_output(incident))
+
+
+class CreateInputs(StepInputs):
+    """Inputs of ``incident_io.incident.create``."""
+
+    name: str
+    summary: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    incident_type: str | None = None
+    visibility: Literal["public", "private"] = "public"
+    mode: Literal["standard", "retrospective", "test", "tutorial"] | None = None
+    custom_fields: dict[str, CustomFieldValues] | None = None
+
+
+@register("incident_io.incident.create", CreateInputs, writes=True)
+def create_incident(inputs: CreateInputs, context: NodeContext) -> Completed:
+    """Declare an incident, with the run's idempotency key: a retried step finds the first one."""
+    client = context.api()
+    incident = client.incidents.create(
+        name=inputs.name,
+        summary=inputs.summary,
+        severity=map_severity(inputs.severity, context.severity_map) if inputs.severity else None,
+        status=inputs.status,
+        incident_type=inputs.incident_type,
+        visibility=inputs.visibility,
+        mode=inputs.mode,
+        idempotency_key=context.idempotency_key or None,
+        custom_field_entries=(
+            custom_field_entries(client, inputs.custom_fields) if inputs.custom_fields is not None else None
+        ),
+    )
+    return Completed(incident_output(incident))
+
+
+# --- updates, timeline, follow-ups --------------------------------------------------------------
+
+
+class PostUpdateInputs(StepInputs):
+    """Inputs of ``incident_io.update.post``."""
+
+    incident_id: str
+    message: str
+    status: str | None = None
+    severity: str | None = None
+
+
+@register("incident_io.update.post", PostUpdateInputs, writes=True)
+def post_update(inputs: PostUpdateInputs, context: NodeContext) -> Completed:
+    """Post an incident update, optionally moving the status or severity with it."""
+    update = context.api().incident_updates.create(
+        inputs.incident_id,
+        message=inputs.message,
+        status=inputs.status,
+        severity=map_severity(inputs.severity, context.severity_map) if inputs.severity else None,
+        idempotency_key=context.idempotency_key or None,
+    )
+    return Completed(
+        {
+            "update_id": update.id,
+            "incident_id": update.incident_id,
+            "message": update.message,
+            "status": update.new_incident_status.name,
+            "severity": update.new_severity.name if update.new_severity else None,
+        }
+    )
+
+
+class TimelineEventInputs(StepInputs):
+    """Inputs of ``incident_io.timeline.add_event``."""
+
+    incident_id: str
+    event_type: str = "custom"
+    title: str
+    description: str | None = None
+    timestamp: datetime | None = None
+
+
+@register("incident_io.timeline.add_event", TimelineEventInputs, writes=True)
+def add_timeline_event(inputs: TimelineEventInputs, context: NodeContext) -> Completed:
+    """Add a timeline item; where the API refuses it, post the same text as an incident update instead.
+
+    Only a final refusal (a 4xx other than 401/408/409/429) falls back; a transient failure is
+    raised so the engine retries the timeline item itself. The output says which was made.
+    """
+    from incidentkit.api.errors import APIStatusError
+
+    client = context.api()
+    key = context.idempotency_key or None
+    try:
+        item = client.incident_timeline_items.create(
+            inputs.incident_id,
+            title=inputs.title,
+            description=inputs.description,
+            timestamp=inputs.timestamp or context.clock(),
+            idempotency_key=key,
+        )
+    except APIStatusError as refused:
+        if refused.status in (401, 408, 409, 429) or refused.status >= 500:
+            raise
+        context.log.warning("timeline item refused (%s); posting an incident update instead", refused.status)
+        message = inputs.title if not inputs.description else f"{inputs.title}\n\n{inputs.description}"
+        update = client.incident_updates.create(
+            inputs.incident_id,
+            message=message,
+            # A key of its own: the update is another resource than the refused item.
+            idempotency_key=f"{key}:update" if key else None,
+        )
+        return Completed(
+            {
+                "event_type": inputs.event_type,
+                "timeline_item_id": None,
+                "fallback": "incident_update",
+                "fallback_reason": str(refused),
+                "update_id": update.id,
+                "incident_id": update.incident_id,
+            }
+        )
+    return Completed(
+        {
+            "event_type": inputs.event_type,
+            "timeline_item_id": item.id,
+            "fallback": None,
+            "incident_id": item.incident_id,
+            "title": item.title,
+        }
+    )
+
+
+class FollowUpInputs(StepInputs):
+    """Inputs of ``incident_io.follow_up.create``."""
+
+    incident_id: str
+    title: str
+    description: str | None = None
+    assignee_id: str | None = None
+    labels: list[str] | None = None
+
+
+def _incident_ulid(client: Client, reference: str) -> str:
+    from incidentkit.api.refs import parse_incident_ref
+
+    ref = parse_incident_ref(reference)
+    return ref.id if ref.id is not None else client.incidents.get(reference).id
+
+
+@register("incident_io.follow_up.create", FollowUpInputs, writes=True)
+def create_follow_up(inputs: FollowUpInputs, context: NodeContext) -> Completed:
+    """Create a follow-up (``POST /v3/follow_ups``).
+
+    The endpoint takes no idempotency key, so the step reads before it writes: an open follow-up
+    on the incident with the same title and description is taken as this step's earlier attempt,
+    and none is created (``created`` is False). Two steps that create identical follow-ups on one
+    incident therefore make one.
+    """
+    client = context.api()
+    incident_id = _incident_ulid(client, inputs.incident_id)
+    existing = client.request(
+        "GET", "/v3/follow_ups", params={"incident_id": incident_id, "page_size": "250"}
+    )
+    for follow_up in existing.get("follow_ups", []):
+        if (
+            follow_up.get("title") == inputs.title
+            and follow_up.get("description") == inputs.description
+            and follow_up.get("status") != "deleted"
+        ):
+            return Completed({"follow_up_id": follow_up["id"], "created": False, "follow_up": follow_up})
+    payload: dict[str, Any] = {"incident_id": incident_id, "title": inputs.title}
+    if inputs.description is not None:
+        payload["description"] = inputs.description
+    if inputs.assignee_id is not None:
+        payload["assignee_id"] = inputs.assignee_id
+    if inputs.labels is not None:
+        payload["labels"] = inputs.labels
+    created = client.request("POST", "/v3/follow_ups", json=payload)["follow_up"]
+    return Completed({"follow_up_id": created["id"], "created": True, "follow_up": created})
