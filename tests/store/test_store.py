@@ -346,3 +346,13 @@ def test_a_batch_is_stored_in_one_go_and_repeats_within_it_are_duplicates(store:
     assert store.get_event("msg_a").headers == {"webhook-id": "msg_a"}
     assert store.count_events() == 3
     assert store.insert_events([]) == []
+
+
+def test_on_sqlite_reads_do_not_wait_for_a_writer(tmp_path: object, clock: FakeClock) -> None:
+    with Store.open(f"sqlite:///{tmp_path}/busy.db", clock=clock) as store:
+        store.insert_event("msg_1", BODY, {})
+        with store.engine.begin() as writing:  # holds SQLite's write lock until the block ends
+            writing.execute(sa.text("UPDATE inbox SET attempts = 5"))
+            assert store.get_event("msg_1").attempts == 0  # the last committed state, at once
+            assert store.count_events() == 1
+        assert store.get_event("msg_1").attempts == 5

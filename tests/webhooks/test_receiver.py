@@ -59,7 +59,7 @@ def test_a_good_delivery_is_stored_pending_then_acknowledged(
     response = deliver(receiver, body, msg_id="msg_1", clock=clock)
 
     assert response.status_code == 202
-    assert response.json() == {"status": "accepted", "webhook_id": "msg_1"}
+    assert response.content == b""
     event = store.get_event("msg_1")
     assert (event.body, event.status, event.event_type) == (
         body,
@@ -78,7 +78,6 @@ def test_a_duplicate_delivery_succeeds_and_stores_nothing_new(
     again = deliver(receiver, envelope(), msg_id="msg_1", clock=clock)
 
     assert (first.status_code, again.status_code) == (202, 200)
-    assert again.json()["status"] == "duplicate"
     assert store.count_events() == 1
     assert wakes == [1]
 

@@ -19,6 +19,8 @@ from incidentkit.store.errors import StoreURLError
 
 STORE_ENV = "INCIDENTKIT_STORE"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_OPTION = "incidentkit_read_only"
+"""Execution option marking a connection that only reads (on SQLite it then skips the write lock)."""
 
 
 def default_store_url() -> str:
@@ -43,8 +45,9 @@ def create_engine(url: str) -> sa.Engine:
     """An engine for a store URL, set up for the store's transactions.
 
     SQLite: WAL journal (readers never block the writer), ``synchronous=FULL`` so a committed event
-    survives a power cut, and every transaction opened with ``BEGIN IMMEDIATE`` so that writers queue
-    on SQLite's single write lock at the start instead of failing mid-way. PostgreSQL: psycopg 3.
+    survives a power cut, and every writing transaction opened with ``BEGIN IMMEDIATE`` so that writers
+    queue on SQLite's single write lock at the start instead of failing mid-way (reads marked with
+    :data:`READ_ONLY_OPTION` open a plain ``BEGIN``). PostgreSQL: psycopg 3.
 
     Raises:
         StoreURLError: the URL is not a ``sqlite:`` or ``postgresql:`` URL.
@@ -88,6 +91,9 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")  # a snapshot read: WAL lets it run beside the writer
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from incidentkit.store import migrations
-from incidentkit.store.engine import create_engine, default_store_url, describe_url
+from incidentkit.store.engine import READ_ONLY_OPTION, create_engine, default_store_url, describe_url
 from incidentkit.store.errors import EventNotFoundError
 from incidentkit.store.schema import inbox, incident_snapshots, seen_webhook_ids
 
@@ -294,7 +294,7 @@ class Store:
         Raises:
             EventNotFoundError: there is none (never received, or purged).
         """
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(sa.select(inbox).where(inbox.c.webhook_id == webhook_id)).first()
         if row is None:
             raise EventNotFoundError(f"no event with webhook id {webhook_id!r} in the store")
@@ -315,7 +315,7 @@ class Store:
             query = query.where(inbox.c.status == EventStatus(status).value)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return [_event(row) for row in connection.execute(query)]
 
     def count_events(self, status: EventStatus | str | None = None) -> int:
@@ -323,7 +323,7 @@ class Store:
         query = sa.select(sa.func.count()).select_from(inbox)
         if status is not None:
             query = query.where(inbox.c.status == EventStatus(status).value)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return int(connection.execute(query).scalar_one())
 
     def claim_pending(self, limit: int = 10, *, lease: timedelta = DEFAULT_CLAIM_LEASE) -> list[InboxEvent]:
@@ -431,7 +431,7 @@ class Store:
 
     def get_snapshot(self, incident_id: str) -> Snapshot | None:
         """The last state stored for an incident, or None before its first event."""
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 sa.select(incident_snapshots).where(incident_snapshots.c.incident_id == incident_id)
             ).first()
@@ -522,6 +522,10 @@ class Store:
                 )
             ).rowcount
         return PurgeResult(events=events, seen_ids=seen_ids)
+
+    def _reading(self) -> sa.Connection:
+        """A connection for reads only: on SQLite its transaction does not take the write lock."""
+        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
 
     def _insert_ignoring_duplicates(self, table: sa.Table) -> Any:
         if self.backend == "postgresql":

@@ -2,8 +2,8 @@
 
 ``POST /api/webhooks/ingest/incident-io`` reads the raw body (refusing, with 413, any body over the
 limit before reading past it), verifies the signature, and stores the delivery in the inbox keyed
-by its ``webhook-id``. Only then does it answer: 202 for a new delivery, 200 for one already
-stored (incident.io retries until it gets a 2xx, so a duplicate must still succeed). Deliveries
+by its ``webhook-id``. Only then does it answer, with no body: 202 for a new delivery, 200 for one
+already stored (incident.io retries until it gets a 2xx, so a duplicate must still succeed). Deliveries
 arriving together are committed together (:class:`InboxWriter`, a group commit). Nothing is
 processed on the request path; a :class:`~incidentkit.webhooks.processor.Processor` claims the
 stored events afterwards.
@@ -23,7 +23,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from incidentkit.store import NewEvent, Store, keep_headers
@@ -156,7 +156,7 @@ def create_receiver_app(
 
     writer = InboxWriter(store)
 
-    async def ingest(request: Request) -> JSONResponse:
+    async def ingest(request: Request) -> Response:
         try:
             body = await read_limited_body(request, max_body_bytes)
         except BodyTooLarge:
@@ -176,11 +176,13 @@ def create_receiver_app(
             # Not durable, so not acknowledged: incident.io will retry the delivery.
             logger.error("Could not store webhook %s: %s", webhook_id, type(error).__name__)
             return _error(503, "the event store is unavailable; retry later")
+        # Success answers carry no body: the sender reads only the status, and an empty answer
+        # leaves in one packet instead of two (headers, then body).
         if not is_new:
-            return JSONResponse({"status": "duplicate", "webhook_id": webhook_id}, status_code=200)
+            return Response(status_code=200)  # already stored: acknowledge again, store nothing
         if on_stored is not None:
             on_stored()
-        return JSONResponse({"status": "accepted", "webhook_id": webhook_id}, status_code=202)
+        return Response(status_code=202)
 
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
