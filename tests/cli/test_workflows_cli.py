@@ -26,7 +26,9 @@ def test_validate_accepts_good_files(invoke: Invoke) -> None:
     assert "example2_acknowledge, 1 step)" in result.stdout
 
 
-def test_validate_reports_every_problem_with_file_line_and_column(invoke: Invoke, tmp_path: Path) -> None:
+def test_validate_reports_every_problem_with_file_line_and_column_in_argument_order(
+    invoke: Invoke, tmp_path: Path
+) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text(
         "trigger: {type: manual}\nsteps:\n  - {id: a, type: nope}\n  - {id: b, type: log, message: '{{ }}'}\n"
@@ -37,13 +39,13 @@ def test_validate_reports_every_problem_with_file_line_and_column(invoke: Invoke
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"{broken}:3:19: step 'a': unknown step type 'nope'")
     assert lines[1] == f"{broken}:4:34: step 'b': '{{{{ }}}}' holds no expression"
-    assert lines[2].startswith(f"{tmp_path / 'missing.yaml'}: cannot read the file")
     where = "step 'route_by_severity': step"
-    assert lines[3:6] == [
+    assert lines[2:5] == [
         f"{routing}:11:17: {where} 'notify_team' is not defined in this workflow",
         f"{routing}:12:19: {where} 'create_linear_issue' is not defined in this workflow",
         f"{routing}:12:40: {where} 'notify_slack' is not defined in this workflow",
     ]
+    assert lines[5].startswith(f"{tmp_path / 'missing.yaml'}: cannot read the file")
     assert lines[-1] == "6 problems in 3 files"
 
 

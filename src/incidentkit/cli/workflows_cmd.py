@@ -33,7 +33,9 @@ def workflows_validate(files: tuple[Path, ...]) -> None:
     for workflow in loaded:
         count = len(workflow.spec.steps)
         click.echo(f"ok: {workflow.file} ({workflow.name}, {count} step{'s' if count != 1 else ''})")
-    for problem in sorted(problems, key=lambda p: (p.file, p.line, p.column)):
+    # Files in the order they were given, each file's problems from top to bottom.
+    given = {str(path): index for index, path in enumerate(files)}
+    for problem in sorted(problems, key=lambda p: (given.get(p.file, len(given)), p.line, p.column)):
         click.echo(str(problem), err=True)
     if problems:
         files_with_problems = len({p.file for p in problems})
