@@ -80,3 +80,22 @@ def test_the_map_from_a_config_file() -> None:
         severity_map_from_config({"severity_map": {"SEV-1": 3}})
     with pytest.raises(SeverityMapError, match="must be a table"):
         severity_map_from_config({"severity_map": ["SEV-1"]})
+
+
+def test_steps_and_triggers_share_one_mapping_and_a_mapped_sev_n_carries_its_priority() -> None:
+    from incidentkit.workflows.severity import severity_for_api
+
+    mapping = {"SEV-1": "Major"}
+    scale = SeverityScale(NAMED, mapping)
+    assert names(scale, "SEV-1", "P0", "p0") == ["Major", "Major", "Major"]
+    assert [severity_for_api(label, mapping) for label in ("SEV-1", "P0", "P1", "Critical")] == [
+        "Major",
+        "Major",
+        "P1",
+        "Critical",
+    ]
+    # What the API is asked for resolves, through the client's matching, to what the scale says.
+    for label in ("SEV-1", "P0", "P1", "SEV-3", "Minor"):
+        resolved = scale.resolve(label)
+        assert resolved is not None
+        assert scale.resolve(severity_for_api(label, mapping)) == resolved

@@ -62,9 +62,9 @@ class SeverityScale:
 
     def resolve(self, value: str) -> Severity | None:
         """The severity a label, name or id means: the map first, then exact name, then rank."""
-        for label, target in self.severity_map.items():
-            if label.strip().lower() == value.strip().lower():
-                return self._by_name_or_id(target)
+        mapped = map_label(value, self.severity_map)
+        if mapped is not None:
+            return self._by_name_or_id(mapped)
         return match_severity(self.severities, value)
 
     def require(self, value: str) -> Severity:
@@ -107,6 +107,31 @@ class SeverityScale:
             "severity_rank": severity.rank,
             "priority": self.priority(severity),
         }
+
+
+def map_label(value: str, severity_map: Mapping[str, str]) -> str | None:
+    """What ``severity_map`` maps a label to, or None when it does not mention it.
+
+    Keys match in any case; ``Pn`` not mapped itself takes the mapping of ``SEV-(n+1)``, since
+    the same mapping gives both (WORKFLOWS.md, Severity).
+    """
+    lookup = {key.strip().lower(): target for key, target in severity_map.items()}
+    wanted = value.strip().lower()
+    if wanted in lookup:
+        return lookup[wanted]
+    index = severity_index(wanted)
+    if index is not None and wanted.startswith("p"):
+        return lookup.get(f"sev-{index + 1}")
+    return None
+
+
+def severity_for_api(value: str, severity_map: Mapping[str, str]) -> str:
+    """The severity to ask the API for: the mapped name, else the value as written.
+
+    The client then matches it by id, by name, or ``SEV-n``/``Pn`` by rank, exactly as
+    :meth:`SeverityScale.resolve` does, so a step and a trigger always agree on what a label means.
+    """
+    return map_label(value, severity_map) or value.strip()
 
 
 def severity_map_from_config(config: Mapping[str, Any]) -> dict[str, str]:

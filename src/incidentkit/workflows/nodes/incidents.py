@@ -22,28 +22,16 @@ if TYPE_CHECKING:
     from incidentkit.api.models import CustomField, CustomFieldValue, Incident
     from incidentkit.api.operations import IncidentChange
 
-_PRIORITY = re.compile(r"^P(\d)$", re.IGNORECASE)
 _AGO = re.compile(r"^(\d+)\s*([smhdw])$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 OPEN_CATEGORIES = ("triage", "live")
 
 
-def map_severity(value: str, severity_map: Mapping[str, str]) -> str:
-    """The severity to ask the API for, after the organisation's ``severity_map``.
+def _api_severity(value: str, context: NodeContext) -> str:
+    """The severity to send, after ``severity_map``: the one mapping the engine's triggers use too."""
+    from incidentkit.workflows.severity import severity_for_api
 
-    ``severity_map`` wins (any key, any case); ``P0``…``P3`` mean ``SEV-1``…``SEV-4`` (then
-    mapped again); anything else goes to the client as it is, which matches it by id, by name, or
-    ``SEV-n`` by rank.
-    """
-    lookup = {key.strip().lower(): target for key, target in severity_map.items()}
-    wanted = value.strip()
-    if wanted.lower() in lookup:
-        return lookup[wanted.lower()]
-    priority = _PRIORITY.match(wanted)
-    if priority:
-        as_sev = f"SEV-{int(priority.group(1)) + 1}"
-        return lookup.get(as_sev.lower(), as_sev)
-    return wanted
+    return severity_for_api(value, context.severity_map)
 
 
 def parse_since(value: str, now: datetime) -> date | datetime:
@@ -190,7 +178,7 @@ def list_incidents(inputs: ListInputs, context: NodeContext) -> Completed:
     client = context.api()
     filters: dict[str, Any] = _status_filter(inputs.status)
     if inputs.severity is not None:
-        filters["severity"] = [map_severity(inputs.severity, context.severity_map)]
+        filters["severity"] = [_api_severity(inputs.severity, context)]
     if inputs.since is not None:
         filters["created_at_gte"] = parse_since(inputs.since, context.clock())
     output: dict[str, Any] = {}
@@ -259,7 +247,7 @@ class EscalateInputs(StepInputs):
 @register("incident_io.incident.escalate", EscalateInputs, writes=True)
 def escalate_incident(inputs: EscalateInputs, context: NodeContext) -> Completed:
     """Raise the severity one step (or to ``severity``) and post ``message`` as an update."""
-    target = map_severity(inputs.severity, context.severity_map) if inputs.severity else None
+    target = _api_severity(inputs.severity, context) if inputs.severity else None
     change = context.api().incidents.escalate(
         inputs.incident_id,
         to=target,
@@ -329,7 +317,7 @@ def update_incident(inputs: UpdateInputs, context: NodeContext) -> Completed:
         inputs.incident_id,
         name=inputs.name,
         summary=inputs.summary,
-        severity=map_severity(inputs.severity, context.severity_map) if inputs.severity else None,
+        severity=_api_severity(inputs.severity, context) if inputs.severity else None,
         status=inputs.status,
         custom_field_entries=(
             custom_field_entries(client, inputs.custom_fields) if inputs.custom_fields is not None else None
@@ -359,7 +347,7 @@ def create_incident(inputs: CreateInputs, context: NodeContext) -> Completed:
     incident = client.incidents.create(
         name=inputs.name,
         summary=inputs.summary,
-        severity=map_severity(inputs.severity, context.severity_map) if inputs.severity else None,
+        severity=_api_severity(inputs.severity, context) if inputs.severity else None,
         status=inputs.status,
         incident_type=inputs.incident_type,
         visibility=inputs.visibility,
@@ -391,7 +379,7 @@ def post_update(inputs: PostUpdateInputs, context: NodeContext) -> Completed:
         inputs.incident_id,
         message=inputs.message,
         status=inputs.status,
-        severity=map_severity(inputs.severity, context.severity_map) if inputs.severity else None,
+        severity=_api_severity(inputs.severity, context) if inputs.severity else None,
         idempotency_key=context.idempotency_key or None,
     )
     return Completed(
