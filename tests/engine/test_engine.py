@@ -8,6 +8,7 @@ import pytest
 
 from incidentkit.store.errors import AlreadyDecidedError
 from incidentkit.store.runs import RunStatus
+from incidentkit.webhooks.handling import IncidentEventHandler
 from incidentkit.workflows.engine import idempotency_key, spec_snapshot, workflow_of
 from tests.engine.conftest import Harness
 
@@ -213,3 +214,25 @@ def test_a_run_keeps_its_version_and_idempotency_keys_are_stable(harness: Harnes
     assert (
         idempotency_key(run.id, "a[1]") == idempotency_key(run.id, "a[1]") != idempotency_key(run.id, "a[2]")
     )
+
+
+def test_a_replayed_dead_event_dispatches_its_runs(harness: Harness) -> None:
+    harness.add(POST_UPDATE)
+    handler = harness.processor.handler
+    assert isinstance(handler, IncidentEventHandler)
+    handler.client = None  # private incidents cannot be fetched: their events die
+    incident = harness.api.incidents.create(name="Private trouble", severity="Minor", visibility="private")
+    harness.pump()
+    [dead] = harness.store.list_events(status="dead")
+    assert dead.event_type == "private_incident.incident_created_v2"
+    assert harness.runs.count_runs() == 0
+
+    handler.client = harness.dispatcher.client  # a key is configured now; `events replay` the event
+    harness.store.replay(dead.webhook_id)
+    [run] = harness.pump()
+    assert run.trigger["incident_io"]["title"] == "Private trouble"  # fetched, not in the event
+    harness.engine.run_until_idle()
+    assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED
+    assert len(messages(harness, incident.id)) == 1
+    harness.store.replay(dead.webhook_id)  # replayed again: the same event starts nothing new
+    assert harness.pump() == []
