@@ -118,3 +118,64 @@ def test_bad_inputs_and_unknown_workflows_are_clear(invoke: Invoke, workflows: P
     )
     with Store.open(store_url) as store:
         assert RunStore(store).count_runs() == 0
+
+
+ACK = """
+name: acknowledge
+trigger:
+  type: trigger.incident_io.incident.created
+steps:
+  - id: acknowledge
+    type: incident_io.incident.acknowledge
+    inputs:
+      incidentId: "{{ $trigger.incident_io.incident_id }}"
+      message: "Acknowledged by serve"
+"""
+
+
+def test_serve_sandbox_runs_workflows_on_the_emulators_webhooks(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    import httpx2
+
+    from incidentkit.emulator import SANDBOX_API_KEY
+    from tests.cli.test_events_cli import read_log_until, running
+
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    (folder / "acknowledge.yaml").write_text(ACK)
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    command = [sys.executable, "-m", "incidentkit", "serve", "--sandbox", "--port", "0", "--store", url]
+    command += ["--workflows", str(folder)]
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    with running(command, env) as process:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip() for _ in range(6)]
+        emulator_url = lines[4].split()[3]
+        assert lines[5] == f"Workflows from {folder}: acknowledge"
+        with httpx2.Client(
+            base_url=emulator_url, headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"}
+        ) as api:
+            severity = api.get("/v1/severities").json()["severities"][0]["id"]
+            statuses = api.get("/v1/incident_statuses").json()["incident_statuses"]
+            triage = next(s["id"] for s in statuses if s["category"] == "triage")
+            incident = api.post(
+                "/v2/incidents",
+                json={
+                    "idempotency_key": "serve-workflow",
+                    "name": "Served outage",
+                    "severity_id": severity,
+                    "incident_status_id": triage,
+                    "visibility": "public",
+                },
+            ).json()["incident"]
+            read_log_until(process, "of acknowledge succeeded")
+            after = api.get(f"/v2/incidents/{incident['id']}").json()["incident"]
+        assert after["incident_status"]["category"] == "live"
+        with Store.open(url) as store:
+            [run] = RunStore(store).list_runs()
+            assert (run.workflow, run.status) == ("acknowledge", "succeeded")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from incidentkit.store.errors import AlreadyDecidedError
 from incidentkit.store.runs import RunStatus
 from incidentkit.webhooks.handling import IncidentEventHandler
-from incidentkit.workflows.engine import idempotency_key, spec_snapshot, workflow_of
+from incidentkit.workflows.engine import Engine, idempotency_key, spec_snapshot, workflow_of
 from tests.engine.conftest import Harness
 
 POST_UPDATE = """
@@ -236,3 +238,26 @@ def test_a_replayed_dead_event_dispatches_its_runs(harness: Harness) -> None:
     assert len(messages(harness, incident.id)) == 1
     harness.store.replay(dead.webhook_id)  # replayed again: the same event starts nothing new
     assert harness.pump() == []
+
+
+def test_two_workers_on_one_store_run_each_run_once(
+    harness_factory: Callable[..., Harness], store_url: str
+) -> None:
+    harness = harness_factory(store_url)
+    harness.add(
+        "trigger:\n  type: trigger.incident_io.incident.created\nsteps:\n"
+        "  - id: say\n    type: slack.post\n    inputs:\n      channel: '#x'\n"
+        "      message: '{{ $trigger.incident_io.reference }}'\n"
+    )
+    for index in range(8):
+        harness.api.incidents.create(name=f"Incident {index}", severity="Minor")
+    assert len(harness.pump()) == 8
+    other = Engine(harness.runs, harness.engine.client, settings=harness.engine.settings, owner="worker-b")
+    threads = [threading.Thread(target=engine.run_until_idle) for engine in (harness.engine, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {run.status for run in harness.runs.list_runs()} == {RunStatus.SUCCEEDED}
+    texts = sorted(m.text or "" for m in harness.slack.messages)
+    assert len(texts) == 8 and len(set(texts)) == 8

@@ -425,6 +425,7 @@ class Engine:
             line = NewLogLine("error", f"run {update.status}: step {finished.failed_step}: {finished.error}")
         self._pending.logs.append(line)
         self._flush(run, update)
+        logger.info("Run %s of %s %s", run.id, run.workflow, update.status)
         self._tell(run, f"run {update.status}" + (f": {finished.error}" if finished.error else ""))
 
     def _write(
