@@ -135,7 +135,6 @@ steps:
 
 def test_serve_sandbox_runs_workflows_on_the_emulators_webhooks(tmp_path: Path) -> None:
     import signal
-    import subprocess
     import sys
 
     import httpx2
