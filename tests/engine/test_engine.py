@@ -12,6 +12,7 @@ from incidentkit.store.errors import AlreadyDecidedError
 from incidentkit.store.runs import RunStatus
 from incidentkit.webhooks.handling import IncidentEventHandler
 from incidentkit.workflows.engine import Engine, idempotency_key, spec_snapshot, workflow_of
+from incidentkit.workflows.nodes import HttpSettings
 from tests.engine.conftest import Harness
 
 POST_UPDATE = """
@@ -261,3 +262,33 @@ def test_two_workers_on_one_store_run_each_run_once(
     assert {run.status for run in harness.runs.list_runs()} == {RunStatus.SUCCEEDED}
     texts = sorted(m.text or "" for m in harness.slack.messages)
     assert len(texts) == 8 and len(set(texts)) == 8
+
+
+def test_a_slow_step_keeps_its_lease_by_heartbeat(harness_factory: Callable[..., Harness]) -> None:
+    from tests.engine.test_crash_recovery import SlowHook, wait_for
+
+    harness = harness_factory(http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})))
+    harness.add(
+        "name: slow\ntrigger:\n  type: manual\n  inputs:\n    hook: string\nsteps:\n"
+        "  - id: call\n    type: http.request\n    inputs:\n      method: POST\n"
+        "      url: '{{ $trigger.inputs.hook }}'\n",
+        "slow",
+    )
+    hook = SlowHook()
+    try:
+        run = harness.dispatcher.start_manual("slow", {"hook": hook.url})
+        engine = Engine(harness.runs, None, settings=harness.engine.settings, owner="slow", heartbeat=0.01)
+        worker = threading.Thread(target=engine.run_until_idle)
+        worker.start()
+        assert hook.arrived.wait(30)
+        claimed_until = harness.runs.get_run(run.id).lease_expires_at
+        harness.clock.advance(seconds=45)  # most of the 60 s lease has gone by
+        renewed_until = harness.clock() + timedelta(seconds=60)
+        wait_for(lambda: harness.runs.get_run(run.id).lease_expires_at == renewed_until, "a lease renewal")
+        assert claimed_until is not None and claimed_until < renewed_until
+        assert harness.runs.claim_runs("thief") == []  # still held
+        hook.release.set()
+        worker.join(30)
+    finally:
+        hook.close()
+    assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED

@@ -20,7 +20,8 @@ import hashlib
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -151,6 +152,8 @@ class Engine:
         lease: how long a claim holds a run without a checkpoint.
         node_types: the step types (the registry by default).
         on_event: called with a short description of each thing done (the demo prints them).
+        heartbeat: seconds between lease renewals while a step runs (real time; a third of the
+            lease by default), so a slow step keeps its run and a dead worker's lease runs out.
     """
 
     def __init__(
@@ -164,6 +167,7 @@ class Engine:
         lease: timedelta = DEFAULT_RUN_LEASE,
         node_types: Mapping[str, NodeType] | None = None,
         on_event: Callable[[Run, str], None] | None = None,
+        heartbeat: float | None = None,
     ) -> None:
         self.runs = runs
         self.client = client
@@ -175,6 +179,7 @@ class Engine:
         self.on_event = on_event
         self._workflows: dict[tuple[str, str], Workflow] = {}
         self._pending = _Pending()
+        self.heartbeat = heartbeat if heartbeat is not None else lease.total_seconds() / 3
 
     # Driving
 
@@ -333,7 +338,8 @@ class Engine:
                 raise StepError(f"no step type {action.step_type!r} in this engine", retryable=False)
             inputs = node.validate_inputs(action.inputs)
             context = self._context(run, key, log)
-            result = node.run(inputs, context)
+            with self._heartbeat(run):
+                result = node.run(inputs, context)
         except StepError as error:
             now = self.clock()
             retry_after = now + timedelta(seconds=error.retry_after) if error.retry_after else None
@@ -394,6 +400,28 @@ class Engine:
             + (f": {record.error}" if record.error else ""),
         )
         return record
+
+    @contextmanager
+    def _heartbeat(self, run: Run) -> Iterator[None]:
+        """Renew the run's lease every ``heartbeat`` seconds while a step runs."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.heartbeat):
+                try:
+                    self.runs.renew_lease(run.id, self.owner, lease=self.lease)
+                except LeaseLostError:
+                    return  # the next checkpoint reports it
+                except Exception:
+                    logger.exception("Run %s: could not renew the lease", run.id)
+
+        thread = threading.Thread(target=beat, name=f"lease-{run.id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def _context(self, run: Run, step_key: str, log: _RunLog) -> NodeContext:
         settings = self.settings
