@@ -101,6 +101,8 @@ def test_approvals_first_decision_wins(runs: RunStore, clock: FakeClock) -> None
     )
     assert approval is not None
     assert [a.id for a in runs.list_approvals()] == [approval.id]
+    with pytest.raises(ValueError, match=r"mallory may not decide approval apr_\w+: its approvers are ana"):
+        runs.decide(approval.id, "approved", "mallory")
     runs.decide(approval.id, "approved", "ana")
     with pytest.raises(AlreadyDecidedError, match="already decided: approved by ana"):
         runs.decide(approval.id, "rejected", "bob")
@@ -127,3 +129,20 @@ def test_retry_and_cancel(runs: RunStore, clock: FakeClock) -> None:
     assert cancelled.status is RunStatus.CANCELLED
     with pytest.raises(RunStateError, match="already finished"):
         runs.cancel(run.id)
+
+
+def test_cancelling_a_run_closes_its_open_approval(runs: RunStore, clock: FakeClock) -> None:
+    run, _ = runs.create_run(new_run())
+    runs.claim_runs("a")
+    approval = runs.checkpoint(
+        run.id,
+        "a",
+        step=StepRecord(run.id, "gate", "waiting", finished_at=clock()),
+        approval=NewApproval("gate", "Ship it?", {"users": [], "roles": []}, None, "reject", None),
+        run=RunUpdate(RunStatus.WAITING),
+    )
+    assert approval is not None
+    runs.cancel(run.id)
+    assert runs.list_approvals() == []
+    with pytest.raises(AlreadyDecidedError, match="already decided: cancelled"):
+        runs.decide(approval.id, "approved", "anyone")
