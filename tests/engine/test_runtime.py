@@ -56,6 +56,7 @@ def test_approve_over_http_with_the_token_first_decision_wins(harness: Harness) 
         auth = {"Authorization": f"Bearer {TOKEN}"}
         assert client.post(path, json={}, headers=auth).status_code == 422
         ok = client.post(path, json={"by": "ana"}, headers=auth)
+        assert ok.status_code == 200, ok.text
         assert ok.status_code == 200 and ok.json()["approval"]["decision"] == "approved"
         second = client.post(f"/api/approvals/{approval.id}/reject", json={"by": "bob"}, headers=auth)
         assert second.status_code == 409 and "already decided" in second.json()["error"]
@@ -125,3 +126,15 @@ def test_a_missing_directory_is_a_problem_not_a_crash(tmp_path: Path, missing: s
     directory = WorkflowDirectory(tmp_path / missing)
     assert directory.workflows() == []
     assert "no such directory" in directory.problems[0].message
+
+
+def test_an_approval_naming_its_users_refuses_others_over_http(harness: Harness) -> None:
+    harness.add(GATE.replace("    type: approval\n", "    type: approval\n    approvers: [ana]\n"))
+    harness.declare()
+    harness.engine.run_until_idle()
+    [approval] = harness.runs.list_approvals()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with http(harness) as client:
+        refused = client.post(f"/api/approvals/{approval.id}/approve", json={"by": "mallory"}, headers=auth)
+        assert refused.status_code == 403 and "its approvers are ana" in refused.json()["error"]
+    assert harness.runs.list_approvals() == [approval]

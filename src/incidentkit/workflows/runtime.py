@@ -163,6 +163,8 @@ def engine_routes(runtime: EngineRuntime, api_token: Secret | None) -> list[Rout
             return JSONResponse({"error": str(error)}, status_code=404)
         except AlreadyDecidedError as error:
             return JSONResponse({"error": str(error)}, status_code=409)
+        except ValueError as error:  # not one of the approvers it names
+            return JSONResponse({"error": str(error)}, status_code=403)
         runtime.wake()
         return JSONResponse({"approval": {**approval.to_dict(), "decision": decision, "decided_by": by}})
 
