@@ -168,3 +168,33 @@ def test_the_shipped_acknowledge_and_digest_examples_run(harness: Harness) -> No
     assert harness.runs.get_run(digest.id).status is RunStatus.SUCCEEDED
     # The default organisation comes with one open incident (INC-1).
     assert harness.slack.messages[-1].text == f'2 open incidents: ["{incident["reference"]}", "INC-1"]'
+
+
+def test_updated_and_resolved_triggers_carry_the_changes(harness: Harness) -> None:
+    harness.add(
+        "name: on-update\ntrigger:\n  type: trigger.incident_io.incident.updated\nsteps:\n"
+        "  - id: say\n    type: slack.post\n    inputs:\n      channel: '#x'\n"
+        "      message: '{{ $trigger.incident_io.field }}: {{ $trigger.incident_io.old_value }} -> "
+        "{{ $trigger.incident_io.new_value }}'\n",
+        "on-update",
+    )
+    harness.add(
+        "name: on-resolve\ntrigger:\n  type: trigger.incident_io.incident.resolved\nsteps:\n"
+        "  - id: say\n    type: slack.post\n    inputs:\n      channel: '#y'\n"
+        "      message: 'resolved {{ $trigger.incident_io.reference }} ({{ $trigger.incident_io.status }})'\n",
+        "on-resolve",
+    )
+    incident = harness.declare("Flaky DNS", severity="Minor")
+    harness.clock.advance(minutes=5)
+    harness.api.incidents.edit(incident["id"], severity="Major")
+    harness.pump()
+    harness.clock.advance(minutes=5)
+    harness.api.incidents.edit(incident["id"], status="Closed")
+    harness.pump()
+    harness.engine.run_until_idle()
+    assert [(m.channel, m.text) for m in harness.slack.messages] == [
+        ("#x", "severity: Minor -> Major"),
+        ("#x", "status: Investigating -> Closed"),
+        ("#y", f"resolved {incident['reference']} (Closed)"),
+    ]
+    assert {r.status for r in harness.runs.list_runs()} == {RunStatus.SUCCEEDED}
