@@ -181,7 +181,8 @@ def test_updated_and_resolved_triggers_carry_the_changes(harness: Harness) -> No
     harness.add(
         "name: on-resolve\ntrigger:\n  type: trigger.incident_io.incident.resolved\nsteps:\n"
         "  - id: say\n    type: slack.post\n    inputs:\n      channel: '#y'\n"
-        "      message: 'resolved {{ $trigger.incident_io.reference }} ({{ $trigger.incident_io.status }})'\n",
+        "      message: 'resolved {{ $trigger.incident_io.reference }}"
+        " ({{ $trigger.incident_io.status }})'\n",
         "on-resolve",
     )
     incident = harness.declare("Flaky DNS", severity="Minor")
