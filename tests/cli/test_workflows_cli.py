@@ -83,3 +83,20 @@ def test_help_does_not_import_the_expression_engine() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_list_shows_the_good_files_and_reports_the_others(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "name: one\ntrigger:\n  type: manual\nsteps:\n  - {id: a, type: log, message: hi}\n"
+    )
+    (tmp_path / "b.yaml").write_text(
+        "name: one\ntrigger:\n  type: manual\nsteps:\n  - {id: b, type: log, message: hi}\n"
+    )
+    (tmp_path / "c.yaml").write_text("trigger:\n  type: manual\nsteps:\n  - {id: c, type: nope}\n")
+    result = invoke("workflows", "list", "--workflows", str(tmp_path), "--json")
+    assert result.exit_code == 2
+    assert [(row["name"], Path(row["file"]).name) for row in json.loads(result.stdout)] == [("one", "a.yaml")]
+    assert (
+        f"{tmp_path / 'b.yaml'}: workflow name 'one' is also used by {tmp_path / 'a.yaml'}" in result.stderr
+    )
+    assert f"{tmp_path / 'c.yaml'}:4:" in result.stderr

@@ -49,19 +49,17 @@ def workflows_validate(files: tuple[Path, ...]) -> None:
 
 
 @workflows.command("list")
-@click.option(
-    "--workflows",
-    "directory",
-    default="workflows",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="The directory holding the workflow files.",
-)
+@workflows_option
 @output_options
-def workflows_list(directory: Path, output_format: str | None) -> None:
-    """List the workflows in a directory: name, trigger, steps and version."""
-    from incidentkit.workflows.loader import load_directory
+def workflows_list(workflows_dir: Path | None, output_format: str | None) -> None:
+    """List the workflows in a directory: name, trigger, steps and version.
 
+    Files that do not load are reported with their problems (exit 2); the others are listed,
+    as `incidentkit serve` would run them.
+    """
+    from incidentkit.workflows.directory import WorkflowDirectory
+
+    directory = WorkflowDirectory(workflows_dir or load_engine_config().workflows_dir or Path("workflows"))
     rows = [
         {
             "name": workflow.name,
@@ -71,7 +69,7 @@ def workflows_list(directory: Path, output_format: str | None) -> None:
             "enabled": workflow.spec.enabled,
             "file": workflow.file,
         }
-        for workflow in load_directory(directory)
+        for workflow in directory.workflows()
     ]
     emit_list(
         rows,
@@ -84,6 +82,11 @@ def workflows_list(directory: Path, output_format: str | None) -> None:
         ],
         output_format,
     )
+    problems = directory.problems
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise SystemExit(USAGE_ERROR)
 
 
 @workflows.command("run")

@@ -42,8 +42,10 @@ class WorkflowDirectory:
 
     def workflows(self) -> list[Workflow]:
         """The workflows running now (a broken file's last good version included), by name."""
+        found: dict[str, Workflow] = {}
         with self._lock:
-            found = {w.name: w for w in self._last_good.values()}
+            for file in sorted(self._last_good):  # the first file of a name wins (see ``problems``)
+                found.setdefault(self._last_good[file].name, self._last_good[file])
         return [found[name] for name in sorted(found)]
 
     @property
@@ -51,6 +53,13 @@ class WorkflowDirectory:
         """The problems of files that do not load now."""
         with self._lock:
             problems = [p for loaded in self._files.values() for p in loaded.problems]
+            first: dict[str, Path] = {}
+            for file in sorted(self._last_good):
+                name = self._last_good[file].name
+                if name in first:
+                    message = f"workflow name '{name}' is also used by {first[name]}; this file is ignored"
+                    problems.append(Problem(str(file), 0, 0, None, message))
+                first.setdefault(name, file)
         if not self.path.is_dir():
             problems.insert(0, Problem(str(self.path), 0, 0, None, "no such directory"))
         return problems
