@@ -292,3 +292,39 @@ def test_a_slow_step_keeps_its_lease_by_heartbeat(harness_factory: Callable[...,
     finally:
         hook.close()
     assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED
+
+
+def test_foreach_items_and_a_durable_wait(harness: Harness) -> None:
+    harness.add(
+        """
+trigger:
+  type: trigger.incident_io.incident.created
+vars:
+  notes: ["first look", "second look"]
+steps:
+  - id: pause
+    type: wait
+    duration: 10m
+  - id: note
+    type: incident_io.update.post
+    foreach: "{{ $vars.notes }}"
+    inputs:
+      incidentId: "{{ $trigger.incident_io.incident_id }}"
+      message: "Automation {{ $index }}: {{ $item }}"
+"""
+    )
+    incident = harness.declare()
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert (run.status, run.next_attempt_at) == (RunStatus.WAITING, harness.clock() + timedelta(minutes=10))
+    harness.clock.advance(minutes=9)
+    assert harness.engine.run_until_idle() == 0  # nothing is due; no worker is held meanwhile
+    harness.clock.advance(minutes=1)
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    assert harness.steps(run) == {"pause": "succeeded", "note[0]": "succeeded", "note[1]": "succeeded"}
+    assert sorted(messages(harness, incident["id"])) == [
+        "Automation 0: first look",
+        "Automation 1: second look",
+    ]
