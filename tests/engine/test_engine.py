@@ -328,3 +328,24 @@ steps:
         "Automation 0: first look",
         "Automation 1: second look",
     ]
+
+
+def test_a_step_timeout_bounds_an_outside_call(harness_factory: Callable[..., Harness]) -> None:
+    from tests.engine.test_crash_recovery import SlowHook
+
+    harness = harness_factory(http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})))
+    harness.add(
+        "name: bounded\ntrigger:\n  type: manual\n  inputs:\n    hook: string\nsteps:\n"
+        "  - id: call\n    type: http.request\n    timeout: 0.1s\n    retry:\n      maximum_attempts: 1\n"
+        "    inputs:\n      method: POST\n      url: '{{ $trigger.inputs.hook }}'\n",
+        "bounded",
+    )
+    hook = SlowHook()  # never answers until closed
+    try:
+        run = harness.dispatcher.start_manual("bounded", {"hook": hook.url})
+        harness.engine.run_until_idle()
+    finally:
+        hook.close()
+    finished = harness.runs.get_run(run.id)
+    assert finished.status is RunStatus.DEAD and finished.failed_step == "call"
+    assert (finished.error or "").endswith("failed: ReadTimeout: timed out")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.store.runs import NewRun, Run, RunStore
@@ -44,6 +44,9 @@ LIFECYCLE_TRIGGERS = {
     "incident.updated": "trigger.incident_io.incident.updated",
     "incident.resolved": "trigger.incident_io.incident.resolved",
 }
+
+
+SEVERITIES_TTL = timedelta(minutes=10)
 
 
 class UnknownWorkflowError(WorkflowError, LookupError):
@@ -83,6 +86,7 @@ class Dispatcher:
         self.clock = clock or runs.clock
         self.on_created = on_created
         self._scale: SeverityScale | None = None
+        self._scale_read_at: datetime | None = None
         self._last_tick: datetime | None = None
 
     # Webhook events
@@ -129,8 +133,12 @@ class Dispatcher:
         return dict(incident) if isinstance(incident, Mapping) else _incident_in(event)
 
     def _severity_scale(self) -> SeverityScale | None:
-        if self._scale is None and self.client is not None:
+        """The organisation's severities, read again every ``SEVERITIES_TTL`` (they rarely change)."""
+        now = self.clock()
+        stale = self._scale_read_at is None or now - self._scale_read_at >= SEVERITIES_TTL
+        if self.client is not None and (self._scale is None or stale):
             self._scale = SeverityScale(list(self.client.severities.list()), self.severity_map)
+            self._scale_read_at = now
         return self._scale
 
     # Schedules

@@ -337,7 +337,7 @@ class Engine:
             if node is None:
                 raise StepError(f"no step type {action.step_type!r} in this engine", retryable=False)
             inputs = node.validate_inputs(action.inputs)
-            context = self._context(run, key, log)
+            context = self._context(run, key, log, action.deadline)
             with self._heartbeat(run):
                 result = node.run(inputs, context)
         except StepError as error:
@@ -423,8 +423,14 @@ class Engine:
             done.set()
             thread.join()
 
-    def _context(self, run: Run, step_key: str, log: _RunLog) -> NodeContext:
+    def _context(self, run: Run, step_key: str, log: _RunLog, deadline: datetime | None) -> NodeContext:
         settings = self.settings
+        slack, http = settings.slack, settings.http
+        if deadline is not None:
+            # The step's ``timeout:`` bounds what it waits for outside (Slack, HTTP).
+            seconds = max((deadline - self.clock()).total_seconds(), 0.001)
+            slack = replace(slack, timeout=min(slack.timeout, seconds))
+            http = replace(http, timeout=min(http.timeout, seconds))
         return NodeContext(
             client=self.client,
             idempotency_key=idempotency_key(run.id, step_key),
@@ -433,8 +439,8 @@ class Engine:
             log=log,
             severity_map=settings.severity_map,
             team_field=settings.team_field,
-            slack=settings.slack,
-            http=settings.http,
+            slack=slack,
+            http=http,
             agents=settings.agents,
         )
 
