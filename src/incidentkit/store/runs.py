@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from incidentkit.store.engine import READ_ONLY_OPTION
 from incidentkit.store.errors import AlreadyDecidedError, LeaseLostError, RunNotFoundError, RunStateError
 from incidentkit.store.schema import approvals, run_logs, run_steps, workflow_runs
 from incidentkit.store.store import Store
@@ -239,6 +240,10 @@ class RunStore:
         self.store = store
         self.engine = store.engine
 
+    def _reading(self) -> sa.Connection:
+        """A connection for reads only: on SQLite a snapshot that never waits for the write lock."""
+        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+
     @property
     def clock(self) -> Any:
         """The store's clock."""
@@ -323,7 +328,7 @@ class RunStore:
         Raises:
             RunNotFoundError: there is none.
         """
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(sa.select(workflow_runs).where(workflow_runs.c.id == run_id)).first()
         if row is None:
             raise RunNotFoundError(f"no workflow run {run_id!r} in the store")
@@ -344,7 +349,7 @@ class RunStore:
             query = query.where(workflow_runs.c.workflow == workflow)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return [_run(row) for row in connection.execute(query)]
 
     def count_runs(self, status: RunStatus | str | None = None) -> int:
@@ -352,12 +357,12 @@ class RunStore:
         query = sa.select(sa.func.count()).select_from(workflow_runs)
         if status is not None:
             query = query.where(workflow_runs.c.status == RunStatus(status).value)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return int(connection.execute(query).scalar_one())
 
     def steps(self, run_id: str) -> list[StepRecord]:
         """A run's checkpoints, in the order they were first written."""
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 sa.select(run_steps).where(run_steps.c.run_id == run_id).order_by(run_steps.c.finished_at)
             )
@@ -368,7 +373,7 @@ class RunStore:
         found: dict[str, list[StepRecord]] = {run_id: [] for run_id in run_ids}
         if not run_ids:
             return found
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 sa.select(run_steps)
                 .where(run_steps.c.run_id.in_(list(run_ids)))
@@ -380,7 +385,7 @@ class RunStore:
 
     def logs(self, run_id: str) -> list[LogLine]:
         """A run's log, oldest first."""
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(
                 sa.select(run_logs).where(run_logs.c.run_id == run_id).order_by(run_logs.c.seq)
             )
@@ -652,7 +657,7 @@ class RunStore:
         Raises:
             RunNotFoundError: there is none.
         """
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(sa.select(approvals).where(approvals.c.id == approval_id)).first()
         if row is None:
             raise RunNotFoundError(f"no approval {approval_id!r} in the store")
@@ -665,7 +670,7 @@ class RunStore:
             query = query.where(approvals.c.decision.is_(None))
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return [_approval(row) for row in connection.execute(query)]
 
     def decide(self, approval_id: str, decision: str, decided_by: str) -> Approval:
@@ -740,7 +745,7 @@ class RunStore:
         Raises:
             RunNotFoundError: no step waits for this token (unknown, or already answered).
         """
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 sa.select(run_steps).where(run_steps.c.resume_token == resume_token)
             ).first()

@@ -180,6 +180,10 @@ class Engine:
         self._workflows: dict[tuple[str, str], Workflow] = {}
         self._pending = _Pending()
         self.heartbeat = heartbeat if heartbeat is not None else lease.total_seconds() / 3
+        self._beat_lock = threading.Lock()
+        self._beat_stop = threading.Event()
+        self._beat_thread: threading.Thread | None = None
+        self._beating: str | None = None
 
     # Driving
 
@@ -403,24 +407,36 @@ class Engine:
 
     @contextmanager
     def _heartbeat(self, run: Run) -> Iterator[None]:
-        """Renew the run's lease every ``heartbeat`` seconds while a step runs."""
-        done = threading.Event()
-
-        def beat() -> None:
-            while not done.wait(self.heartbeat):
-                try:
-                    self.runs.renew_lease(run.id, self.owner, lease=self.lease)
-                except LeaseLostError:
-                    return  # the next checkpoint reports it
-                except Exception:
-                    logger.exception("Run %s: could not renew the lease", run.id)
-
-        thread = threading.Thread(target=beat, name=f"lease-{run.id}", daemon=True)
-        thread.start()
+        """Renew the run's lease every ``heartbeat`` seconds while a step runs (one thread per engine)."""
+        with self._beat_lock:
+            if self._beat_thread is None:
+                self._beat_thread = threading.Thread(target=self._beat, name="incidentkit-lease", daemon=True)
+                self._beat_thread.start()
+            self._beating = run.id
         try:
             yield
         finally:
-            done.set()
+            with self._beat_lock:
+                self._beating = None
+
+    def _beat(self) -> None:
+        while not self._beat_stop.wait(self.heartbeat):
+            with self._beat_lock:
+                run_id = self._beating
+            if run_id is None:
+                continue
+            try:
+                self.runs.renew_lease(run_id, self.owner, lease=self.lease)
+            except LeaseLostError:
+                pass  # the step's checkpoint will find out and stop the run here
+            except Exception:
+                logger.exception("Run %s: could not renew the lease", run_id)
+
+    def close(self) -> None:
+        """Stop the lease heartbeat thread, if it was started."""
+        self._beat_stop.set()
+        thread, self._beat_thread = self._beat_thread, None
+        if thread is not None:
             thread.join()
 
     def _context(self, run: Run, step_key: str, log: _RunLog, deadline: datetime | None) -> NodeContext:
@@ -605,6 +621,7 @@ class Worker:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        self.engine.close()
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
