@@ -74,7 +74,6 @@ def _agent(callback_token: str) -> Iterator[str]:
 def run_sandbox_demo(echo: Echo = print) -> int:
     """Run the whole sandbox and narrate it; returns how many runs did not succeed."""
     from incidentkit.api import Client
-    from incidentkit.cli.serve_cmd import new_sandbox_secret
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
     from incidentkit.secrets import Secret
     from incidentkit.store import Store
@@ -87,7 +86,9 @@ def run_sandbox_demo(echo: Echo = print) -> int:
     from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, SlackSettings
     from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
 
-    secret = new_sandbox_secret()
+    import base64
+
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()  # this sandbox's only
     api_token = secrets.token_urlsafe(24)
     slack_token = "xoxb-sandbox-demo"
     with ExitStack() as stack:
