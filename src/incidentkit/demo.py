@@ -73,6 +73,8 @@ def _agent(callback_token: str) -> Iterator[str]:
 
 def run_sandbox_demo(echo: Echo = print) -> int:
     """Run the whole sandbox and narrate it; returns how many runs did not succeed."""
+    import base64
+
     from incidentkit.api import Client
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
     from incidentkit.secrets import Secret
@@ -85,8 +87,6 @@ def run_sandbox_demo(echo: Echo = print) -> int:
     from incidentkit.workflows.config import EngineConfig
     from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, SlackSettings
     from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
-
-    import base64
 
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()  # this sandbox's only
     api_token = secrets.token_urlsafe(24)
