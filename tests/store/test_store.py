@@ -356,3 +356,37 @@ def test_on_sqlite_reads_do_not_wait_for_a_writer(tmp_path: object, clock: FakeC
             assert store.get_event("msg_1").attempts == 0  # the last committed state, at once
             assert store.count_events() == 1
         assert store.get_event("msg_1").attempts == 5
+
+
+def test_the_fast_insert_writes_values_exactly_as_sqlalchemy_reads_and_compares_them(
+    store: Store, clock: FakeClock
+) -> None:
+    clock.now = clock.now.replace(microsecond=123456)
+    headers = {"User-Agent": "Svix-Webhooks/1.0 (ünïcode)", "X-Token": "secret"}
+    assert store.insert_events([NewEvent("msg_1", b"\x00raw", headers, "t.one")]) == [True]
+
+    event = store.get_event("msg_1")
+    assert (event.body, event.event_type, event.received_at) == (b"\x00raw", "t.one", clock.now)
+    assert event.headers == {"user-agent": "Svix-Webhooks/1.0 (ünïcode)"}
+    with store.engine.connect() as connection:  # the stored timestamps compare equal to SQLAlchemy's own
+        found = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(
+                schema.inbox.join(
+                    schema.seen_webhook_ids, schema.inbox.c.webhook_id == schema.seen_webhook_ids.c.webhook_id
+                )
+            )
+            .where(
+                schema.inbox.c.received_at == clock.now, schema.seen_webhook_ids.c.first_seen_at == clock.now
+            )
+        ).scalar_one()
+    assert found == 1
+
+
+def test_a_full_batch_of_new_deliveries_is_stored_in_one_call(store: Store) -> None:
+    batch = [NewEvent(f"msg_{n:03}", f"body {n}".encode(), {}) for n in range(256)]
+
+    assert store.insert_events(batch) == [True] * 256
+    assert store.insert_events(batch[:2]) == [False, False]
+    assert store.count_events() == 256
+    assert store.get_event("msg_255").body == b"body 255"
