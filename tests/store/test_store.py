@@ -383,10 +383,11 @@ def test_the_fast_insert_writes_values_exactly_as_sqlalchemy_reads_and_compares_
     assert found == 1
 
 
-def test_a_full_batch_of_new_deliveries_is_stored_in_one_call(store: Store) -> None:
-    batch = [NewEvent(f"msg_{n:03}", f"body {n}".encode(), {}) for n in range(256)]
+def test_a_batch_larger_than_one_statement_is_stored_whole(store: Store) -> None:
+    store.insert_event("msg_0700", b"old", {})
+    batch = [NewEvent(f"msg_{n:04}", f"body {n}".encode(), {}) for n in range(1200)]
 
-    assert store.insert_events(batch) == [True] * 256
-    assert store.insert_events(batch[:2]) == [False, False]
-    assert store.count_events() == 256
-    assert store.get_event("msg_255").body == b"body 255"
+    assert store.insert_events(batch) == [n != 700 for n in range(1200)]
+    assert store.count_events() == 1200
+    assert store.get_event("msg_1199").body == b"body 1199"
+    assert store.get_event("msg_0700").body == b"old"

@@ -266,46 +266,44 @@ class Store:
         """Insert events with distinct ids, skipping ids seen before; the ids that were new.
 
         This is the receiver's hot path, so it talks to the database driver directly: two
-        statements for the whole batch, written once, instead of building, compiling and
-        processing SQLAlchemy statements for every batch (that cost several times the insert
-        itself). Values are still encoded by the columns' own SQLAlchemy types, so they read back
-        exactly as if SQLAlchemy had written them.
+        statements for the whole batch instead of building, compiling and processing SQLAlchemy
+        statements for every batch (that cost several times the insert itself). Values are still
+        encoded by the columns' own SQLAlchemy types, so they read back exactly as if SQLAlchemy
+        had written them.
         """
         dialect = connection.dialect
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
         stamp = _bind(seen_webhook_ids.c.first_seen_at, dialect, now)
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            # One statement remembers the whole batch's ids; the ones remembered before come back
-            # not inserted (another process may be inserting the same id right now: the database's
-            # unique key decides, not a read beforehand).
-            cursor.execute(
-                f"INSERT INTO {seen_webhook_ids.name} (webhook_id, first_seen_at) VALUES "
-                + ", ".join([f"({mark}, {mark})"] * len(events))
-                + " ON CONFLICT DO NOTHING RETURNING webhook_id",
-                [value for event in events for value in (event.webhook_id, stamp)],
-            )
-            new_ids = {row[0] for row in cursor.fetchall()}
-            if new_ids:
-                encode_headers = _bind_processor(inbox.c.headers, dialect)
-                received_at = _bind(inbox.c.received_at, dialect, now)
-                cursor.executemany(
-                    f"INSERT INTO {inbox.name} ({', '.join(_INSERTED_COLUMNS)}) "
-                    f"VALUES ({', '.join([mark] * len(_INSERTED_COLUMNS))})",
-                    [
-                        (
-                            event.webhook_id,
-                            event.event_type,
-                            bytes(event.body),
-                            encode_headers(keep_headers(event.headers)),
-                            received_at,
-                            EventStatus.PENDING.value,
-                            0,
-                        )
-                        for event in events
-                        if event.webhook_id in new_ids
-                    ],
+            # The ids first: the ones remembered before come back not inserted (another process may
+            # be inserting the same id right now: the database's unique key decides, not a read).
+            new_ids: set[str] = set()
+            for statement, values in _insert_statements(
+                dialect,
+                seen_webhook_ids.name,
+                ("webhook_id", "first_seen_at"),
+                [(event.webhook_id, stamp) for event in events],
+                suffix=" ON CONFLICT DO NOTHING RETURNING webhook_id",
+            ):
+                cursor.execute(statement, values)
+                new_ids.update(row[0] for row in cursor.fetchall())
+            encode_headers = _bind_processor(inbox.c.headers, dialect)
+            received_at = _bind(inbox.c.received_at, dialect, now)
+            rows = [
+                (
+                    event.webhook_id,
+                    event.event_type,
+                    bytes(event.body),
+                    encode_headers(keep_headers(event.headers)),
+                    received_at,
+                    EventStatus.PENDING.value,
+                    0,
                 )
+                for event in events
+                if event.webhook_id in new_ids
+            ]
+            for statement, values in _insert_statements(dialect, inbox.name, _INSERTED_COLUMNS, rows):
+                cursor.execute(statement, values)
         finally:
             cursor.close()
         return new_ids
@@ -557,6 +555,34 @@ class Store:
 
 # The inbox columns a new event sets; the others (claims, outcomes) start NULL.
 _INSERTED_COLUMNS = ("webhook_id", "event_type", "body", "headers", "received_at", "status", "attempts")
+
+
+# Rows per INSERT statement: well under the databases' limits on parameters per statement.
+_ROWS_PER_STATEMENT = 500
+
+
+def _insert_statements(
+    dialect: sa.Dialect,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    suffix: str = "",
+) -> Iterable[tuple[str, list[Any]]]:
+    """Multi-row ``INSERT`` statements for ``rows``, with their flattened parameters.
+
+    One statement per few hundred rows rather than ``executemany``: the driver then makes one
+    call into the database for a whole batch, and the writing thread gives up and takes back
+    Python's interpreter lock once instead of once per row.
+    """
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    row_marks = "(" + ", ".join([mark] * len(columns)) + ")"
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _ROWS_PER_STATEMENT]
+        statement = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_marks] * len(chunk))}{suffix}"
+        )
+        yield statement, [value for row in chunk for value in row]
 
 
 def _bind_processor(column: sa.Column[Any], dialect: sa.Dialect) -> Callable[[Any], Any]:
