@@ -391,3 +391,34 @@ def test_a_batch_larger_than_one_statement_is_stored_whole(store: Store) -> None
     assert store.count_events() == 1200
     assert store.get_event("msg_1199").body == b"body 1199"
     assert store.get_event("msg_0700").body == b"old"
+
+
+def test_a_batch_that_fails_half_way_leaves_nothing_behind_and_the_store_usable(store: Store) -> None:
+    # A trigger refuses one inbox row, after the batch's ids were already remembered.
+    if store.backend == "sqlite":
+        create = [
+            "CREATE TRIGGER refuse BEFORE INSERT ON inbox WHEN NEW.webhook_id = 'msg_bad' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        ]
+        drop = ["DROP TRIGGER refuse"]
+    else:
+        create = [
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.webhook_id = 'msg_bad' THEN "
+            "RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse BEFORE INSERT ON inbox FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ]
+        drop = ["DROP TRIGGER refuse ON inbox", "DROP FUNCTION refuse()"]
+    with store.engine.begin() as connection:
+        for statement in create:
+            connection.exec_driver_sql(statement)
+    batch = [NewEvent("msg_good", BODY, {}), NewEvent("msg_bad", BODY, {})]
+
+    with pytest.raises(sa.exc.DBAPIError, match="refused"):
+        store.insert_events(batch)
+    assert store.count_events() == 0
+
+    with store.engine.begin() as connection:
+        for statement in drop:
+            connection.exec_driver_sql(statement)
+    assert store.insert_events(batch) == [True, True]  # the ids were not remembered either
+    assert store.count_events() == 2

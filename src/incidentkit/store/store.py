@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -258,23 +259,26 @@ class Store:
         first_of_id: dict[str, NewEvent] = {}
         for event in events:
             first_of_id.setdefault(event.webhook_id, event)
-        with self.engine.begin() as connection:
-            new_ids = self._insert_new(connection, now, list(first_of_id.values()))
+        new_ids = self._insert_new(now, list(first_of_id.values()))
         return [first_of_id[event.webhook_id] is event and event.webhook_id in new_ids for event in events]
 
-    def _insert_new(self, connection: sa.Connection, now: datetime, events: list[NewEvent]) -> set[str]:
-        """Insert events with distinct ids, skipping ids seen before; the ids that were new.
+    def _insert_new(self, now: datetime, events: list[NewEvent]) -> set[str]:
+        """Insert events with distinct ids in one transaction, skipping ids seen before; the new ids.
 
-        This is the receiver's hot path, so it talks to the database driver directly: two
-        statements for the whole batch instead of building, compiling and processing SQLAlchemy
-        statements for every batch (that cost several times the insert itself). Values are still
-        encoded by the columns' own SQLAlchemy types, so they read back exactly as if SQLAlchemy
-        had written them.
+        This is the receiver's hot path, so it talks to the database driver directly: a pooled
+        connection, two statements for the whole batch and a commit, instead of building,
+        compiling and processing SQLAlchemy statements inside a SQLAlchemy transaction for every
+        batch (that cost more than the insert itself). Values are still encoded by the columns' own
+        SQLAlchemy types, so they read back exactly as if SQLAlchemy had written them.
         """
-        dialect = connection.dialect
+        dialect = self.engine.dialect
         stamp = _bind(seen_webhook_ids.c.first_seen_at, dialect, now)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        connection = self.engine.raw_connection()  # from the pool, set up by the engine's connect events
+        cursor = connection.cursor()
         try:
+            if dialect.name == "sqlite":
+                # As every writing transaction here: take the write lock now (psycopg opens its own).
+                cursor.execute("BEGIN IMMEDIATE")
             # The ids first: the ones remembered before come back not inserted (another process may
             # be inserting the same id right now: the database's unique key decides, not a read).
             new_ids: set[str] = set()
@@ -304,8 +308,32 @@ class Store:
             ]
             for statement, values in _insert_statements(dialect, inbox.name, _INSERTED_COLUMNS, rows):
                 cursor.execute(statement, values)
+            connection.commit()  # returns once the batch is durable: only then is it acknowledged
+        except dialect.loaded_dbapi.Error as error:
+            # As SQLAlchemy would: a lost connection leaves the pool, and the error is SQLAlchemy's
+            # own (OperationalError, IntegrityError...) naming the table, never the values.
+            lost = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(error)
+            else:
+                with suppress(Exception):  # the error that matters is the one that got us here
+                    connection.rollback()
+            raise sa.exc.DBAPIError.instance(
+                f"inserting {len(events)} events into {inbox.name}",
+                None,
+                error,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from error
+        except BaseException:
+            with suppress(Exception):
+                connection.rollback()
+            raise
         finally:
-            cursor.close()
+            with suppress(Exception):  # a cursor of a lost connection may not close cleanly
+                cursor.close()
+            connection.close()  # back to the pool (or gone, when it was lost)
         return new_ids
 
     def get_event(self, webhook_id: str) -> InboxEvent:
