@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from incidentkit.emulator import serve_in_thread
 from incidentkit.store import EventStatus, Store
-from incidentkit.webhooks.receiver import HEALTH_PATH, INGEST_PATH, create_receiver_app
+from incidentkit.webhooks.receiver import HEALTH_PATH, INGEST_PATH, create_receiver_app, event_type_of
 from incidentkit.webhooks.verify import WebhookVerifier, signed_headers
 from tests.conftest import FakeClock
 
@@ -212,3 +212,26 @@ def test_concurrent_deliveries_are_all_stored_and_a_raced_duplicate_once(
     assert (statuses.count(202), statuses.count(200)) == (24, 6)
     assert store.count_events() == 24
     assert {e.webhook_id: e.body for e in store.list_events(limit=None)} == bodies
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            b'{"event_type": "public_incident.incident_created_v2", "x": {}}',
+            "public_incident.incident_created_v2",
+        ),
+        (b' \n{"event_type":"a.b"}', "a.b"),
+        (b'{"event_type": "\\u0061.b"}', "a.b"),  # an escape: parsed in full
+        (b'{"x": {"event_type": "nested"}, "event_type": "outer"}', "outer"),
+        (b'{"event_type": "first", "event_type": "last"}', "last"),  # as json.loads: the last one wins
+        (b'{"event_type": "a\nb"}', None),  # a raw newline: not JSON
+        (b'{"event_type": "\xff"}', None),  # not UTF-8: not JSON
+        (b'{"event_type": ""}', None),
+        (b'{"event_type": 7}', None),
+        (b"[1, 2]", None),
+        (b"not json", None),
+    ],
+)
+def test_the_event_type_is_read_as_a_json_parser_reads_it(body: bytes, expected: str | None) -> None:
+    assert event_type_of(body) == expected
