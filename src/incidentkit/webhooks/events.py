@@ -26,6 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from incidentkit.webhooks.timestamps import parse_timestamp
+
 __all__ = [
     "EVENT_RULES",
     "EventParseError",
@@ -302,14 +304,7 @@ def _time_at(payload: Mapping[str, Any], path: Path) -> datetime | None:
     ``occurred_at`` is a convenience derived from the payload, so an odd value there never costs
     the event: the payload keeps the value as sent.
     """
-    value = _lookup(payload, path)
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+    return parse_timestamp(_lookup(payload, path))
 
 
 def _json_kind(value: Any) -> str:

@@ -14,13 +14,13 @@ the same lifecycle events (subscribers see each at least once and must be idempo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.store import InboxEvent, Store
 from incidentkit.webhooks.events import EventParseError, WebhookEvent, parse_event
 from incidentkit.webhooks.lifecycle import LifecycleEvent, lifecycle_events
 from incidentkit.webhooks.processor import DeadEvent
+from incidentkit.webhooks.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
@@ -80,7 +80,7 @@ class IncidentEventHandler:
             self.store.save_snapshot(
                 str(incident["id"]),
                 incident,
-                incident_updated_at=_time(incident.get("updated_at")),
+                incident_updated_at=parse_timestamp(incident.get("updated_at")),
                 webhook_id=event.id,
             )
         return outcome
@@ -110,7 +110,7 @@ class IncidentEventHandler:
     def _lifecycle(self, incident: dict[str, Any]) -> tuple[list[LifecycleEvent], bool]:
         """The lifecycle events since the stored snapshot, and whether this state is older than it."""
         snapshot = self.store.get_snapshot(str(incident["id"]))
-        updated_at = _time(incident.get("updated_at"))
+        updated_at = parse_timestamp(incident.get("updated_at"))
         if (
             snapshot is not None
             and snapshot.incident_updated_at is not None
@@ -123,13 +123,3 @@ class IncidentEventHandler:
 
 def _is_incident_event(event: WebhookEvent) -> bool:
     return event.subject_kind == "incident" and event.incident_id is not None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from incidentkit.webhooks.timestamps import parse_timestamp
+
 __all__ = [
     "RESOLVED_CATEGORIES",
     "TRACKED_FIELDS",
@@ -123,17 +125,21 @@ def lifecycle_events(
     resolved = frozenset(resolved_categories)
     events: list[LifecycleEvent] = []
     if previous is None:
-        events.append(LifecycleEvent("incident.created", incident_id, _time(current.get("created_at"))))
+        events.append(
+            LifecycleEvent("incident.created", incident_id, parse_timestamp(current.get("created_at")))
+        )
     else:
         changes = incident_changes(previous, current)
         if changes:
             events.append(
-                LifecycleEvent("incident.updated", incident_id, _time(current.get("updated_at")), changes)
+                LifecycleEvent(
+                    "incident.updated", incident_id, parse_timestamp(current.get("updated_at")), changes
+                )
             )
     was_resolved = previous is not None and _category(previous) in resolved
     if _category(current) in resolved and not was_resolved:
-        resolved_at = _timestamp_value(current, "resolved at") or _time(current.get("updated_at"))
-        started = _timestamp_value(current, "reported at") or _time(current.get("created_at"))
+        resolved_at = _timestamp_value(current, "resolved at") or parse_timestamp(current.get("updated_at"))
+        started = _timestamp_value(current, "reported at") or parse_timestamp(current.get("created_at"))
         seconds = (resolved_at - started).total_seconds() if resolved_at and started else None
         events.append(
             LifecycleEvent(
@@ -233,7 +239,7 @@ def _timestamp_value(incident: Mapping[str, Any], name: str) -> datetime | None:
         label = _name_of(timestamp)
         if label is not None and label.strip().lower() == name:
             value = entry.get("value")
-            return _time(value.get("value")) if isinstance(value, Mapping) else None
+            return parse_timestamp(value.get("value")) if isinstance(value, Mapping) else None
     return None
 
 
@@ -242,17 +248,6 @@ def _incident_id(incident: Mapping[str, Any], which: str) -> str:
     if not isinstance(incident_id, str) or not incident_id:
         raise ValueError(f"the {which} incident has no id; pass the incident object as the API returns it")
     return incident_id
-
-
-def _time(value: Any) -> datetime | None:
-    """A timestamp from the API, or ``None`` for anything that is not one (never a guess)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 def _iso(value: datetime | None) -> str | None:
