@@ -491,10 +491,7 @@ def acknowledge_incident(
             False,
             f"{current.reference} is not in triage (it is {current.incident_status.name}); nothing to do",
         )
-    live = [s for s in (yield from load_statuses(catalog)) if s.category == "live"]
-    if not live:
-        raise ValueError("the organisation has no status of category 'live' to acknowledge into")
-    target = min(live, key=lambda s: s.rank)
+    target = yield from _first_status(catalog, "live")
     after, update = yield from _move(
         catalog,
         current,
@@ -506,6 +503,14 @@ def acknowledge_incident(
     return IncidentChange(
         after, True, f"{after.reference} acknowledged: {current.incident_status.name} → {target.name}", update
     )
+
+
+def _first_status(catalog: Catalog, category: str) -> Op[IncidentStatus]:
+    """The organisation's first status (lowest rank) of ``category``, looked up, never hard-coded."""
+    statuses = [s for s in (yield from load_statuses(catalog)) if s.category == category]
+    if not statuses:
+        raise ValueError(f"the organisation has no status of category {category!r}")
+    return min(statuses, key=lambda s: s.rank)
 
 
 def escalate_incident(
@@ -563,10 +568,7 @@ def close_incident(
             False,
             f"{current.reference} is already closed ({current.incident_status.name}); nothing to do",
         )
-    closed = [s for s in (yield from load_statuses(catalog)) if s.category == "closed"]
-    if not closed:
-        raise ValueError("the organisation has no status of category 'closed'")
-    target = min(closed, key=lambda s: s.rank)
+    target = yield from _first_status(catalog, "closed")
     after, update = yield from _move(
         catalog,
         current,
