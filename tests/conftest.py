@@ -13,6 +13,17 @@ from incidentkit.store import Store
 from incidentkit.store.pgtemp import TemporaryPostgres
 
 
+@pytest.fixture(scope="session")
+def _no_config_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("config") / "absent.toml"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config_file(monkeypatch: pytest.MonkeyPatch, _no_config_file: Path) -> None:
+    """No test reads the configuration file of the person running the tests."""
+    monkeypatch.setenv("INCIDENTKIT_CONFIG", str(_no_config_file))
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

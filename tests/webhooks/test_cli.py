@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -117,3 +118,35 @@ def test_test_needs_a_secret_and_a_known_event_type() -> None:
     result = run("test", "--secret", SECRET, "--event-type", "incident.exploded")
     assert result.exit_code == 2
     assert "'incident.exploded' is not an incident.io event type" in result.output
+
+
+def test_the_config_file_gives_secrets_when_neither_option_nor_environment_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[webhooks]\nsecrets = ["{SECRET}", "{NEW_SECRET}"]\n')
+    monkeypatch.setenv("INCIDENTKIT_CONFIG", str(config))
+    configured = configured_secrets(environ={})
+    assert configured.secrets == [SECRET, NEW_SECRET]
+    assert configured.source == f"{config} [webhooks] secrets"
+    assert configured_secrets(environ={SECRET_ENV: SECRET}).secrets == [SECRET]  # the environment wins
+
+    result = run("secret")
+    assert result.exit_code == 0
+    assert f"2 webhook signing secret(s) from {config}" in result.stdout
+    assert SECRET.removeprefix("whsec_") not in result.output
+
+
+def test_a_config_file_with_the_wrong_shape_names_the_key_not_the_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[webhooks]\nsecrets = 42\n")
+    monkeypatch.setenv("INCIDENTKIT_CONFIG", str(config))
+    with pytest.raises(ValueError, match=r"\[webhooks\] secrets must be a list") as raised:
+        configured_secrets(environ={})
+    assert "42" not in str(raised.value)
+    config.write_text("[webhooks\nsecrets = 1\n")
+    result = run("secret")
+    assert result.exit_code == 2
+    assert f"cannot read the configuration {config}" in result.stderr

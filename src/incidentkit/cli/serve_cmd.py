@@ -53,7 +53,8 @@ def new_sandbox_secret() -> str:
     multiple=True,
     metavar="whsec_...",
     help=f"Signing secret of the incident.io webhook endpoint (repeatable, for rotation); prefer "
-    f"{SECRET_ENV} (several separated by commas or spaces), which keeps it out of your shell history.",
+    f"{SECRET_ENV} (several separated by commas or spaces) or [webhooks] secrets in the configuration "
+    "file, which keep it out of your shell history.",
 )
 @click.option(
     "--sandbox",

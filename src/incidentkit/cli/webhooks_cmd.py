@@ -12,12 +12,14 @@ _secret_option = click.option(
     "secret_options",
     multiple=True,
     metavar="SECRET",
-    help="Signing secret (whsec_...), repeatable; else INCIDENTKIT_WEBHOOK_SECRET (comma/space separated).",
+    help="Signing secret (whsec_...), repeatable; else INCIDENTKIT_WEBHOOK_SECRET (comma/space separated), "
+    "else [webhooks] secrets in the configuration file.",
 )
 
 NO_SECRET = (
     "No webhook signing secret is configured. Set INCIDENTKIT_WEBHOOK_SECRET to the endpoint's "
-    "signing secret from incident.io (Settings → Webhooks), or pass --webhook-secret. "
+    "signing secret from incident.io (Settings → Webhooks), pass --webhook-secret, or add "
+    "[webhooks] secrets to the configuration file. "
     "Without one, every webhook is refused."
 )
 

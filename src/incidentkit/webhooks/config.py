@@ -1,8 +1,14 @@
-"""Where the webhook signing secrets come from: command-line options first, then the environment.
+"""Where the webhook signing secrets come from: options, then the environment, then the config file.
 
 ``INCIDENTKIT_WEBHOOK_SECRET`` holds one secret, or several separated by commas or spaces (during
-a rotation both the old and the new secret verify). The secrets themselves are never printed;
-:func:`~incidentkit.webhooks.verify.secret_fingerprint` tells them apart.
+a rotation both the old and the new secret verify). The configuration file
+(:mod:`incidentkit.config_file`) may hold them too::
+
+    [webhooks]
+    secrets = ["whsec_...", "whsec_..."]
+
+The secrets themselves are never printed; :func:`~incidentkit.webhooks.verify.secret_fingerprint`
+tells them apart.
 """
 
 from __future__ import annotations
@@ -11,6 +17,10 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incidentkit.config_file import read_config_file
 
 __all__ = ["SECRET_ENV", "ConfiguredSecrets", "configured_secrets", "split_secrets"]
 
@@ -35,16 +45,24 @@ def split_secrets(values: Iterable[str]) -> list[str]:
 
 
 def configured_secrets(
-    options: Iterable[str] = (), environ: Mapping[str, str] | None = None
+    options: Iterable[str] = (),
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
 ) -> ConfiguredSecrets:
-    """The signing secrets to use: those given as options, else those in ``INCIDENTKIT_WEBHOOK_SECRET``.
+    """The signing secrets to use: options, else ``INCIDENTKIT_WEBHOOK_SECRET``, else the config file.
 
     Args:
         options: values of ``--webhook-secret`` (repeatable, each may hold several).
         environ: the environment; ``os.environ`` by default.
+        config_file: the configuration file; the usual one (:func:`~incidentkit.config_file.config_path`)
+            by default.
 
     Returns:
         The secrets (possibly none: callers must then refuse every webhook) and their source.
+
+    Raises:
+        ConfigFileError: the configuration file cannot be read.
+        ValueError: its ``[webhooks] secrets`` is not a list of strings (the message names the key).
     """
     given = split_secrets(options)
     if given:
@@ -53,4 +71,18 @@ def configured_secrets(
     from_env = split_secrets([env.get(SECRET_ENV, "")])
     if from_env:
         return ConfiguredSecrets(from_env, SECRET_ENV)
+    data, source = read_config_file(config_file)
+    from_file = _file_secrets(data, source)
+    if from_file:
+        return ConfiguredSecrets(from_file, f"{source} [webhooks] secrets")
     return ConfiguredSecrets([], "nowhere")
+
+
+def _file_secrets(data: Mapping[str, Any], source: Path | None) -> list[str]:
+    table = data.get("webhooks", {})
+    values = table.get("secrets", []) if isinstance(table, Mapping) else None
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{source}: [webhooks] secrets must be a list of whsec_... strings")
+    return split_secrets(values)

@@ -1,8 +1,8 @@
-"""The engine's configuration file: where workflows live, severity names, Slack, HTTP, agents, tokens.
+"""The engine's part of the configuration file: workflows, severity names, Slack, HTTP, agents, tokens.
 
-``$INCIDENTKIT_CONFIG``, else ``config.toml`` in the configuration directory; a missing file means
-the defaults. Secrets may be written in the file (readable only by its owner) but are better given
-by environment: ``INCIDENTKIT_SLACK_TOKEN``, ``INCIDENTKIT_API_TOKEN`` (what the approval and agent
+The file is :mod:`incidentkit.config_file`'s ``config.toml``; a missing file means the defaults.
+Secrets may be written in the file (readable only by its owner) but are better given by
+environment: ``INCIDENTKIT_SLACK_TOKEN``, ``INCIDENTKIT_API_TOKEN`` (what the approval and agent
 endpoints of ``serve`` require) and ``INCIDENTKIT_AGENT_TOKEN_KEY``.
 
 Example::
@@ -27,18 +27,17 @@ Example::
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from incidentkit.config_file import ConfigFileError, config_path, read_config_file
 from incidentkit.secrets import Secret
 from incidentkit.workflows.errors import WorkflowError
 from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, HttpSettings, SlackSettings
 from incidentkit.workflows.severity import severity_map_from_config
 
-CONFIG_ENV = "INCIDENTKIT_CONFIG"
 SLACK_TOKEN_ENV = "INCIDENTKIT_SLACK_TOKEN"
 API_TOKEN_ENV = "INCIDENTKIT_API_TOKEN"
 AGENT_TOKEN_KEY_ENV = "INCIDENTKIT_AGENT_TOKEN_KEY"
@@ -74,14 +73,6 @@ class EngineConfig:
     source: Path | None = None
 
 
-def config_path() -> Path:
-    """``$INCIDENTKIT_CONFIG``, else ``config.toml`` in the configuration directory."""
-    from incidentkit.secrets import config_dir
-
-    given = os.environ.get(CONFIG_ENV, "").strip()
-    return Path(given) if given else config_dir() / "config.toml"
-
-
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> EngineConfig:
     """Read the configuration (the defaults when the file does not exist).
 
@@ -90,14 +81,10 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     """
     env = os.environ if environ is None else environ
     path = path or config_path()
-    data: dict[str, Any] = {}
-    source: Path | None = None
-    if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise ConfigError(f"cannot read the configuration {path}: {error}") from None
-        source = path
+    try:
+        data, source = read_config_file(path)
+    except ConfigFileError as error:
+        raise ConfigError(str(error)) from None
     try:
         severity_map = severity_map_from_config(data)
     except ValueError as error:
