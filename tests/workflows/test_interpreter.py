@@ -350,15 +350,13 @@ def test_a_retry_that_then_succeeds_moves_on() -> None:
     assert run.order == ["a", "a", "b"]
 
 
-def test_timeout_and_concurrency_key_reach_the_action() -> None:
+def test_the_timeout_reaches_the_action_as_a_deadline() -> None:
     flow = workflow(
         "  - id: a\n    type: slack.post\n    timeout: 30s\n    inputs: {channel: x, message: y}\n"
-        "    concurrency: {key: '{{ $trigger.incident_io.incident_id }}', mode: skip}\n"
     )
     action = Run(flow, incident()).step()
     assert isinstance(action, RunStep)
     assert action.deadline == T0 + timedelta(seconds=30)
-    assert action.concurrency_key == "01INC"
 
 
 def test_wait_is_durable() -> None:

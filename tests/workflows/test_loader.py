@@ -112,6 +112,28 @@ def test_an_unknown_step_type_lists_the_known_ones() -> None:
     assert "slack.post" in problem.message and "condition" in problem.message
 
 
+@pytest.mark.parametrize("step_type", ["slack.post", "log"])
+def test_step_level_concurrency_is_refused_with_a_pointer_to_the_workflow_level(step_type: str) -> None:
+    inputs = "    inputs: {channel: x, message: y}\n" if step_type == "slack.post" else "    message: y\n"
+    problem = only(
+        HEADER
+        + f"  - id: post\n    type: {step_type}\n"
+        + inputs
+        + "    concurrency: {key: '{{ $trigger.incident_io.incident_id }}'}\n"
+    )
+    assert (problem.line, problem.column, problem.step_id) == (7, 5, "post")
+    assert "'concurrency' is not a step field" in problem.message
+    assert "at the workflow level" in problem.message
+
+
+def test_workflow_level_concurrency_still_loads() -> None:
+    flow = load_text(
+        "trigger: {type: manual}\nconcurrency: {key: '{{ $trigger.incident_io.incident_id }}', mode: skip}\n"
+        "steps:\n  - {id: a, type: log, message: hi}\n"
+    )
+    assert flow.spec.concurrency is not None and flow.spec.concurrency.mode == "skip"
+
+
 def test_an_unknown_input_names_the_step_the_input_and_the_line() -> None:
     problem = only(
         HEADER + "  - id: ack\n    type: incident_io.incident.acknowledge\n    inputs:\n"

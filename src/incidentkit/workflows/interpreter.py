@@ -80,7 +80,6 @@ class RunStep:
     index: int | None = None
     item: Any = None
     deadline: datetime | None = None
-    concurrency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -358,7 +357,6 @@ def _start(
             if isinstance(step, LogStep)
             else render(step.inputs if isinstance(step, NodeStep) else {}, scope)
         )
-        concurrency = step.concurrency
         return RunStep(
             step.id,
             key,
@@ -368,7 +366,6 @@ def _start(
             index,
             item,
             run.now + step.timeout if step.timeout else None,
-            _text(concurrency.key, scope) if concurrency else None,
         )
     except ExpressionError as error:
         return CompleteStep(key, "failed", error=str(error))

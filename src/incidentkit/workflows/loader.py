@@ -173,7 +173,9 @@ class _Checker:
             loc = _data_path(data, detail["loc"], keep_last=detail["type"] in ("missing", "extra_forbidden"))
             path = (*base, *loc)
             field = ".".join(str(part) for part in loc)
-            if detail["type"] == "extra_forbidden":
+            if detail["type"] == "extra_forbidden" and _is_step_concurrency(base, loc):
+                self.add(path, STEP_CONCURRENCY_MESSAGE, step_id, key=True)
+            elif detail["type"] == "extra_forbidden":
                 self.add(path, f"unknown field '{loc[-1]}'{_allowed_fields(data, loc)}", step_id, key=True)
             elif detail["type"] == "missing":
                 self.add(path[:-1], f"missing field '{field}'", step_id, key=True)
@@ -186,6 +188,17 @@ class _Checker:
                     else ""
                 )
                 self.add(path, f"{prefix}{message}{got}", step_id)
+
+
+STEP_CONCURRENCY_MESSAGE = (
+    "'concurrency' is not a step field: put 'concurrency: {key, mode}' at the workflow level"
+    " (next to 'trigger:'), where it serialises whole runs with the same key"
+)
+
+
+def _is_step_concurrency(base: Path, loc: Path) -> bool:
+    """True for an unknown ``concurrency`` field on a step (it belongs to the workflow)."""
+    return base[:1] == ("steps",) and len(loc) == 1 and loc[0] == "concurrency"
 
 
 def _data_path(data: Any, loc: tuple[Any, ...], *, keep_last: bool) -> Path:
@@ -423,8 +436,6 @@ def _check_step_expressions(checker: _Checker, steps: list[tuple[int, Step]]) ->
             texts.append(((*path, "message"), step.message))
         if isinstance(step, WaitStep) and step.until:
             texts.append(((*path, "until"), step.until))
-        if step.concurrency is not None:
-            texts.append(((*path, "concurrency", "key"), step.concurrency.key))
         for key, text in conditions:
             if text is not None:
                 _compile(

@@ -228,7 +228,11 @@ class RetryPolicy(_Model):
 
 
 class Concurrency(_Model):
-    """Runs (or a step) with the same rendered ``key`` are serialised; ``mode`` says how."""
+    """Runs with the same rendered ``key`` are serialised; ``mode`` says how.
+
+    Only a workflow has it: it orders whole runs (a step cannot hold a key across runs), so a
+    step's ``concurrency`` is a load error pointing to the workflow level.
+    """
 
     key: str = Field(description="A template, e.g. '{{ $trigger.incident_io.incident_id }}'.")
     mode: Literal["queue", "skip", "replace"] = "queue"
@@ -253,7 +257,6 @@ class StepBase(_Model):
     timeout: Duration | None = Field(None, description="How long one attempt may take.")
     on_error: OnError = "fail"
     foreach: str | None = Field(None, description="A list expression; the step runs once per item.")
-    concurrency: Concurrency | None = None
 
     @property
     def goto_target(self) -> str | None:
