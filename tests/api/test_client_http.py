@@ -174,3 +174,40 @@ def test_edit_with_no_fields_sends_nothing() -> None:
     with pytest.raises(ValueError, match="nothing to edit"):
         make_client(api, FakeClock()).incidents.edit("01J00000000000000000000001")
     assert api.requests == []
+
+
+def read_timeout(request: httpx2.Request) -> object:
+    return request.extensions["timeout"]["read"]
+
+
+def test_timeout_cap_bounds_each_call_in_the_block_and_only_shortens() -> None:
+    api = ScriptedAPI([json_response(200, {"incident": incident(n)}) for n in range(4)])
+    client = make_client(api, FakeClock(), timeout=20.0)
+    client.incidents.get("0")
+    with client.timeout_cap(2.5):
+        client.incidents.get("1")
+    with client.timeout_cap(60.0):  # a cap longer than the client's own timeout changes nothing
+        client.incidents.get("2")
+    client.incidents.get("3")
+    assert [read_timeout(r) for r in api.requests] == [20.0, 2.5, 20.0, 20.0]
+
+
+def test_timeout_cap_is_per_thread_and_per_client() -> None:
+    import threading
+
+    api = ScriptedAPI([json_response(200, {"incident": incident(n)}) for n in range(3)])
+    client = make_client(api, FakeClock(), timeout=20.0)
+    other = make_client(api, FakeClock(), timeout=20.0)
+    with client.timeout_cap(1.0):
+        thread = threading.Thread(target=lambda: client.incidents.get("0"))
+        thread.start()
+        thread.join()
+        other.incidents.get("1")
+        client.incidents.get("2")
+    assert [read_timeout(r) for r in api.requests] == [20.0, 20.0, 1.0]
+
+
+def test_timeout_cap_refuses_a_non_positive_bound() -> None:
+    client = make_client(ScriptedAPI([]), FakeClock())
+    with pytest.raises(ValueError, match="positive number of seconds, not 0"), client.timeout_cap(0):
+        pass

@@ -49,6 +49,8 @@ class Harness:
     clock: FakeClock
     workflows: list[Workflow] = field(default_factory=list)
     seen: list[tuple[str, str]] = field(default_factory=list)
+    # The read timeout each engine call to the emulator carried, in call order.
+    read_timeouts: list[float] = field(default_factory=list)
 
     def add(self, text: str, name: str = "test") -> Workflow:
         workflow = load_text(text, f"{name}.yaml")
@@ -98,10 +100,12 @@ def harness_factory(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., 
         store = Store.open(store_url or f"sqlite:///{tmp_path / 'engine.db'}", clock=clock)
         emulator = Emulator(seed="default", clock=lambda: clock.now.timestamp(), random_seed=5)
         seen: list[tuple[str, str]] = []
+        read_timeouts: list[float] = []
         inner = emulator.transport()
 
         def record(request: httpx2.Request) -> httpx2.Response:
             seen.append((request.method, request.url.path))
+            read_timeouts.append(request.extensions["timeout"]["read"])
             return inner.handle_request(request)
 
         api = Client(SANDBOX_API_KEY, transport=emulator.transport(), rate_limit=None, now=clock)
@@ -138,7 +142,18 @@ def harness_factory(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., 
 
         made.append(close)
         return Harness(
-            store, runs, emulator, api, engine, dispatcher, processor, slack, clock, workflows, seen
+            store,
+            runs,
+            emulator,
+            api,
+            engine,
+            dispatcher,
+            processor,
+            slack,
+            clock,
+            workflows,
+            seen,
+            read_timeouts,
         )
 
     yield make

@@ -349,3 +349,68 @@ def test_a_step_timeout_bounds_an_outside_call(harness_factory: Callable[..., Ha
     finished = harness.runs.get_run(run.id)
     assert finished.status is RunStatus.DEAD and finished.failed_step == "call"
     assert (finished.error or "").endswith("failed: ReadTimeout: timed out")
+
+
+BOUNDED_API_CALLS = """
+name: bounded-api
+trigger:
+  type: manual
+  inputs:
+    incident: string
+steps:
+  - id: note
+    type: incident_io.update.post
+    timeout: 2s
+    retry:
+      maximum_attempts: 1
+    inputs:
+      incidentId: "{{ $trigger.inputs.incident }}"
+      message: "Automation bounded"
+  - id: unbounded
+    type: incident_io.timeline.add_event
+    inputs:
+      incidentId: "{{ $trigger.inputs.incident }}"
+      eventType: custom
+      title: "Automation unbounded"
+"""
+
+
+def test_a_step_timeout_bounds_its_incident_io_calls(harness: Harness) -> None:
+    harness.add(BOUNDED_API_CALLS, "bounded-api")
+    incident = harness.declare()
+    harness.seen.clear()
+    harness.read_timeouts.clear()
+    run = harness.dispatcher.start_manual("bounded-api", {"incident": incident["id"]})
+    harness.engine.run_until_idle()
+    assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED
+    calls = list(zip(harness.seen, harness.read_timeouts, strict=True))
+    # The clock stands still, so the bounded step's calls carry exactly its 2 s; the step
+    # without a timeout keeps the client's default.
+    note = [timeout for (_, path), timeout in calls if "incident_updates" in path]
+    timeline = [timeout for (_, path), timeout in calls if "timeline" in path]
+    assert note and set(note) == {2.0}
+    assert timeline and set(timeline) == {30.0}
+
+
+def test_an_incident_io_call_that_outlives_the_step_timeout_fails_the_step(
+    harness: Harness,
+) -> None:
+    from incidentkit.api import Client, RetryPolicy
+    from tests.engine.test_crash_recovery import SlowHook
+
+    harness.add(BOUNDED_API_CALLS.replace("timeout: 2s", "timeout: 0.1s"), "bounded-api")
+    hook = SlowHook()  # an "API" that holds every POST until closed
+    base_url = hook.url.removesuffix("/hook")
+    silent = Client("key", base_url=base_url, rate_limit=None, retry=RetryPolicy(max_retries=0))
+    engine = Engine(harness.runs, silent, clock=harness.clock, owner="worker-b")
+    try:
+        run = harness.dispatcher.start_manual("bounded-api", {"incident": "01HQ0000000000000000000000"})
+        engine.run_until_idle()
+    finally:
+        hook.close()
+        engine.close()
+        silent.close()
+    finished = harness.runs.get_run(run.id)
+    assert finished.status is RunStatus.DEAD and finished.failed_step == "note"
+    assert "could not reach the API" in (finished.error or "") and "timed out" in (finished.error or "")
+    assert hook.count == 1

@@ -11,7 +11,9 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -52,6 +54,12 @@ T = TypeVar("T")
 logger = logging.getLogger("incidentkit.api")
 
 DEFAULT_TIMEOUT = 30.0
+
+# Per-call timeout caps set by ``timeout_cap`` blocks, by client id. A context variable keeps a cap
+# to the thread (or asyncio task) that set it, so workers sharing one client do not bound each other.
+_TIMEOUT_CAPS: ContextVar[Mapping[int, float] | None] = ContextVar(
+    "incidentkit_client_timeout_caps", default=None
+)
 # Connection failures that happen before a request leaves are safe to retry for any request.
 _NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
 
@@ -87,6 +95,7 @@ class _BaseClient:
         rate_limit: TokenBucket | float | None,
         now: Callable[[], datetime] | None,
         rng: Callable[[], float] | None,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         key = api_key if api_key is not None else api_key_from_env()
         if not key:
@@ -104,6 +113,7 @@ class _BaseClient:
             self.rate_limiter = TokenBucket.per_minute(rate_limit)
         self._now = now or (lambda: datetime.now(UTC))
         self._rng = rng or random.random
+        self.timeout = timeout
         self.catalog = Catalog()
 
     def __repr__(self) -> str:
@@ -124,12 +134,34 @@ class _BaseClient:
                 f"refusing {request.method} {request.path}: this client is read-only, so nothing was sent"
             )
 
+    @contextmanager
+    def timeout_cap(self, seconds: float) -> Iterator[None]:
+        """Within the block, this client waits at most ``seconds`` for each response.
+
+        The cap applies to the calls this thread (or asyncio task) makes; other threads sharing
+        the client keep their own. It only ever shortens the client's ``timeout``. The workflow
+        engine uses it so a step's ``timeout:`` bounds its incident.io calls.
+
+        Example:
+            >>> with client.timeout_cap(5.0):  # doctest: +SKIP
+            ...     client.incidents.get("01H...")
+        """
+        if seconds <= 0:
+            raise ValueError(f"timeout_cap needs a positive number of seconds, not {seconds!r}")
+        token = _TIMEOUT_CAPS.set({**(_TIMEOUT_CAPS.get() or {}), id(self): seconds})
+        try:
+            yield
+        finally:
+            _TIMEOUT_CAPS.reset(token)
+
     def _httpx_args(self, request: APIRequest) -> dict[str, Any]:
+        cap = (_TIMEOUT_CAPS.get() or {}).get(id(self))
         return {
             "method": request.method,
             "url": request.path,
             "params": list(request.params),
             "json": dict(request.json) if request.json is not None else None,
+            "timeout": self.timeout if cap is None else min(cap, self.timeout),
         }
 
     def _after_attempt(
@@ -219,6 +251,7 @@ class Client(_BaseClient):
             rate_limit=rate_limit,
             now=now,
             rng=rng,
+            timeout=timeout,
         )
         self._sleep = sleep
         self._http = httpx2.Client(
@@ -328,6 +361,7 @@ class AsyncClient(_BaseClient):
             rate_limit=rate_limit,
             now=now,
             rng=rng,
+            timeout=timeout,
         )
         self._sleep = sleep or _asyncio_sleep
         self._http = httpx2.AsyncClient(

@@ -21,7 +21,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -342,7 +342,7 @@ class Engine:
                 raise StepError(f"no step type {action.step_type!r} in this engine", retryable=False)
             inputs = node.validate_inputs(action.inputs)
             context = self._context(run, key, log, action.deadline)
-            with self._heartbeat(run):
+            with self._heartbeat(run), self._api_bound(action.deadline):
                 result = node.run(inputs, context)
         except StepError as error:
             now = self.clock()
@@ -439,12 +439,22 @@ class Engine:
         if thread is not None:
             thread.join()
 
+    def _seconds_left(self, deadline: datetime) -> float:
+        return max((deadline - self.clock()).total_seconds(), 0.001)
+
+    def _api_bound(self, deadline: datetime | None) -> AbstractContextManager[None]:
+        """The step's ``timeout:`` bounds each incident.io call it makes, like its Slack and HTTP calls."""
+        if deadline is None or self.client is None:
+            return nullcontext()
+        return self.client.timeout_cap(self._seconds_left(deadline))
+
     def _context(self, run: Run, step_key: str, log: _RunLog, deadline: datetime | None) -> NodeContext:
         settings = self.settings
         slack, http = settings.slack, settings.http
         if deadline is not None:
-            # The step's ``timeout:`` bounds what it waits for outside (Slack, HTTP).
-            seconds = max((deadline - self.clock()).total_seconds(), 0.001)
+            # The step's ``timeout:`` bounds what it waits for outside (Slack, HTTP; the
+            # incident.io client is bounded by ``_api_bound``).
+            seconds = self._seconds_left(deadline)
             slack = replace(slack, timeout=min(slack.timeout, seconds))
             http = replace(http, timeout=min(http.timeout, seconds))
         return NodeContext(
