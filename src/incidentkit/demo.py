@@ -4,7 +4,9 @@
 loopback, with no account and no key: the emulator sending signed webhooks, the receiver storing
 them, the processor, the dispatcher and a worker running the example workflows shipped with the
 package, a recorder standing in for Slack, and a small agent that answers ``agent.dispatch``
-through the engine's HTTP endpoint. It declares incidents, changes one, approves what the
+through the engine's HTTP endpoint, and a stand-in for Linear's API that ``http.request`` may
+reach (the example's ``$vars.linear_graphql_url`` is pointed at it, and only loopback is
+allow-listed). It declares incidents, changes one, approves what the
 workflows ask a person to approve, and prints, step by step, what the workflows did.
 """
 
@@ -17,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -26,6 +29,8 @@ Echo = Callable[[str], None]
 
 DEADLINE_SECONDS = 10.0
 APPROVER = "demo-lead"
+# The example's constant that names the issue tracker's URL; the sandbox points it at a stand-in.
+LINEAR_URL_VAR = "linear_graphql_url"
 
 
 def example_workflows() -> list[tuple[str, str]]:
@@ -34,6 +39,73 @@ def example_workflows() -> list[tuple[str, str]]:
     return sorted(
         (entry.name, entry.read_text("utf-8")) for entry in folder.iterdir() if entry.name.endswith(".yaml")
     )
+
+
+def point_var_at(text: str, name: str, value: str) -> str:
+    """The workflow text with the top-level ``vars:`` constant ``name`` set to ``value``.
+
+    Raises:
+        ValueError: the text defines no such constant (the example changed; the demo must too).
+    """
+    import re
+
+    pattern = re.compile(rf'^(  {re.escape(name)}: )"[^"\n]*"$', re.MULTILINE)
+    changed, count = pattern.subn(lambda match: match.group(1) + json.dumps(value), text)
+    if count != 1:
+        raise ValueError(f"the workflow defines no vars.{name} to point at the sandbox")
+    return changed
+
+
+@dataclass
+class IssueTracker:
+    """A loopback stand-in for Linear's GraphQL API: records each issue title, answers success.
+
+    Attributes:
+        url: where to POST (``http://127.0.0.1:<port>/graphql``).
+        titles: ``variables.title`` of each request, in order.
+    """
+
+    url: str
+    titles: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def issue_tracker() -> Iterator[IssueTracker]:
+    """Serve the stand-in for Linear on 127.0.0.1 for the duration of the block."""
+    tracker = IssueTracker("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            tracker.titles.append(str(body.get("variables", {}).get("title", "")))
+            answer = json.dumps(
+                {
+                    "data": {
+                        "issueCreate": {
+                            "success": True,
+                            "issue": {"identifier": f"ENG-{len(tracker.titles)}"},
+                        }
+                    }
+                }
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    tracker.url = f"http://127.0.0.1:{server.server_address[1]}/graphql"
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield tracker
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextmanager
@@ -85,7 +157,7 @@ def run_sandbox_demo(echo: Echo = print) -> int:
     from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
     from incidentkit.webhooks.verify import WebhookVerifier
     from incidentkit.workflows.config import EngineConfig
-    from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, SlackSettings
+    from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, HttpSettings, SlackSettings
     from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
 
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()  # this sandbox's only
@@ -95,7 +167,10 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="incidentkit-demo-")))
         workflows = folder / "workflows"
         workflows.mkdir()
+        tracker = stack.enter_context(issue_tracker())
         for name, text in example_workflows():
+            if f"  {LINEAR_URL_VAR}: " in text:
+                text = point_var_at(text, LINEAR_URL_VAR, tracker.url)
             (workflows / name).write_text(text, encoding="utf-8")
         emulator = Emulator(seed="demo")
         api_server = stack.enter_context(serve_in_thread(emulator.asgi_app()))
@@ -113,6 +188,8 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         receiver_box: dict[str, str] = {}
         config = EngineConfig(
             slack=SlackSettings(token=Secret(slack_token), base_url=slack.base_url),
+            # Only the loopback stand-ins; any other host stays refused.
+            http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})),
             agents=AgentSettings(
                 agents={"incident-responder": AgentEndpoint(url=agent_url, timeout_seconds=60)},
                 token_key=Secret(secrets.token_urlsafe(24)),
@@ -178,6 +255,9 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         for message in slack.messages:
             text = message.text or ""
             echo(f"   {message.channel}: {text if len(text) <= 160 else text[:157] + '...'}")
+        echo("Issues the workflows filed in the stand-in for Linear:")
+        for title in tracker.titles:
+            echo(f"   {title}")
         failed = 0
         echo("Runs:")
         for run in reversed(runtime.runs.list_runs(limit=None)):

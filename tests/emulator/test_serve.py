@@ -86,6 +86,21 @@ def test_demo_runs_the_whole_scenario() -> None:
     runs = out[out.index("Runs:") :].splitlines()[1:]
     assert len(runs) == 6 and all(": succeeded (" in line for line in runs), runs
     assert "dispatch_agent=succeeded" in out
+    # The SEV-3 incident's issue reached the loopback stand-in for Linear; nothing was refused.
+    assert "create_linear_issue=succeeded" in out and "not allow-listed" not in out
+    tracker = out[out.index("stand-in for Linear:") :].splitlines()[1]
+    assert tracker.strip() == "INC-51: Search results slow in eu-west"
+
+
+def test_point_var_at_sets_one_constant_and_refuses_a_missing_one() -> None:
+    from incidentkit.demo import point_var_at
+
+    text = 'vars:\n  url: "https://api.linear.app/graphql"\n  other: "x"\nsteps: []\n'
+    assert point_var_at(text, "url", "http://127.0.0.1:1/g") == text.replace(
+        "https://api.linear.app/graphql", "http://127.0.0.1:1/g"
+    )
+    with pytest.raises(ValueError, match="no vars.missing"):
+        point_var_at(text, "missing", "http://127.0.0.1:1/g")
 
 
 def test_the_packaged_example_workflows_are_the_examples(tmp_path: Path) -> None:

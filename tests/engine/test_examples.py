@@ -109,6 +109,8 @@ def test_example_5_with_its_missing_steps_routes_each_severity(harness: Harness)
     assert steps["escalate_to_exec"] == steps["page_oncall"] == steps["notify_team"] == "skipped"
     # No host is allow-listed for http.request: the step fails, on_error: continue goes on.
     assert steps["create_linear_issue"] == "failed"
+    [linear] = [r for r in harness.runs.steps(run.id) if r.step_key == "create_linear_issue"]
+    assert "host 'api.linear.app' is not allow-listed" in (linear.error or "")
     assert steps["notify_slack"] == "succeeded"
     assert run.status is RunStatus.SUCCEEDED
     assert [m.channel for m in harness.slack.messages] == ["#incidents"]
@@ -199,3 +201,25 @@ def test_updated_and_resolved_triggers_carry_the_changes(harness: Harness) -> No
         ("#y", f"resolved {incident['reference']} (Closed)"),
     ]
     assert {r.status for r in harness.runs.list_runs()} == {RunStatus.SUCCEEDED}
+
+
+def test_example_5_files_the_issue_when_its_url_points_at_an_allow_listed_host(
+    harness_factory: Callable[..., Harness],
+) -> None:
+    from incidentkit.demo import issue_tracker, point_var_at
+    from incidentkit.workflows.nodes import HttpSettings
+
+    harness = harness_factory(http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})))
+    with issue_tracker() as tracker:
+        text = point_var_at(
+            (EXAMPLES / "severity-routing.yaml").read_text(), "linear_graphql_url", tracker.url
+        )
+        harness.add(text, "severity-routing")
+        incident = harness.declare("Minor blip {{ 7*7 }}", severity="Minor")
+        harness.engine.run_until_idle()
+    run = harness.only_run()
+    steps = harness.steps(run)
+    assert (steps["create_linear_issue"], steps["notify_slack"]) == ("succeeded", "succeeded")
+    assert tracker.titles == [f"{incident['reference']}: Minor blip {{{{ 7*7 }}}}"]
+    [linear] = [r for r in harness.runs.steps(run.id) if r.step_key == "create_linear_issue"]
+    assert linear.output is not None and linear.output["body"]["data"]["issueCreate"]["success"] is True
