@@ -99,7 +99,7 @@ def test_point_var_at_sets_one_constant_and_refuses_a_missing_one() -> None:
     assert point_var_at(text, "url", "http://127.0.0.1:1/g") == text.replace(
         "https://api.linear.app/graphql", "http://127.0.0.1:1/g"
     )
-    with pytest.raises(ValueError, match="no vars.missing"):
+    with pytest.raises(ValueError, match=r"no vars\.missing"):
         point_var_at(text, "missing", "http://127.0.0.1:1/g")
 
 
