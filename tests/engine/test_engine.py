@@ -414,3 +414,28 @@ def test_an_incident_io_call_that_outlives_the_step_timeout_fails_the_step(
     assert finished.status is RunStatus.DEAD and finished.failed_step == "note"
     assert "could not reach the API" in (finished.error or "") and "timed out" in (finished.error or "")
     assert hook.count == 1
+
+
+def test_a_replay_starts_runs_only_for_workflows_without_one_for_that_event(harness: Harness) -> None:
+    harness.add(POST_UPDATE, "announce")
+    incident = harness.declare()  # delivers and dispatches
+    [first] = harness.runs.list_runs(limit=None)
+    harness.engine.run_until_idle()
+    [created] = [e for e in harness.store.list_events() if e.event_type.endswith("incident_created_v2")]
+
+    # Workflows added later. A raw event-type trigger starts on the replayed event; a normalised
+    # one does not: the change the event carried was already seen (lifecycle events come from
+    # comparing with the stored snapshot of the incident).
+    log_step = "steps:\n  - {id: a, type: log, message: hi}\n"
+    harness.add(f"trigger:\n  type: public_incident.incident_created_v2\n{log_step}", "late-raw")
+    harness.add(f"trigger:\n  type: trigger.incident_io.incident.created\n{log_step}", "late-normalised")
+    harness.store.replay(created.webhook_id)
+    [late] = harness.pump()
+    assert late.workflow == "late-raw"
+    harness.engine.run_until_idle()
+    assert harness.runs.get_run(first.id).status is RunStatus.SUCCEEDED
+    assert len(messages(harness, incident["id"])) == 1  # the first workflow's run was not repeated
+    assert sorted(r.workflow for r in harness.runs.list_runs(limit=None)) == ["announce", "late-raw"]
+
+    harness.store.replay(created.webhook_id)  # and again: every workflow has its run for this event
+    assert harness.pump() == []

@@ -73,7 +73,12 @@ def show(webhook_id: str, store_url: str | None, output_format: str | None) -> N
 @click.argument("webhook_id")
 @store_option
 def replay(webhook_id: str, store_url: str | None) -> None:
-    """Mark an event pending, so the running receiver processes it again."""
+    """Mark an event pending, so the running receiver processes it again.
+
+    Workflows that already have a run for this event keep it (one run per workflow and event);
+    the others may start one (see the README on replays). To run a run again, use
+    `incidentkit runs retry RUN`.
+    """
     from incidentkit.store import EventNotFoundError
 
     with open_store(store_url) as store:
