@@ -109,18 +109,17 @@ def issue_tracker() -> Iterator[IssueTracker]:
 
 
 @contextmanager
-def _agent(callback_token: str) -> Iterator[str]:
-    """A loopback agent: accepts each dispatch, then answers through the engine's callback URL."""
+def _agent() -> Iterator[str]:
+    """A loopback agent: accepts each dispatch, then answers through the engine's callback URL.
+
+    The callback URL carries the step's resume token, the agent's only credential: it never holds
+    the API token that decides approvals.
+    """
     import httpx2
 
     def answer(body: dict[str, Any]) -> None:
         summary = f"Checked recent deploys for {body['payload'].get('incidentId')}: none in the last hour."
-        httpx2.post(
-            body["callback_url"],
-            json={"summary": summary},
-            headers={"Authorization": f"Bearer {callback_token}"},
-            timeout=10,
-        )
+        httpx2.post(body["callback_url"], json={"summary": summary}, timeout=10)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -177,7 +176,7 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         delivery = emulator.deliver_in_background()
         stack.callback(delivery.stop)
         slack = stack.enter_context(SlackRecorder(token=slack_token))
-        agent_url = stack.enter_context(_agent(api_token))
+        agent_url = stack.enter_context(_agent())
         store = stack.enter_context(Store.open(f"sqlite:///{folder / 'store.db'}"))
         api = stack.enter_context(Client(SANDBOX_API_KEY, base_url=api_server.url, rate_limit=None))
         steps_client = stack.enter_context(engine_client(SANDBOX_API_KEY, api_server.url))

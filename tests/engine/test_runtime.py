@@ -38,6 +38,7 @@ def http(harness: Harness, token: str | None = TOKEN) -> Iterator[httpx2.Client]
     """The engine's endpoints served on loopback, as serve mounts them."""
     runtime = EngineRuntime(harness.store, None, None, EngineConfig())
     runtime.engines[0] = harness.engine
+    runtime.settings = harness.engine.settings
     app = Starlette(routes=engine_routes(runtime, Secret(token) if token else None))
     with serve_in_thread(app) as served, httpx2.Client(base_url=served.url) as client:
         yield client
@@ -86,17 +87,64 @@ def test_an_agent_answers_over_http(
     harness.declare()
     harness.engine.run_until_idle()
     [sent] = agent_server.received
-    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert TOKEN not in str(sent)  # the agent is never handed the token that decides approvals
     with http(harness) as client:
-        assert client.post("/api/agent-dispatch/agt_wrong", json={}, headers=auth).status_code == 404
+        # The resume token in the path is the agent's only credential.
+        assert client.post("/api/agent-dispatch/agt_wrong", json={}).status_code == 404
         token = sent["resume_token"]
-        answered = client.post(f"/api/agent-dispatch/{token}", json={"summary": "restarted"}, headers=auth)
+        answered = client.post(f"/api/agent-dispatch/{token}", json={"summary": "restarted"})
         assert answered.status_code == 200, answered.text
-        assert client.post(f"/api/agent-dispatch/{token}", json={}, headers=auth).status_code == 404
+        assert client.post(f"/api/agent-dispatch/{token}", json={}).status_code == 404
     harness.engine.run_until_idle()
     run = harness.only_run()
     assert run.status is RunStatus.SUCCEEDED
     assert harness.runs.logs(run.id)[-2].message == "restarted"
+
+
+AGENT_THEN_GATE = """
+trigger:
+  type: trigger.incident_io.incident.created
+steps:
+  - id: ask
+    type: agent.dispatch
+    inputs:
+      agentCard: incident-responder
+      payload:
+        incidentId: "{{ $trigger.incident_io.incident_id }}"
+  - id: gate
+    type: approval
+    prompt: "Apply the agent's plan: {{ $steps.ask.summary }}?"
+"""
+
+
+def test_an_agent_may_request_an_approval_but_never_grant_one(
+    harness_factory: Callable[..., Harness], agent_server: AgentServer
+) -> None:
+    harness = harness_factory(agents=agent_settings(agent_server.url))
+    harness.add(AGENT_THEN_GATE)
+    harness.declare()
+    harness.engine.run_until_idle()
+    [sent] = agent_server.received
+    token = sent["resume_token"]
+    with http(harness) as client:
+        answered = client.post(f"/api/agent-dispatch/{token}", json={"summary": "roll back"})
+        assert answered.status_code == 200, answered.text
+        harness.engine.run_until_idle()
+        [approval] = harness.runs.list_approvals()
+        assert approval.prompt == "Apply the agent's plan: roll back?"
+        path = f"/api/approvals/{approval.id}/approve"
+        # The agent's own credential decides nothing ...
+        as_agent = client.post(path, json={"by": "bot"}, headers={"Authorization": f"Bearer {token}"})
+        assert as_agent.status_code == 401
+        # ... and a decision in an agent's name is refused even with the approvals token.
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        named = client.post(path, json={"by": "incident-responder"}, headers=auth)
+        assert named.status_code == 403
+        assert "an agent may request an approval but never grant one" in named.json()["error"]
+        assert harness.only_run().status is RunStatus.WAITING
+        assert client.post(path, json={"by": "ana"}, headers=auth).status_code == 200
+    harness.engine.run_until_idle()
+    assert harness.only_run().status is RunStatus.SUCCEEDED
 
 
 def test_a_broken_file_keeps_the_last_good_version_running(tmp_path: Path) -> None:

@@ -6,8 +6,11 @@ and runs only its workers. Every round a worker reloads changed workflow files a
 runs of cron ticks that came due.
 
 The HTTP endpoints (``POST /api/approvals/{id}/approve|reject``, ``POST /api/agent-dispatch/{token}``)
-require ``Authorization: Bearer <api token>``, compared in constant time and never logged; without
-a configured token they answer 503 (fail closed).
+are off (503, fail closed) without a configured API token. Approvals require
+``Authorization: Bearer <api token>``, compared in constant time and never logged. An agent's
+answer is authenticated by the resume token in its path alone: signed for that one step, it is the
+only credential an agent is given, and it cannot decide an approval, so an agent may request an
+approval (a workflow step after its answer) but never grant one.
 """
 
 from __future__ import annotations
@@ -131,11 +134,16 @@ def engine_routes(runtime: EngineRuntime, api_token: Secret | None) -> list[Rout
 
     from incidentkit.store.errors import AlreadyDecidedError, RunNotFoundError
 
-    def refused(request: Request) -> JSONResponse | None:
+    def off() -> JSONResponse | None:
         if api_token is None:
             return JSONResponse(
                 {"error": "no API token is configured: this endpoint is off"}, status_code=503
             )
+        return None
+
+    def refused(request: Request) -> JSONResponse | None:
+        if (answer := off()) is not None or api_token is None:
+            return answer
         given = request.headers.get("authorization", "")
         expected = f"Bearer {api_token.reveal()}"
         if not hmac.compare_digest(given.encode(), expected.encode()):
@@ -155,6 +163,13 @@ def engine_routes(runtime: EngineRuntime, api_token: Secret | None) -> list[Rout
         by = body.get("by") if isinstance(body, dict) else None
         if not isinstance(by, str) or not by.strip():
             return JSONResponse({"error": 'say who decides: {"by": "name"}'}, status_code=422)
+        if by.strip() in runtime.settings.agents.agents:
+            return JSONResponse(
+                {
+                    "error": f"{by.strip()!r} is an agent: an agent may request an approval but never grant one"
+                },
+                status_code=403,
+            )
         try:
             approval = await run_in_threadpool(
                 runtime.runs.decide, request.path_params["approval_id"], decision, by
@@ -169,7 +184,9 @@ def engine_routes(runtime: EngineRuntime, api_token: Secret | None) -> list[Rout
         return JSONResponse({"approval": {**approval.to_dict(), "decision": decision, "decided_by": by}})
 
     async def agent_answer(request: Request) -> JSONResponse:
-        if (answer := refused(request)) is not None:
+        # The resume token in the path is the agent's credential (checked by answer_agent); the
+        # API token, which can decide approvals, is never needed by an agent.
+        if (answer := off()) is not None:
             return answer
         from incidentkit.workflows.nodes import AgentAnswerError
 
