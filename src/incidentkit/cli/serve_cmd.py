@@ -3,7 +3,8 @@
 Workflows come from ``--workflows DIR``, else ``workflows =`` in the configuration file, else
 ``./workflows`` when it exists; they reload when their files change. The serve app also takes
 approval decisions and agent answers over HTTP (``/api/approvals/{id}/approve|reject``,
-``/api/agent-dispatch/{token}``), with the bearer token from ``INCIDENTKIT_API_TOKEN``.
+``/api/agent-dispatch/{token}``): decisions need the bearer token from ``INCIDENTKIT_API_TOKEN``;
+an agent's answer is authenticated by the signed resume token in its path.
 
 With ``--sandbox`` it also serves the emulator on loopback, registers the receiver with it and
 seeds the demo organisation, so the whole path (an incident changes, a signed webhook arrives, it

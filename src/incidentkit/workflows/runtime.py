@@ -164,12 +164,8 @@ def engine_routes(runtime: EngineRuntime, api_token: Secret | None) -> list[Rout
         if not isinstance(by, str) or not by.strip():
             return JSONResponse({"error": 'say who decides: {"by": "name"}'}, status_code=422)
         if by.strip() in runtime.settings.agents.agents:
-            return JSONResponse(
-                {
-                    "error": f"{by.strip()!r} is an agent: an agent may request an approval but never grant one"
-                },
-                status_code=403,
-            )
+            refusal = f"{by.strip()!r} is an agent: an agent may request an approval but never grant one"
+            return JSONResponse({"error": refusal}, status_code=403)
         try:
             approval = await run_in_threadpool(
                 runtime.runs.decide, request.path_params["approval_id"], decision, by
