@@ -439,3 +439,33 @@ def test_a_replay_starts_runs_only_for_workflows_without_one_for_that_event(harn
 
     harness.store.replay(created.webhook_id)  # and again: every workflow has its run for this event
     assert harness.pump() == []
+
+
+def test_runs_retry_from_a_step_runs_it_and_the_later_ones_again_and_keeps_the_earlier(
+    harness: Harness,
+) -> None:
+    from incidentkit.workflows.operations import retry_run
+
+    harness.add(
+        "trigger:\n  type: trigger.incident_io.incident.created\nsteps:\n"
+        "  - {id: first_step, type: log, message: one}\n"
+        "  - {id: second, type: log, message: two}\n"
+        "  - id: third\n    type: incident_io.timeline.add_event\n    retry: {maximum_attempts: 1}\n"
+        "    inputs: {incidentId: '{{ $trigger.incident_io.incident_id }}', eventType: custom, title: T}\n"
+    )
+    harness.declare()
+    harness.emulator.inject_fault(status=503, method="POST", times=1)
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert (run.status, run.failed_step) == (RunStatus.DEAD, "third")
+    before = {r.step_key: r.finished_at for r in harness.runs.steps(run.id)}
+
+    harness.clock.advance(seconds=5)
+    retry_run(harness.runs, run.id, from_step="second")
+    harness.engine.run_until_idle()
+    after = {r.step_key: r for r in harness.runs.steps(run.id)}
+    assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED
+    assert after["first_step"].finished_at == before["first_step"]  # kept, not re-run
+    assert after["second"].finished_at == harness.clock()  # ran again, at the new time
+    assert after["third"].status == "succeeded"
+    assert "retried from step second" in [line.message for line in harness.runs.logs(run.id)]
