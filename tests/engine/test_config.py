@@ -38,6 +38,14 @@ def test_no_file_means_the_defaults(tmp_path: Path) -> None:
         ("[severity_map]\nSEV-9 = 'Critical'\n", "severity_map key 'SEV-9'"),
         ("[http]\nallowed_hosts = 'x'\n", "http.allowed_hosts must be a list"),
         ("[agents.a]\ntoken = 'x'\n", 'agents.a needs url = "https://..."'),
+        (
+            "[agents.a]\nurl = 'https://a.example/d'\ntimeout_seconds = 'soon'\n",
+            "agents.a.timeout_seconds must be a positive number of seconds, not 'soon'",
+        ),
+        (
+            "[agents.a]\nurl = 'https://a.example/d'\ntimeout_seconds = 0\n",
+            "agents.a.timeout_seconds must be a positive number of seconds, not 0",
+        ),
     ],
 )
 def test_bad_values_name_the_key(tmp_path: Path, text: str, message: str) -> None:

@@ -109,7 +109,9 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         agents[name] = AgentEndpoint(
             url=table["url"],
             token=Secret(token) if isinstance(token, str) else None,
-            timeout_seconds=float(table.get("timeout_seconds", 1800.0)),
+            timeout_seconds=_seconds(
+                table.get("timeout_seconds", 1800.0), f"agents.{name}.timeout_seconds", path
+            ),
         )
     token_key = env.get(AGENT_TOKEN_KEY_ENV) or data.get("agent_token_key")
     api_token = env.get(API_TOKEN_ENV) or data.get("api_token")
@@ -133,6 +135,13 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         api_token=Secret(api_token) if isinstance(api_token, str) and api_token else None,
         source=source,
     )
+
+
+def _seconds(value: Any, key: str, path: Path) -> float:
+    """A positive number of seconds, else a ConfigError naming the key and the value."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{path}: {key} must be a positive number of seconds, not {value!r}")
+    return float(value)
 
 
 def _table(data: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:
