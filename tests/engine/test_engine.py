@@ -469,3 +469,30 @@ def test_runs_retry_from_a_step_runs_it_and_the_later_ones_again_and_keeps_the_e
     assert after["second"].finished_at == harness.clock()  # ran again, at the new time
     assert after["third"].status == "succeeded"
     assert "retried from step second" in [line.message for line in harness.runs.logs(run.id)]
+
+
+def test_a_retry_forgets_only_the_named_step_even_when_its_id_holds_a_like_wildcard(
+    harness: Harness,
+) -> None:
+    from incidentkit.workflows.operations import retry_run
+
+    harness.add(
+        "trigger:\n  type: trigger.incident_io.incident.created\nsteps:\n"
+        "  - {id: axb, type: log, foreach: '{{ [1, 2] }}', message: 'item {{ $item }}'}\n"
+        "  - id: a_b\n    type: incident_io.timeline.add_event\n    retry: {maximum_attempts: 1}\n"
+        "    inputs: {incidentId: '{{ $trigger.incident_io.incident_id }}', eventType: custom, title: T}\n"
+    )
+    harness.declare()
+    harness.emulator.inject_fault(status=503, method="POST", times=1)
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert (run.status, run.failed_step) == (RunStatus.DEAD, "a_b")
+    before = {r.step_key: r.finished_at for r in harness.runs.steps(run.id)}
+    assert {"axb[0]", "axb[1]"} <= set(before)
+
+    harness.clock.advance(seconds=5)
+    retry_run(harness.runs, run.id)  # `_` in "a_b" must not match the "x" of "axb[0]"
+    harness.engine.run_until_idle()
+    after = {r.step_key: r.finished_at for r in harness.runs.steps(run.id)}
+    assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED
+    assert (after["axb[0]"], after["axb[1]"]) == (before["axb[0]"], before["axb[1]"])

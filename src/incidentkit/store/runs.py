@@ -622,7 +622,10 @@ class RunStore:
                 connection.execute(
                     run_steps.delete().where(
                         run_steps.c.run_id == run_id,
-                        sa.or_(run_steps.c.step_key == key, run_steps.c.step_key.startswith(key + "[")),
+                        sa.or_(
+                            run_steps.c.step_key == key,
+                            run_steps.c.step_key.startswith(key + "[", autoescape=True),
+                        ),
                     )
                 )
             connection.execute(
