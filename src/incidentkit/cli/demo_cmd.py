@@ -11,8 +11,8 @@ def demo() -> None:
 
     Declares incidents in the emulator, which sends signed webhooks to the receiver; the example
     workflows acknowledge, route by severity, post to a stand-in for Slack, file an issue in a
-    stand-in for Linear, hand the incident to an agent and ask for approval before resolving. Each step is printed as it happens.
-    Ends on its own in under a minute.
+    stand-in for Linear, hand the incident to an agent and ask for approval before resolving.
+    Each step is printed as it happens. Ends on its own in under a minute.
     """
     import logging
 
