@@ -155,3 +155,27 @@ async def test_the_async_client_over_loopback() -> None:
             closed = await client.incidents.close(created.id, message="done")
     assert len(listed) == len(set(listed)) > 30
     assert closed.incident.incident_status.category == "closed"
+
+
+def test_held_writes_let_reads_through_and_stop_the_first_write_unsent() -> None:
+    from incidentkit.api.errors import WriteHeldError
+
+    emulator = Emulator(seed="default")
+    client = client_for(emulator, FakeClock())
+    declared = client.incidents.create(name="Held", severity="SEV-3")
+    updates_before = len(emulator.state.incident_updates)
+    with client.hold_writes():
+        assert client.incidents.get(declared.id).name == "Held"  # a read goes out
+        with pytest.raises(WriteHeldError) as held:
+            client.incidents.escalate(declared.id, message="worse")
+    # With a message, the change goes out as an incident update that moves the severity.
+    assert (held.value.method, held.value.path) == ("POST", "/v2/incident_updates")
+    assert held.value.body is not None
+    assert (held.value.body["incident_id"], held.value.body["message"]) == (declared.id, "worse")
+    assert held.value.body["to_severity_id"] != declared.severity.id  # type: ignore[union-attr]
+    assert client.incidents.get(declared.id).severity == declared.severity  # nothing was sent
+    assert len(emulator.state.incident_updates) == updates_before
+    # Outside the block, and for another client inside it, writes go out as usual.
+    other = client_for(emulator, FakeClock())
+    with other.hold_writes():
+        assert client.incidents.escalate(declared.id).changed

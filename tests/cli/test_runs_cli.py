@@ -101,11 +101,32 @@ def test_a_dry_run_prints_what_it_would_send_and_sends_nothing(
         store_url,
     )
     assert result.exit_code == 0, result.output
+    # With no API key nothing can be resolved, so the dry run shows the step's inputs.
     assert (
-        'would send (post, incident_io.update.post): {"incidentId": "INC-1", "message": "from a dry run"}'
-        in (result.stdout)
+        "would send (post, incident_io.update.post): "
+        '{"inputs": {"incidentId": "INC-1", "message": "from a dry run"}}' in result.stdout
     )
     assert result.stdout.rstrip().endswith("succeeded")
+
+    # Against an organisation, it shows the exact request, with the reference resolved to the id.
+    sandboxed = invoke(
+        "workflows",
+        "run",
+        "post-update",
+        "--input",
+        "incident=INC-1",
+        "--dry-run",
+        "--sandbox",
+        "--workflows",
+        str(workflows),
+        "--store",
+        store_url,
+    )
+    assert sandboxed.exit_code == 0, sandboxed.output
+    [line] = [line for line in sandboxed.stdout.splitlines() if "would send" in line]
+    request = json.loads(line.split(": ", 1)[1])
+    assert (request["method"], request["path"]) == ("POST", "/v2/incident_updates")
+    assert request["body"]["message"] == "from a dry run" and request["body"]["incident_id"] != "INC-1"
 
 
 def test_bad_inputs_and_unknown_workflows_are_clear(invoke: Invoke, workflows: Path, store_url: str) -> None:

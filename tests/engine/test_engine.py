@@ -190,7 +190,9 @@ steps:
     assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED
     [post] = harness.runs.steps(run.id)
     assert post.output["dry_run"] is True
-    assert post.output["would_send"] == {"incidentId": incident["id"], "message": "hello"}
+    assert post.output["would_send"]["path"] == "/v2/incident_updates"
+    assert post.output["would_send"]["body"]["incident_id"] == incident["id"]
+    assert post.output["would_send"]["body"]["message"] == "hello"
     assert len(harness.updates(incident["id"])) == before
 
 

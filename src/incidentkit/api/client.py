@@ -23,7 +23,13 @@ from incidentkit import __version__
 from incidentkit.api.catalog import Catalog
 from incidentkit.api.config import api_key_from_env, base_url_from_env
 from incidentkit.api.core import INVALID_JSON, APIRequest, Op, Params, decode_body, read_response
-from incidentkit.api.errors import APIConnectionError, APIStatusError, ConfigurationError, ReadOnlyError
+from incidentkit.api.errors import (
+    APIConnectionError,
+    APIStatusError,
+    ConfigurationError,
+    ReadOnlyError,
+    WriteHeldError,
+)
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.api.resources import (
     AsyncCustomFields,
@@ -60,6 +66,8 @@ DEFAULT_TIMEOUT = 30.0
 _TIMEOUT_CAPS: ContextVar[Mapping[int, float] | None] = ContextVar(
     "incidentkit_client_timeout_caps", default=None
 )
+# Clients (by id) whose writes are held by a ``hold_writes`` block in this thread or task.
+_HELD_WRITES: ContextVar[frozenset[int]] = ContextVar("incidentkit_client_held_writes", default=frozenset())
 # Connection failures that happen before a request leaves are safe to retry for any request.
 _NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
 
@@ -129,10 +137,28 @@ class _BaseClient:
         }
 
     def _check_writable(self, request: APIRequest) -> None:
-        if self.read_only and request.is_write:
+        if not request.is_write:
+            return
+        if self.read_only:
             raise ReadOnlyError(
                 f"refusing {request.method} {request.path}: this client is read-only, so nothing was sent"
             )
+        if id(self) in _HELD_WRITES.get():
+            raise WriteHeldError(request.method, request.path, request.json)
+
+    @contextmanager
+    def hold_writes(self) -> Iterator[None]:
+        """Within the block, reads are sent but the first write raises :class:`WriteHeldError` unsent.
+
+        A dry run uses it: an operation runs for real up to the write it would make (resolving
+        references, names and statuses on the way), and the error says exactly what that write
+        would have sent. Like :meth:`timeout_cap`, it applies to this thread (or asyncio task) only.
+        """
+        token = _HELD_WRITES.set(_HELD_WRITES.get() | {id(self)})
+        try:
+            yield
+        finally:
+            _HELD_WRITES.reset(token)
 
     @contextmanager
     def timeout_cap(self, seconds: float) -> Iterator[None]:

@@ -40,6 +40,22 @@ class ReadOnlyError(IncidentIOError):
     """Raised before sending when a read-only client is asked to make a write."""
 
 
+class WriteHeldError(IncidentIOError):
+    """Raised instead of sending a write inside ``Client.hold_writes()`` (a dry run); carries the request.
+
+    Attributes:
+        method: the HTTP method that was not sent.
+        path: the path it would have gone to.
+        body: the JSON body it would have carried (never holds the API key, which is a header).
+    """
+
+    def __init__(self, method: str, path: str, body: Mapping[str, Any] | None) -> None:
+        super().__init__(f"dry run: {method} {path} was not sent")
+        self.method = method
+        self.path = path
+        self.body = dict(body) if body is not None else None
+
+
 class APIConnectionError(IncidentIOError):
     """Raised when the API could not be reached (refused, reset, DNS, timeout)."""
 

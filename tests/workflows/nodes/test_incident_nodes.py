@@ -408,25 +408,76 @@ def test_a_hostile_title_passes_through_untouched(
 
 
 @pytest.mark.parametrize(
-    ("step_type", "inputs"),
+    ("step_type", "inputs", "path", "body"),
     [
-        ("incident_io.incident.acknowledge", {"incidentId": "INC-1", "message": "On it"}),
-        ("incident_io.incident.resolve", {"incidentId": "INC-1"}),
-        ("incident_io.incident.update", {"incidentId": "INC-1", "severity": "SEV-1"}),
-        ("incident_io.incident.escalate", {"incidentId": "INC-1"}),
-        ("incident_io.incident.create", {"name": "New"}),
-        ("incident_io.update.post", {"incidentId": "INC-1", "message": "Hi"}),
-        ("incident_io.timeline.add_event", {"incidentId": "INC-1", "title": "T"}),
-        ("incident_io.follow_up.create", {"incidentId": "INC-1", "title": "F"}),
+        (
+            "incident_io.incident.resolve",
+            {"incidentId": "INC-1"},
+            "/actions/edit",
+            {"notify_incident_channel": False},
+        ),
+        ("incident_io.incident.update", {"incidentId": "INC-1", "severity": "SEV-1"}, "/actions/edit", {}),
+        ("incident_io.incident.escalate", {"incidentId": "INC-1"}, "/v2/incident_updates", {}),
+        (
+            "incident_io.incident.create",
+            {"name": "New"},
+            "/v2/incidents",
+            {"name": "New", "visibility": "public"},
+        ),
+        (
+            "incident_io.update.post",
+            {"incidentId": "INC-1", "message": "Hi"},
+            "/v2/incident_updates",
+            {"message": "Hi"},
+        ),
+        (
+            "incident_io.timeline.add_event",
+            {"incidentId": "INC-1", "title": "T"},
+            "/v2/incident_timeline_items",
+            {"title": "T"},
+        ),
+        (
+            "incident_io.follow_up.create",
+            {"incidentId": "INC-1", "title": "F"},
+            "/v3/follow_ups",
+            {"title": "F"},
+        ),
     ],
 )
-def test_a_dry_run_sends_nothing_and_says_what_it_would_send(
-    context: NodeContext, seen: Seen, step_type: str, inputs: dict[str, Any]
+def test_a_dry_run_sends_no_write_and_shows_the_exact_request_it_would_make(
+    context: NodeContext, seen: Seen, step_type: str, inputs: dict[str, Any], path: str, body: dict[str, Any]
 ) -> None:
     output = run(step_type, inputs, dataclasses.replace(context, dry_run=True))
     assert (output["dry_run"], output["type"]) == (True, step_type)
-    assert output["would_send"].items() >= inputs.items()
-    assert seen.requests == []
+    would_send = output["would_send"]
+    assert would_send["method"] == "POST" and would_send["path"].endswith(path)
+    assert would_send["body"].items() >= body.items()
+    assert all(method == "GET" for method, _ in seen.requests)  # reads resolve names; no write went out
+
+
+def test_a_dry_run_resolves_names_to_the_ids_the_api_needs(context: NodeContext, emulator: Emulator) -> None:
+    output = run(
+        "incident_io.incident.update",
+        {"incidentId": "INC-1", "severity": "SEV-1"},
+        dataclasses.replace(context, dry_run=True),
+    )
+    incident = record(emulator, output["would_send"]["path"].split("/")[3])
+    most_severe = max(emulator.state.severities, key=lambda s: s["rank"])
+    assert incident["reference"] == "INC-1"
+    assert output["would_send"]["body"]["incident"] == {"severity_id": most_severe["id"]}
+    assert incident["severity"]["id"] != most_severe["id"]  # nothing changed
+
+
+def test_a_dry_run_of_a_step_with_nothing_to_do_says_it_would_send_nothing(
+    context: NodeContext, seen: Seen
+) -> None:
+    output = run(
+        "incident_io.incident.acknowledge",
+        {"incidentId": "INC-1", "message": "On it"},  # INC-1 is already live
+        dataclasses.replace(context, dry_run=True),
+    )
+    assert output["dry_run"] is True and output["would_send"] is None
+    assert all(method == "GET" for method, _ in seen.requests)
 
 
 def test_reads_still_run_in_a_dry_run(context: NodeContext, seen: Seen) -> None:

@@ -50,9 +50,35 @@ def step_error_from_api(error: Exception, now: Callable[[], datetime]) -> StepEr
     raise TypeError(f"not an API error: {type(error).__name__}")
 
 
-def default_preview(inputs: pydantic.BaseModel, context: NodeContext) -> dict[str, Any]:
-    """What a dry run shows for a write step: its inputs, by their YAML names."""
-    return inputs.model_dump(mode="json", by_alias=True, exclude_none=True)
+def _dry_run(
+    name: str,
+    function: Callable[[Any, NodeContext], NodeResult],
+    given: pydantic.BaseModel,
+    context: NodeContext,
+) -> NodeResult:
+    """Run an incident.io step with its client's writes held: reads go out, the first write does not.
+
+    The step resolves its references, names and statuses for real, so the dry run reports the exact
+    request it would make (method, path and body). A step with nothing to change (an incident
+    already live, say) reports that it would send nothing. Without a client (no API key) it can
+    resolve nothing, so it reports the step's inputs instead.
+    """
+    from incidentkit.api.errors import WriteHeldError
+
+    if context.client is None:
+        context.log.info("dry run: %s would send its inputs (no API key, so nothing resolved)", name)
+        inputs = given.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return Completed({"dry_run": True, "type": name, "would_send": {"inputs": inputs}})
+    try:
+        with context.api().hold_writes():
+            result = function(given, context)
+    except WriteHeldError as held:
+        context.log.info("dry run: %s would send %s %s, and nothing was sent", name, held.method, held.path)
+        would_send = {"method": held.method, "path": held.path, "body": held.body}
+        return Completed({"dry_run": True, "type": name, "would_send": would_send})
+    output = result.output if isinstance(result, Completed) else {}
+    context.log.info("dry run: %s has nothing to send", name)
+    return Completed({**output, "dry_run": True, "type": name, "would_send": None})
 
 
 def register(
@@ -67,8 +93,9 @@ def register(
     Args:
         name: the step type.
         inputs: its inputs model.
-        writes: whether it has side effects (a dry run then calls ``preview`` instead).
-        preview: what a dry run reports it would send; by default the inputs.
+        writes: whether it has side effects (a dry run then sends none of them).
+        preview: what a dry run reports it would send; by default the exact incident.io request,
+            found by running the step with its client's writes held.
     """
 
     def decorate(
@@ -77,13 +104,14 @@ def register(
         def run(given: pydantic.BaseModel, context: NodeContext) -> NodeResult:
             if not isinstance(given, inputs):
                 raise TypeError(f"{name} needs {inputs.__name__} inputs, not {type(given).__name__}")
-            if writes and context.dry_run:
-                show = preview or default_preview
+            if writes and context.dry_run and preview is not None:
                 context.log.info("dry run: %s would send, and nothing was sent", name)
-                return Completed({"dry_run": True, "type": name, "would_send": show(given, context)})
+                return Completed({"dry_run": True, "type": name, "would_send": preview(given, context)})
             from incidentkit.api.errors import IncidentIOError
 
             try:
+                if writes and context.dry_run:
+                    return _dry_run(name, function, given, context)
                 return function(given, context)
             except (IncidentIOError, ValueError) as error:
                 raise step_error_from_api(error, context.clock) from error
