@@ -6,28 +6,16 @@ import httpx2
 import pytest
 
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
-
-
-class Clock:
-    """Epoch seconds that move only when a test says so."""
-
-    def __init__(self, start: float = 1_795_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.clocks import EpochClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> EpochClock:
+    return EpochClock()
 
 
 @pytest.fixture
-def demo(clock: Clock) -> Emulator:
+def demo(clock: EpochClock) -> Emulator:
     return Emulator(seed="demo", read_only_keys=["viewer-key"], clock=clock, random_seed=3)
 
 

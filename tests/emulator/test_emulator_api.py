@@ -10,7 +10,7 @@ import pytest
 
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from incidentkit.emulator.errors import ERROR_TYPES
-from tests.emulator.conftest import Clock
+from tests.clocks import EpochClock
 from tests.emulator.schema import validate
 
 
@@ -251,7 +251,7 @@ def test_an_unknown_filter_operator_is_422(http: httpx2.Client) -> None:
 # Rate limits and faults
 
 
-def test_the_rate_limit_answers_429_like_incident_io(clock: Clock) -> None:
+def test_the_rate_limit_answers_429_like_incident_io(clock: EpochClock) -> None:
     emulator = Emulator(seed="empty", api_keys=["k"], rate_limit=60, clock=clock)
     with httpx2.Client(
         base_url="https://api.incident.io",

@@ -6,19 +6,7 @@ import httpx2
 import pytest
 
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
-
-
-class EpochClock:
-    """Epoch seconds that move only when a test says so (the emulator's clock)."""
-
-    def __init__(self, start: float = 1_795_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.clocks import EpochClock
 
 
 @pytest.fixture
