@@ -9,6 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from incidentkit.api import Client
+from incidentkit.emulator import Emulator, RunningServer
 from incidentkit.store import Store
 from incidentkit.store.pgtemp import TemporaryPostgres
 
@@ -81,3 +83,25 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def store(store_url: str, clock: FakeClock) -> Iterator[Store]:
     with Store.open(store_url, clock=clock) as opened:
         yield opened
+
+
+# The package's pytest plugin prefixes its fixtures (``incidentkit_emulator``...) so that it never
+# shadows a project's own; this project's tests use the short names.
+
+
+@pytest.fixture
+def emulator(incidentkit_emulator: Emulator) -> Emulator:
+    """A fresh emulator (the ``default`` seed, or the test's ``incidentkit_seed`` mark)."""
+    return incidentkit_emulator
+
+
+@pytest.fixture
+def client(incidentkit_client: Client) -> Client:
+    """A client wired to ``emulator`` through its transport."""
+    return incidentkit_client
+
+
+@pytest.fixture
+def emulator_server(incidentkit_server: RunningServer) -> RunningServer:
+    """``emulator`` served on 127.0.0.1."""
+    return incidentkit_server

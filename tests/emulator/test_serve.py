@@ -115,27 +115,49 @@ def test_the_pytest_plugin_gives_users_fixtures(pytester: pytest.Pytester) -> No
         """
         import pytest
 
-        def test_declare(client, emulator):
+        def test_declare(incidentkit_client, incidentkit_emulator):
+            client = incidentkit_client
             incident = client.incidents.create(name="Database down", severity="Critical")
             assert [i.name for i in client.incidents.list(status_category="live")][0] == "Database down"
-            assert incident.id in emulator.state.incidents
+            assert incident.id in incidentkit_emulator.state.incidents
 
         @pytest.mark.incidentkit_seed("empty")
-        def test_empty(emulator):
-            assert emulator.state.incidents == {}
+        def test_empty(incidentkit_emulator):
+            assert incidentkit_emulator.state.incidents == {}
 
-        def test_served(emulator_server):
+        def test_served(incidentkit_server):
             import httpx2
-            assert httpx2.get(emulator_server.url + "/v1/identity").status_code == 401
+            assert httpx2.get(incidentkit_server.url + "/v1/identity").status_code == 401
+
         """
     )
+    result = _run_pytester(pytester)
+    result.assert_outcomes(passed=3)
+
+
+def test_the_pytest_plugin_leaves_a_projects_client_fixture_alone(pytester: pytest.Pytester) -> None:
+    # Django's and Flask's plugins both define `client`; ours must not compete for the name.
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.parametrize("name", ["client", "emulator", "async_client", "emulator_server"])
+        def test_name_is_not_ours(request, name):
+            request.getfixturevalue(name)
+        """
+    )
+    result = _run_pytester(pytester)
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines(["*fixture 'client' not found*"])
+
+
+def _run_pytester(pytester: pytest.Pytester) -> pytest.RunResult:
     env_backup = dict(os.environ)
     try:
-        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-W", "error")
+        return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-W", "error")
     finally:
         os.environ.clear()
         os.environ.update(env_backup)
-    result.assert_outcomes(passed=3)
 
 
 def test_accepted_connections_have_nagle_turned_off() -> None:

@@ -1,10 +1,15 @@
 """pytest fixtures for testing your code against the emulator, loaded once incidentkit is installed.
 
-- ``emulator``: a fresh :class:`~incidentkit.emulator.Emulator` (the ``default`` seed) for each test;
-- ``client`` / ``async_client``: clients wired to it through its transport, with no sockets and no rate limit;
-- ``emulator_server``: the same emulator served on 127.0.0.1, for code that needs a URL.
+Every fixture's name starts with ``incidentkit_``, so that installing the package never shadows a
+project's own fixtures (Django's and Flask's ``client`` among them):
 
-Mark a test ``@pytest.mark.incidentkit_seed("demo")`` to start from another seed.
+- ``incidentkit_emulator``: a fresh :class:`~incidentkit.emulator.Emulator` (the ``default`` seed);
+- ``incidentkit_client`` / ``incidentkit_async_client``: clients wired to it through its transport, with
+  no sockets and no rate limit;
+- ``incidentkit_server``: the same emulator served on 127.0.0.1, for code that needs a URL.
+
+Mark a test ``@pytest.mark.incidentkit_seed("demo")`` to start from another seed. Run pytest with
+``-p no:incidentkit`` to keep the plugin out altogether.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def emulator(request: pytest.FixtureRequest) -> Emulator:
+def incidentkit_emulator(request: pytest.FixtureRequest) -> Emulator:
     """A fresh emulator that accepts ``SANDBOX_API_KEY``."""
     from incidentkit.emulator import Emulator
 
@@ -33,37 +38,38 @@ def emulator(request: pytest.FixtureRequest) -> Emulator:
 
 
 @pytest.fixture
-def client(emulator: Emulator) -> Iterator[Client]:
-    """A :class:`~incidentkit.api.Client` talking to ``emulator``."""
+def incidentkit_client(incidentkit_emulator: Emulator) -> Iterator[Client]:
+    """A :class:`~incidentkit.api.Client` talking to ``incidentkit_emulator``."""
     from incidentkit.api import Client
     from incidentkit.emulator import SANDBOX_API_KEY
 
-    with Client(SANDBOX_API_KEY, transport=emulator.transport(), rate_limit=None) as connected:
+    with Client(SANDBOX_API_KEY, transport=incidentkit_emulator.transport(), rate_limit=None) as connected:
         yield connected
 
 
 @pytest.fixture
-async def async_client(emulator: Emulator) -> AsyncIterator[AsyncClient]:
-    """An :class:`~incidentkit.api.AsyncClient` talking to ``emulator`` (needs an async test runner)."""
+async def incidentkit_async_client(incidentkit_emulator: Emulator) -> AsyncIterator[AsyncClient]:
+    """An :class:`~incidentkit.api.AsyncClient` talking to ``incidentkit_emulator`` (async tests only)."""
     from incidentkit.api import AsyncClient
     from incidentkit.emulator import SANDBOX_API_KEY
 
-    async with AsyncClient(SANDBOX_API_KEY, transport=emulator.transport(), rate_limit=None) as connected:
+    transport = incidentkit_emulator.transport()
+    async with AsyncClient(SANDBOX_API_KEY, transport=transport, rate_limit=None) as connected:
         yield connected
 
 
 @pytest.fixture
-def emulator_server(emulator: Emulator) -> Iterator[RunningServer]:
-    """``emulator`` served on 127.0.0.1 at a free port; ``.url`` is its base URL.
+def incidentkit_server(incidentkit_emulator: Emulator) -> Iterator[RunningServer]:
+    """``incidentkit_emulator`` served on 127.0.0.1 at a free port; ``.url`` is its base URL.
 
-    Like ``incidentkit emulator serve``, it delivers webhooks to registered endpoints in the
-    background. (With ``emulator`` alone, call ``emulator.deliver_webhooks()`` to send what is due.)
+    Like ``incidentkit emulator serve``, it delivers webhooks to registered endpoints in the background.
+    (With ``incidentkit_emulator`` alone, call ``.deliver_webhooks()`` to send what is due.)
     """
     from incidentkit.emulator import serve_in_thread
 
-    worker = emulator.deliver_in_background()
+    worker = incidentkit_emulator.deliver_in_background()
     try:
-        with serve_in_thread(emulator.asgi_app()) as server:
+        with serve_in_thread(incidentkit_emulator.asgi_app()) as server:
             yield server
     finally:
         worker.stop()
