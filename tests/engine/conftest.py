@@ -20,6 +20,7 @@ from incidentkit.secrets import Secret
 from incidentkit.store import Store
 from incidentkit.store.runs import Run, RunStore
 from incidentkit.testing import SlackRecorder
+from incidentkit.testing.loopback import Answer, LoopbackServer, Received
 from incidentkit.webhooks.handling import IncidentEventHandler
 from incidentkit.webhooks.processor import Processor
 from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
@@ -184,26 +185,11 @@ class AgentServer:
 
 @pytest.fixture
 def agent_server() -> Iterator[AgentServer]:
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     received: list[dict[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            received.append(json.loads(self.rfile.read(length)))
-            self.send_response(202)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
+    def accept(request: Received) -> Answer:
+        received.append(request.json())
+        return 202, {}, {}
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
-    yield AgentServer(f"http://127.0.0.1:{server.server_address[1]}/dispatch", received)
-    server.shutdown()
-    server.server_close()
+    with LoopbackServer(accept) as server:
+        yield AgentServer(f"{server.url}/dispatch", received)

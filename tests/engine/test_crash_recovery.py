@@ -9,7 +9,6 @@ Waits on the subprocess are bounded by polling the store.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -18,7 +17,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from incidentkit.api import Client
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 from incidentkit.store import Store
 from incidentkit.store.runs import RunStatus, RunStore
+from incidentkit.testing.loopback import Answer, LoopbackServer, Received
 from incidentkit.workflows.engine import Engine, EngineSettings
 from incidentkit.workflows.loader import load_directory
 from incidentkit.workflows.nodes import HttpSettings
@@ -72,36 +71,18 @@ class SlowHook:
         self.release = threading.Event()
         self.arrived = threading.Event()
         self.count = 0
-        hook = self
+        self.server = LoopbackServer(self._hold)
+        self.url = f"{self.server.url}/hook"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                hook.count += 1
-                hook.arrived.set()
-                hook.release.wait(DEADLINE_SECONDS)
-                body = json.dumps({"ok": True}).encode()
-                try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass  # the caller was killed
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True).start()
+    def _hold(self, request: Received) -> Answer:
+        self.count += 1
+        self.arrived.set()
+        self.release.wait(DEADLINE_SECONDS)
+        return 200, {}, {"ok": True}
 
     def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @pytest.fixture
