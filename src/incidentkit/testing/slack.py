@@ -20,9 +20,10 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from incidentkit.testing.loopback import Answer, LoopbackServer, Received
 
 __all__ = ["SlackMessage", "SlackRecorder"]
 
@@ -71,17 +72,19 @@ class SlackRecorder:
         self._lock = threading.Lock()
         self.messages: list[SlackMessage] = []
         self.requests = 0
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._thread: threading.Thread | None = None
+        self._host, self._port = host, port
+        self._server: LoopbackServer | None = None
 
     def __repr__(self) -> str:
-        return f"SlackRecorder(base_url={self.base_url!r}, messages={len(self.messages)})"
+        where = self._server.url if self._server is not None else "not started"
+        return f"SlackRecorder({where}, messages={len(self.messages)})"
 
     @property
     def base_url(self) -> str:
-        """The Web API base URL to give the client (ends with ``/api/``)."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/api/"
+        """The Web API base URL to give the client (ends with ``/api/``); known once started."""
+        if self._server is None:
+            raise RuntimeError("the Slack recorder is not started: use it in a with block or call start()")
+        return f"{self._server.url}/api/"
 
     def fail(
         self,
@@ -106,23 +109,39 @@ class SlackRecorder:
 
     def start(self) -> SlackRecorder:
         """Serve in a background thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
-        self._thread.start()
+        if self._server is None:
+            self._server = LoopbackServer(self._respond, host=self._host, port=self._port)
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
     def __enter__(self) -> SlackRecorder:
         return self.start()
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+    def _respond(self, request: Received) -> Answer:
+        """Read one HTTP request as a Web API call (JSON or form-encoded) and answer it."""
+        params: dict[str, Any]
+        try:
+            if "json" in request.headers.get("content-type", ""):
+                params = json.loads(request.body or b"{}")
+            else:
+                params = dict(parse_qsl(request.body.decode()))
+        except (ValueError, UnicodeDecodeError):
+            params = {}
+        if not request.path.startswith("/api/"):
+            return 404, {}, {"ok": False, "error": "unknown_method"}
+        method = request.path[len("/api/") :].split("?")[0]
+        authorization = request.headers.get("authorization")
+        if authorization is None and params.get("token"):  # form posts may carry the token
+            authorization = f"Bearer {params['token']}"
+        return self.answer(method, authorization, params)
 
     def answer(
         self, method: str, authorization: str | None, params: dict[str, Any]
@@ -171,42 +190,3 @@ class SlackRecorder:
                     "message": {"type": "message", "text": message.text, "ts": ts},
                 },
             )
-
-
-def _handler_for(recorder: SlackRecorder) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            params: dict[str, Any]
-            try:
-                if "json" in (self.headers.get("Content-Type") or ""):
-                    params = json.loads(raw or b"{}")
-                else:
-                    params = dict(parse_qsl(raw.decode()))
-            except (ValueError, UnicodeDecodeError):
-                params = {}
-            if not self.path.startswith("/api/"):
-                self._send(404, {}, {"ok": False, "error": "unknown_method"})
-                return
-            method = self.path[len("/api/") :].split("?")[0]
-            authorization = self.headers.get("Authorization")
-            if authorization is None and params.get("token"):  # form posts may carry the token
-                authorization = f"Bearer {params['token']}"
-            status, headers, body = recorder.answer(method, authorization, params)
-            self._send(status, headers, body)
-
-        def _send(self, status: int, headers: dict[str, str], body: dict[str, Any]) -> None:
-            encoded = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(encoded)))
-            self.end_headers()
-            self.wfile.write(encoded)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # requests are recorded, not printed
-
-    return Handler
