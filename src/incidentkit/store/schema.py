@@ -1,7 +1,8 @@
 """The store's tables as the code reads and writes them today (the latest migration's result).
 
-The migrations in :mod:`incidentkit.store.migrations` build these tables; a test reflects a migrated
-database and compares it with these definitions, so the two cannot drift apart unnoticed.
+The migrations (Alembic revisions in ``store/alembic/versions``, run by :mod:`incidentkit.store.migrations`)
+build these tables; a test reflects a migrated database and compares it with these definitions, so the
+two cannot drift apart unnoticed.
 """
 
 from __future__ import annotations
@@ -41,14 +42,6 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
 
 metadata = sa.MetaData()
-
-schema_version = sa.Table(
-    "schema_version",
-    metadata,
-    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("applied_at", UTCDateTime, nullable=False),
-)
 
 # One row per webhook delivery that was accepted: the raw body exactly as received, so nothing is lost
 # even when it cannot be parsed.

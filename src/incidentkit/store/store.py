@@ -184,7 +184,7 @@ class Store:
         """
         engine = create_engine(url or default_store_url())
         try:
-            migrations.migrate(engine, now=clock())
+            migrations.migrate(engine)
         except BaseException:
             engine.dispose()
             raise
