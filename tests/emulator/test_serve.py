@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from incidentkit.cli import main
 from incidentkit.emulator import SANDBOX_API_KEY
-from incidentkit.emulator.server import bind
+from incidentkit.serving import bind
 
 pytest_plugins = ["pytester"]
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from incidentkit.emulator.server import serve_in_thread
+from incidentkit.serving import serve_in_thread
 from incidentkit.webhooks.verify import WebhookVerificationError, WebhookVerifier
 
 

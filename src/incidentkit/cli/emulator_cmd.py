@@ -58,7 +58,7 @@ def serve(
     registered with POST /_emulator/webhook_endpoints get signed deliveries, retried on failure.
     """
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator
-    from incidentkit.emulator.server import bind, serve_forever, url_of
+    from incidentkit.serving import bind, serve_forever, url_of
 
     emulator = Emulator(
         seed=seed,

@@ -17,6 +17,7 @@ import base64
 import logging
 import secrets as random_secrets
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -98,85 +99,65 @@ def serve(
     from --workflows DIR (default: the configuration's workflows, else ./workflows if present).
     """
     from incidentkit.emulator import SANDBOX_API_KEY
-    from incidentkit.emulator.server import bind, serve_forever, url_of
+    from incidentkit.service import Service, ServiceSettings, describe
     from incidentkit.store import RetentionPolicy
     from incidentkit.webhooks.config import configured_secrets
-    from incidentkit.webhooks.handling import IncidentEventHandler
-    from incidentkit.webhooks.processor import Processor
-    from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
-    from incidentkit.webhooks.verify import WebhookVerifier, secret_fingerprint
-    from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
+    from incidentkit.workflows.runtime import engine_client
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per API call is noise here
     secrets = configured_secrets(webhook_secrets).secrets
     if sandbox and not secrets:
         secrets = [new_sandbox_secret()]
-    verifier = WebhookVerifier(secrets)  # refuses malformed secrets here, naming their position only
-    try:
-        sock = bind(host, port)
-    except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    receiver_url = url_of(sock)
-    try:
-        store = open_store(store_url)
-    except BaseException:
-        sock.close()
-        raise
-    sandboxed: Sandbox | None = None
-    client: Client | None = None
-    step_client: Client | None = None
     config = load_engine_config()
-    try:
+    settings = ServiceSettings(
+        store_url=store_url,
+        host=host,
+        port=port,
+        webhook_secrets=tuple(secrets),
+        max_body_bytes=max_body_bytes,
+        retention=RetentionPolicy(processed_for=timedelta(days=retention_days)),
+        workflows_dir=workflows_dir or config.workflows_dir,
+        engine=config,
+        workers=workers,
+    )
+    with ExitStack() as stack:
+        sandboxed: Sandbox | None = None
         if sandbox:
-            sandboxed = _start_sandbox(receiver_url + INGEST_PATH, secrets[0])
-            client = sandboxed.client
-            step_client = engine_client(SANDBOX_API_KEY, sandboxed.url)
+            sandboxed = _start_sandbox()
+            stack.callback(sandboxed.stop)
+            client: Client | None = sandboxed.client
+            step_client: Client | None = stack.enter_context(engine_client(SANDBOX_API_KEY, sandboxed.url))
         else:
             client = _client_from_configuration()
+            if client is not None:
+                stack.callback(client.close)
             step_client = engine_client_from_configuration() if client is not None else None
-        runtime = EngineRuntime(
-            store, workflows_dir or config.workflows_dir, step_client, config, workers=max(workers, 1)
-        )
-        handler = IncidentEventHandler(store, client, subscribers=[runtime.dispatcher])
-        processor = Processor(
-            store, handler, retention=RetentionPolicy(processed_for=timedelta(days=retention_days))
-        )
-        app = create_receiver_app(store, verifier, max_body_bytes=max_body_bytes, on_stored=processor.wake)
-        app.router.routes.extend(engine_routes(runtime, config.api_token))
+            if step_client is not None:
+                stack.callback(step_client.close)
+        store = stack.enter_context(open_store(store_url))
+        try:
+            service = stack.enter_context(
+                Service(settings, client=client, steps_client=step_client, store=store)
+            )
+        except OSError as error:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        if sandboxed is not None:
+            assert service.webhook_url is not None
+            sandboxed.register(service.webhook_url, secrets[0])
 
         def ready() -> None:
-            click.echo(f"incidentkit receiver listening on {receiver_url}")
-            click.echo(f"Webhook URL: {receiver_url}{INGEST_PATH}")
-            click.echo(f"Store: {store.url}")
-            fingerprints = (
-                ", ".join(secret_fingerprint(s) for s in secrets) or "none: every delivery is refused"
-            )
-            click.echo(f"Signing secrets: {fingerprints}")
+            for line in describe(service):
+                click.echo(line)
             if sandboxed is not None:
                 click.echo(
                     f"Sandbox emulator on {sandboxed.url} (demo organisation, receiver registered); "
                     f"try: INCIDENT_IO_BASE_URL={sandboxed.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
                     "incidentkit incidents create --name ... --severity Minor"
                 )
-            describe_workflows(runtime)
+            describe_workflows(service.runtime)
 
-        processor.start()
-        if workers:
-            runtime.start()
-        try:
-            serve_forever(app, sock, on_ready=ready)
-        finally:
-            runtime.stop()
-            processor.stop()
-    finally:
-        if step_client is not None:
-            step_client.close()
-        if sandboxed is not None:
-            sandboxed.stop()
-        elif client is not None:
-            client.close()
-        store.close()
+        service.serve_forever(on_ready=ready)
 
 
 @dataclass
@@ -187,9 +168,15 @@ class Sandbox:
     client: Client
     stop: Callable[[], None]
 
+    def register(self, webhook_url: str, secret: str) -> None:
+        """Have the emulator deliver its webhooks to ``webhook_url``, signed with ``secret``."""
+        self.client.request(
+            "POST", "/_emulator/webhook_endpoints", json={"url": webhook_url, "secret": secret}
+        )
 
-def _start_sandbox(webhook_url: str, secret: str) -> Sandbox:
-    """Serve the demo emulator, deliver its webhooks in the background, and register the receiver."""
+
+def _start_sandbox() -> Sandbox:
+    """Serve the demo emulator and deliver its webhooks in the background."""
     from incidentkit.api import Client
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 
@@ -203,11 +190,6 @@ def _start_sandbox(webhook_url: str, secret: str) -> Sandbox:
         worker.stop()
         server.stop()
 
-    try:
-        client.request("POST", "/_emulator/webhook_endpoints", json={"url": webhook_url, "secret": secret})
-    except BaseException:
-        stop()
-        raise
     return Sandbox(server.url, client, stop)
 
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 
 import click
 
@@ -16,7 +13,7 @@ from incidentkit.cli.engine import (
     load_engine_config,
     workflows_option,
 )
-from incidentkit.cli.storage import open_store, store_option
+from incidentkit.cli.storage import store_option
 
 
 @click.command()
@@ -47,37 +44,29 @@ def worker(
     """
     from datetime import timedelta
 
-    from incidentkit.workflows.runtime import EngineRuntime
+    from incidentkit.service import Service, ServiceSettings
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     config = load_engine_config()
-    client = engine_client_from_configuration()
-    store = open_store(store_url)
-    stop = threading.Event()
+    settings = ServiceSettings(
+        store_url=store_url,
+        workflows_dir=workflows_dir or config.workflows_dir,
+        engine=config,
+        workers=workers,
+        poll_interval=poll_interval,
+        lease=timedelta(seconds=lease),
+        receive=False,
+    )
+    with (
+        engine_client_from_configuration() as client,
+        Service(settings, steps_client=client) as service,
+    ):
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        def ready() -> None:
+            click.echo(
+                f"incidentkit worker on {service.store.url} ({workers} thread{'s' if workers != 1 else ''})"
+            )
+            describe_workflows(service.runtime)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        runtime = EngineRuntime(
-            store,
-            workflows_dir or config.workflows_dir,
-            client,
-            config,
-            workers=workers,
-            poll_interval=poll_interval,
-            lease=timedelta(seconds=lease),
-        )
-        click.echo(f"incidentkit worker on {store.url} ({workers} thread{'s' if workers != 1 else ''})")
-        describe_workflows(runtime)
-        runtime.start()
-        try:
-            stop.wait()
-        finally:
-            runtime.stop()
-    finally:
-        client.close()
-        store.close()
+        service.serve_forever(on_ready=ready)

@@ -7,7 +7,7 @@ Use it without sockets through :meth:`Emulator.transport`, or serve it on loopba
 from incidentkit.emulator.core import SANDBOX_API_KEY, Emulator, EmulatorRequest, EmulatorResponse
 from incidentkit.emulator.faults import Fault
 from incidentkit.emulator.seed import SEEDS
-from incidentkit.emulator.server import RunningServer, serve_in_thread
+from incidentkit.serving import RunningServer, serve_in_thread
 
 __all__ = [
     "SANDBOX_API_KEY",

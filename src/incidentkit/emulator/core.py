@@ -399,7 +399,7 @@ class Emulator:
         return httpx2.MockTransport(answer)
 
     def asgi_app(self) -> Starlette:
-        """The emulator as an ASGI app, for uvicorn (see :mod:`incidentkit.emulator.server`)."""
+        """The emulator as an ASGI app, for uvicorn (see :mod:`incidentkit.serving`)."""
         from incidentkit.emulator.asgi import build_app
 
         return build_app(self)

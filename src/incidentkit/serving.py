@@ -1,4 +1,4 @@
-"""Serving the emulator (or any ASGI app) with uvicorn on loopback, in a thread or in the foreground."""
+"""Serving an ASGI app with uvicorn on loopback, in a background thread or in the foreground."""
 
 from __future__ import annotations
 
@@ -74,9 +74,19 @@ def _config(app: Any) -> uvicorn.Config:
     return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
 
 
-def serve_in_thread(app: Any, *, host: str = DEFAULT_HOST, port: int = 0) -> RunningServer:
-    """Serve ``app`` from a background thread; returns once it accepts connections."""
-    sock = bind(host, port)
+def serve_in_thread(
+    app: Any, *, host: str = DEFAULT_HOST, port: int = 0, sock: socket.socket | None = None
+) -> RunningServer:
+    """Serve ``app`` from a background thread; returns once it accepts connections.
+
+    Args:
+        app: the ASGI app.
+        host: where to listen, unless ``sock`` is given.
+        port: the port (0 picks a free one), unless ``sock`` is given.
+        sock: a socket already bound with :func:`bind` (its URL was known before serving); it is
+            closed when the server stops.
+    """
+    sock = sock if sock is not None else bind(host, port)
     server = _Server(_config(app))
     failure: list[BaseException] = []
 
@@ -108,3 +118,27 @@ def serve_forever(app: Any, sock: socket.socket, *, on_ready: Callable[[], None]
         pass  # uvicorn re-raises the Ctrl-C it handled; the server has already shut down cleanly
     finally:
         sock.close()
+
+
+def wait_for_signal() -> int:
+    """Block until SIGINT or SIGTERM arrives (for a process that serves no HTTP); returns the signal.
+
+    The previous handlers are put back before returning. Call it from the main thread only.
+    """
+    import signal
+
+    arrived = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        received.append(signum)
+        arrived.set()
+
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not arrived.wait(0.5):  # a timed wait lets the interpreter run the handler promptly
+            pass
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return received[0]

@@ -1,0 +1,9 @@
+"""The incidentkit service: receiver, processor, dispatcher, workers and HTTP endpoints, built from settings.
+
+``incidentkit serve``, ``incidentkit worker``, the demo and the tests all build it with
+:class:`Service`; see :mod:`incidentkit.service.builder`.
+"""
+
+from incidentkit.service.builder import DEFAULT_PORT, Service, ServiceSettings, describe
+
+__all__ = ["DEFAULT_PORT", "Service", "ServiceSettings", "describe"]
