@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -72,40 +71,18 @@ class IssueTracker:
 @contextmanager
 def issue_tracker() -> Iterator[IssueTracker]:
     """Serve the stand-in for Linear on 127.0.0.1 for the duration of the block."""
+    from incidentkit.testing.loopback import Answer, LoopbackServer, Received
+
     tracker = IssueTracker("")
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-            tracker.titles.append(str(body.get("variables", {}).get("title", "")))
-            answer = json.dumps(
-                {
-                    "data": {
-                        "issueCreate": {
-                            "success": True,
-                            "issue": {"identifier": f"ENG-{len(tracker.titles)}"},
-                        }
-                    }
-                }
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+    def create_issue(request: Received) -> Answer:
+        tracker.titles.append(str(request.json().get("variables", {}).get("title", "")))
+        issue = {"identifier": f"ENG-{len(tracker.titles)}"}
+        return 200, {}, {"data": {"issueCreate": {"success": True, "issue": issue}}}
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    tracker.url = f"http://127.0.0.1:{server.server_address[1]}/graphql"
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
+    with LoopbackServer(create_issue) as server:
+        tracker.url = f"{server.url}/graphql"
         yield tracker
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager
@@ -117,29 +94,19 @@ def _agent() -> Iterator[str]:
     """
     import httpx2
 
+    from incidentkit.testing.loopback import Answer, LoopbackServer, Received
+
     def answer(body: dict[str, Any]) -> None:
         summary = f"Checked recent deploys for {body['payload'].get('incidentId')}: none in the last hour."
         httpx2.post(body["callback_url"], json={"summary": summary}, timeout=10)
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-            self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            threading.Thread(target=answer, args=(body,), daemon=True).start()
+    def accept(request: Received) -> Answer:
+        # Answer after accepting, as a real agent would: the engine parks the step on the 202 first.
+        threading.Thread(target=answer, args=(request.json(),), daemon=True).start()
+        return 202, {}, b""
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/dispatch"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer(accept) as server:
+        yield f"{server.url}/dispatch"
 
 
 def run_sandbox_demo(echo: Echo = print) -> int:
@@ -149,15 +116,11 @@ def run_sandbox_demo(echo: Echo = print) -> int:
     from incidentkit.api import Client
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
     from incidentkit.secrets import Secret
-    from incidentkit.store import Store
+    from incidentkit.service import Service, ServiceSettings
     from incidentkit.testing import SlackRecorder
-    from incidentkit.webhooks.handling import IncidentEventHandler
-    from incidentkit.webhooks.processor import Processor
-    from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
-    from incidentkit.webhooks.verify import WebhookVerifier
     from incidentkit.workflows.config import EngineConfig
     from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, HttpSettings, SlackSettings
-    from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
+    from incidentkit.workflows.runtime import engine_client
 
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()  # this sandbox's only
     api_token = secrets.token_urlsafe(24)
@@ -177,44 +140,41 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         stack.callback(delivery.stop)
         slack = stack.enter_context(SlackRecorder(token=slack_token))
         agent_url = stack.enter_context(_agent())
-        store = stack.enter_context(Store.open(f"sqlite:///{folder / 'store.db'}"))
         api = stack.enter_context(Client(SANDBOX_API_KEY, base_url=api_server.url, rate_limit=None))
         steps_client = stack.enter_context(engine_client(SANDBOX_API_KEY, api_server.url))
 
         def narrate(run: Any, message: str) -> None:
             echo(f"     [{run.workflow}] {message}")
 
-        receiver_box: dict[str, str] = {}
         config = EngineConfig(
             slack=SlackSettings(token=Secret(slack_token), base_url=slack.base_url),
             # Only the loopback stand-ins; any other host stays refused.
             http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})),
+            # The agent answers at the service's own callback URL (the service fills it in).
             agents=AgentSettings(
                 agents={"incident-responder": AgentEndpoint(url=agent_url, timeout_seconds=60)},
                 token_key=Secret(secrets.token_urlsafe(24)),
-                callback_url=None,
             ),
             api_token=Secret(api_token),
         )
-        runtime = EngineRuntime(store, workflows, steps_client, config, poll_interval=0.1, on_event=narrate)
-        processor = Processor(store, IncidentEventHandler(store, api, subscribers=[runtime.dispatcher]))
-        app = create_receiver_app(store, WebhookVerifier([secret]), on_stored=processor.wake)
-        app.router.routes.extend(engine_routes(runtime, config.api_token))
-        receiver = stack.enter_context(serve_in_thread(app))
-        receiver_box["url"] = receiver.url
-        # The agent answers at the receiver's callback endpoint; set it now that the port is known.
-        runtime.settings = _with_callback(runtime.settings, receiver.url + "/api/agent-dispatch")
-        for engine in runtime.engines:
-            engine.settings = runtime.settings
-        api.request(
-            "POST", "/_emulator/webhook_endpoints", json={"url": receiver.url + INGEST_PATH, "secret": secret}
+        settings = ServiceSettings(
+            store_url=f"sqlite:///{folder / 'store.db'}",
+            port=0,
+            webhook_secrets=(secret,),
+            workflows_dir=workflows,
+            engine=config,
+            poll_interval=0.1,
         )
-        processor.start(poll_interval=0.1)
-        stack.callback(processor.stop)
-        runtime.start()
-        stack.callback(runtime.stop)
+        service = stack.enter_context(
+            Service(settings, client=api, steps_client=steps_client, on_event=narrate)
+        )
+        runtime = service.runtime
+        api.request(
+            "POST", "/_emulator/webhook_endpoints", json={"url": service.webhook_url, "secret": secret}
+        )
+        service.start()
 
-        echo(f"Emulator on {api_server.url}; receiver, dispatcher and worker on {receiver.url}")
+        echo(f"Emulator on {api_server.url}; receiver, dispatcher and worker on {service.url}")
         echo(f"Workflows: {', '.join(w.name for w in runtime.workflows())}")
 
         echo("1. Declaring a Critical incident in triage (SEV-1 by rank)")
@@ -237,7 +197,7 @@ def run_sandbox_demo(echo: Echo = print) -> int:
             import httpx2
 
             answer = httpx2.post(
-                f"{receiver.url}/api/approvals/{approval.id}/approve",
+                f"{service.url}/api/approvals/{approval.id}/approve",
                 json={"by": APPROVER},
                 headers={"Authorization": f"Bearer {api_token}"},
                 timeout=10,
@@ -264,12 +224,6 @@ def run_sandbox_demo(echo: Echo = print) -> int:
             echo(f"   {run.workflow}: {run.status} ({steps})")
             failed += run.status != "succeeded"
         return failed
-
-
-def _with_callback(settings: Any, url: str) -> Any:
-    from dataclasses import replace
-
-    return replace(settings, agents=replace(settings.agents, callback_url=url))
 
 
 def _settle(runtime: Any, echo: Echo) -> None:
