@@ -7,19 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
-
-from incidentkit.serving import serve_in_thread
+from incidentkit.testing.loopback import Answer, LoopbackServer, Received
 from incidentkit.webhooks.verify import WebhookVerificationError, WebhookVerifier
 
-
-@dataclass
-class Received:
-    headers: dict[str, str]
-    body: bytes
+__all__ = ["Received", "Receiver", "running_receiver"]
 
 
 @dataclass
@@ -46,21 +37,18 @@ def running_receiver(
     """Serve a receiver on 127.0.0.1; with ``verifier`` it refuses what does not verify, like a real one."""
     receiver = Receiver(statuses=list(statuses or []))
 
-    async def ingest(request: Request) -> Response:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        body = await request.body()
-        receiver.received.append(Received(headers, body))
+    def ingest(request: Received) -> Answer:
+        receiver.received.append(request)
         receiver.arrived.set()
         if verifier is not None:
             try:
-                verifier.verify(headers, body)
+                verifier.verify(request.headers, request.body)
             except WebhookVerificationError as error:
-                return Response(str(error).encode(), status_code=error.status_code)
-            return Response(b"accepted", status_code=202)
+                return error.status_code, {}, str(error).encode()
+            return 202, {}, b"accepted"
         status = receiver.statuses.pop(0) if receiver.statuses else 200
-        return Response(b"ok" if status < 300 else b"nope", status_code=status)
+        return status, {}, b"ok" if status < 300 else b"nope"
 
-    app = Starlette(routes=[Route("/hook", ingest, methods=["POST"])])
-    with serve_in_thread(app) as server:
+    with LoopbackServer(ingest) as server:
         receiver.url = f"{server.url}/hook"
         yield receiver
