@@ -156,9 +156,51 @@ def _v2_workflow_runs(connection: sa.Connection) -> None:
     md.create_all(connection)
 
 
+def _history_tables(md: sa.MetaData) -> None:
+    """The incident history tables as they were at version 3."""
+    sa.Table(
+        "history_incidents",
+        md,
+        sa.Column("id", sa.Text, primary_key=True),
+        sa.Column("reference", sa.Text, nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("severity", sa.Text, nullable=True),
+        sa.Column("status_category", sa.Text, nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+        sa.Column("resolved_at", UTCDateTime, nullable=True),
+        sa.Column("services", sa.JSON, nullable=False),
+        sa.Column("alert_sources", sa.JSON, nullable=False),
+        sa.Column("custom_fields", sa.JSON, nullable=False),
+        sa.Column("root_causes", sa.JSON, nullable=False),
+        sa.Column("updates", sa.JSON, nullable=False),
+        sa.Column("follow_ups", sa.JSON, nullable=False),
+        sa.Column("permalink", sa.Text, nullable=True),
+        sa.Column("synced_at", UTCDateTime, nullable=False),
+        sa.Index("history_incidents_reference", "reference"),
+        sa.Index("history_incidents_created_at", "created_at"),
+        sa.Index("history_incidents_updated_at", "updated_at"),
+    )
+    sa.Table(
+        "history_sync_state",
+        md,
+        sa.Column("source", sa.Text, primary_key=True),
+        sa.Column("updated_at_high_water", UTCDateTime, nullable=True),
+        sa.Column("last_synced_at", UTCDateTime, nullable=False),
+    )
+
+
+def _v3_incident_history(connection: sa.Connection) -> None:
+    md = sa.MetaData()
+    _history_tables(md)
+    md.create_all(connection)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "webhook inbox, seen webhook ids and incident snapshots", _v1_inbox_snapshots),
     Migration(2, "workflow runs, step checkpoints, run logs and approvals", _v2_workflow_runs),
+    Migration(3, "incident history for similar-incident search", _v3_incident_history),
 ]
 
 
