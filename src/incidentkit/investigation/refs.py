@@ -85,13 +85,19 @@ def _walk(value: Any, where: str, key: str | None) -> Iterator[FoundRef]:
 
 
 def _in_text(text: str, where: str) -> Iterator[FoundRef]:
+    """The references in one string, in the order they appear."""
+    found: list[tuple[int, FoundRef]] = []
     for match in _URL.finditer(text):
         url = match.group(0).rstrip(_TRAILING)
         try:
-            yield FoundRef(parse_incident_ref(url), url, where)
+            found.append((match.start(), FoundRef(parse_incident_ref(url), url, where)))
         except InvalidReferenceError:
             continue  # another site, a lookalike host, or not an incident page
-    # INC-123 outside URLs only: one inside a refused URL must not slip through.
-    outside = _URL.sub(" ", text)
+    # INC-123 outside URLs only (blanked out, keeping offsets): one inside a refused URL must not slip in.
+    outside = _URL.sub(lambda match: " " * len(match.group(0)), text)
     for match in _INC.finditer(outside):
-        yield FoundRef(IncidentRef(number=int(match.group(1))), match.group(0), where)
+        found.append(
+            (match.start(), FoundRef(IncidentRef(number=int(match.group(1))), match.group(0), where))
+        )
+    for _, item in sorted(found, key=lambda pair: pair[0]):
+        yield item

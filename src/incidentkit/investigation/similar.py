@@ -189,8 +189,6 @@ class SimilarityIndex:
             sublinear_tf=True,
             stop_words="english",
             ngram_range=(1, 2),
-            min_df=1,
-            max_df=0.5,
             dtype=np.float32,
         )
         texts = [incident_text(incident) for incident in incidents]
