@@ -262,15 +262,12 @@ class History:
     def get(self, ref: str) -> HistoryIncident | None:
         """The incident with this id (ULID) or reference (``INC-123``, ``123``), or None."""
         text = ref.strip()
-        reference = f"INC-{text}" if text.isdigit() else text
+        number = text[4:] if text[:4].upper() == "INC-" else text
+        reference = f"INC-{number}" if number.isdigit() else text
+        table = history_incidents
         with self._reading() as connection:
             row = connection.execute(
-                sa.select(history_incidents).where(
-                    sa.or_(
-                        history_incidents.c.id == text,
-                        sa.func.upper(history_incidents.c.reference) == reference.upper(),
-                    )
-                )
+                sa.select(table).where(sa.or_(table.c.id == text, table.c.reference == reference)).limit(1)
             ).first()
         return None if row is None else _incident(row._mapping)
 

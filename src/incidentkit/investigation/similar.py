@@ -176,6 +176,7 @@ class SimilarityIndex:
     _service_counts: NDArray[np.float64] = field(repr=False)
     _sources: dict[str, NDArray[np.intp]] = field(repr=False)
     _source_counts: NDArray[np.float64] = field(repr=False)
+    _columns: Any = field(default=None, repr=False)
     _terms: Any = field(default=None, repr=False)
 
     @classmethod
@@ -188,7 +189,7 @@ class SimilarityIndex:
         vectorizer = TfidfVectorizer(
             sublinear_tf=True,
             stop_words="english",
-            ngram_range=(1, 2),
+            ngram_range=(1, 1),
             dtype=np.float32,
         )
         texts = [incident_text(incident) for incident in incidents]
@@ -226,6 +227,7 @@ class SimilarityIndex:
             _service_counts=service_counts,
             _sources=sources,
             _source_counts=source_counts,
+            _columns=None if matrix is None else matrix.tocsc(),
         )
 
     def query(
@@ -257,8 +259,10 @@ class SimilarityIndex:
         query_vector = None
         text = np.zeros(n, dtype=np.float64)
         if self._matrix is not None:
-            query_vector = self._vectorizer.transform([incident_text(incident)])
-            text = np.asarray((self._matrix @ query_vector.T).toarray()).ravel().astype(np.float64)
+            query_vector = self._vectorizer.transform([incident_text(incident)]).tocsr()
+            # Only the query's few terms matter: multiply their columns, not the whole matrix.
+            columns = self._columns[:, query_vector.indices]
+            text = np.asarray(columns @ query_vector.data.astype(np.float64)).ravel()
         parts: dict[str, NDArray[np.float64]] = {"text": text}
 
         if incident.services and weights.get("services", 0) > 0:
@@ -362,12 +366,18 @@ class SimilarityIndex:
     def _shared_terms(self, query_vector: Any, position: int) -> tuple[str, ...]:
         if query_vector is None or self._matrix is None:
             return ()
-        product = self._matrix[position].multiply(query_vector).tocoo()
-        if product.nnz == 0:
+        import numpy as np
+
+        row = self._matrix[position]
+        shared, in_row, in_query = np.intersect1d(
+            row.indices, query_vector.indices, assume_unique=True, return_indices=True
+        )
+        if len(shared) == 0:
             return ()
         if self._terms is None:
             self._terms = self._vectorizer.get_feature_names_out()
-        order = sorted(zip(product.data, product.col, strict=True), key=lambda pair: -pair[0])
+        weight = row.data[in_row] * query_vector.data[in_query]
+        order = sorted(zip(weight, shared, strict=True), key=lambda pair: -pair[0])
         terms: list[str] = []
         for _, column in order:
             term = str(self._terms[column])

@@ -181,6 +181,7 @@ def _history_tables(md: sa.MetaData) -> None:
         sa.Index("history_incidents_reference", "reference"),
         sa.Index("history_incidents_created_at", "created_at"),
         sa.Index("history_incidents_updated_at", "updated_at"),
+        sa.Index("history_incidents_synced_at", "synced_at"),
     )
     sa.Table(
         "history_sync_state",

@@ -200,6 +200,7 @@ history_incidents = sa.Table(
     sa.Index("history_incidents_reference", "reference"),
     sa.Index("history_incidents_created_at", "created_at"),
     sa.Index("history_incidents_updated_at", "updated_at"),
+    sa.Index("history_incidents_synced_at", "synced_at"),
 )
 
 # Where each history sync left off: the newest ``updated_at`` copied, so the next sync asks only for
