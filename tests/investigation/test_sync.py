@@ -43,13 +43,13 @@ def test_a_first_sync_copies_every_incident_with_updates_services_and_follow_ups
     listed = list(client.incidents.list().raw())
     incident_id = listed[0]["id"]
     client.request("POST", "/v3/follow_ups", json={"incident_id": incident_id, "title": "Add a canary stage"})
-    progress: list[tuple[int, int]] = []
+    progress: list[tuple[int, int | None]] = []
     result = sync_history(client, history, InvestigationConfig(), progress=lambda *p: progress.append(p))
     assert result.full
     assert result.incidents == len(listed) == history.count()
     ids = {incident["id"] for incident in listed}
     assert result.updates == sum(1 for u in client.incident_updates.list().raw() if u["incident_id"] in ids)
-    assert progress[0] == (0, len(listed))
+    assert progress[0] == (0, None)  # a full sync streams: the total is known at the end
     assert progress[-1] == (len(listed), len(listed))
     stored = history.get(incident_id)
     assert stored is not None
@@ -85,3 +85,14 @@ def test_a_full_sync_copies_everything_again(client: Client, history: History) -
     again = sync_history(client, history, InvestigationConfig(), full=True)
     assert again.full
     assert again.incidents == first.incidents == history.count()
+
+
+def test_a_large_history_is_synced_across_pages_and_write_batches(
+    client: Client, emulator: Emulator, history: History
+) -> None:
+    emulator.add_incidents(1200)
+    listed = sum(1 for _ in client.incidents.list(page_size=500).raw())
+    progress: list[tuple[int, int | None]] = []
+    result = sync_history(client, history, InvestigationConfig(), progress=lambda *p: progress.append(p))
+    assert result.incidents == listed == history.count() > 1200
+    assert (1000, None) in progress

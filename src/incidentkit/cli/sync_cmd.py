@@ -41,7 +41,7 @@ def sync(full: bool, store_url: str | None, connection: Connection) -> None:
 
 
 @contextmanager
-def _progress() -> Iterator[Callable[[int, int], None] | None]:
+def _progress() -> Iterator[Callable[[int, int | None], None] | None]:
     """A progress bar on stderr when it is a terminal; nothing otherwise (scripts, logs, pipes)."""
     if not sys.stderr.isatty():
         yield None
@@ -52,7 +52,7 @@ def _progress() -> Iterator[Callable[[int, int], None] | None]:
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("Syncing incidents", total=None)
 
-        def update(done: int, total: int) -> None:
+        def update(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
         yield update

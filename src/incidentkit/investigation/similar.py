@@ -4,7 +4,7 @@ The score of a past incident ``d`` for a query incident ``q`` is a weighted mean
 [0, 1], with the weights of ``[investigation.weights]`` (see :mod:`incidentkit.investigation.config`):
 
 ``text``
-    TF-IDF cosine (scikit-learn; sub-linear term frequency, English stop words, words and word pairs)
+    TF-IDF cosine (scikit-learn; sub-linear term frequency, English stop words, single words)
     of title, summary and updates, the title counted twice: it is the densest line of an incident.
 ``services``
     Jaccard overlap of the affected services. Counts only when the query has services.
@@ -378,15 +378,7 @@ class SimilarityIndex:
             self._terms = self._vectorizer.get_feature_names_out()
         weight = row.data[in_row] * query_vector.data[in_query]
         order = sorted(zip(weight, shared, strict=True), key=lambda pair: -pair[0])
-        terms: list[str] = []
-        for _, column in order:
-            term = str(self._terms[column])
-            # Word pairs count in the score but read badly as reasons (and may span title and summary).
-            if " " not in term:
-                terms.append(term)
-                if len(terms) == _SHARED_TERMS:
-                    break
-        return tuple(terms)
+        return tuple(str(self._terms[column]) for _, column in order[:_SHARED_TERMS])
 
 
 _cache_lock = threading.Lock()
