@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.cli.conftest import Invoke
 
@@ -42,3 +45,15 @@ def test_a_bad_since_names_the_option(invoke: Invoke, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--since" in result.stderr
+
+
+def test_the_progress_bar_shows_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from incidentkit.cli import sync_cmd
+
+    with sync_cmd._progress() as progress:
+        assert progress is None  # tests, pipes and logs get no bar
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with sync_cmd._progress() as progress:
+        assert progress is not None
+        progress(0, None)
+        progress(5, 10)
