@@ -32,6 +32,7 @@ from typing import Any
 
 from incidentkit.investigation import History, HistoryIncident, similar
 from incidentkit.investigation.config import InvestigationConfig
+from incidentkit.investigation.history import labels_of
 from incidentkit.store import Store
 
 K = 5
@@ -88,6 +89,7 @@ def as_history(records: Sequence[dict[str, Any]]) -> list[HistoryIncident]:
     incidents = []
     for number, record in enumerate(records, start=1):
         found = labels(record)
+        custom_fields = {ROOT_CAUSE_FIELD: found} if found else {}
         incidents.append(
             HistoryIncident(
                 id=f"eval-{number:06d}",
@@ -98,8 +100,9 @@ def as_history(records: Sequence[dict[str, Any]]) -> list[HistoryIncident]:
                 created_at=when,
                 updated_at=when,
                 services=tuple(record.get("services") or ()),
-                custom_fields={ROOT_CAUSE_FIELD: found} if found else {},
-                root_causes=found,
+                custom_fields=custom_fields,
+                # Read from the custom field as the sync reads it.
+                root_causes=labels_of(custom_fields, (ROOT_CAUSE_FIELD,)),
             )
         )
     return incidents
