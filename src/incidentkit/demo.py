@@ -28,7 +28,8 @@ from typing import Any
 Echo = Callable[[str], None]
 
 DEADLINE_SECONDS = 10.0
-APPROVER = "demo-lead"
+# The approval gate of the example takes the incident's lead only; the demo makes this user the lead.
+APPROVER = "priya@example.com"
 # The example's constant that names the issue tracker's URL; the sandbox points it at a stand-in.
 LINEAR_URL_VAR = "linear_graphql_url"
 
@@ -218,8 +219,13 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         echo(f"Workflows: {', '.join(w.name for w in runtime.workflows())}")
 
         echo("1. Declaring a Critical incident in triage (SEV-1 by rank)")
+        [lead_role] = [role for role in api.incident_roles.list() if role.role_type == "lead"]
+        [lead] = api.users.list(email=APPROVER).to_list()
         critical = api.incidents.create(
-            name="Checkout failing for all customers", severity="Critical", status="Triage"
+            name="Checkout failing for all customers",
+            severity="Critical",
+            status="Triage",
+            incident_role_assignments=[{"incident_role_id": lead_role.id, "assignee": {"id": lead.id}}],
         )
         _settle(runtime, echo)
         _show_incident(api, critical.id, echo)
@@ -233,7 +239,10 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         api.incidents.edit(critical.id, status="Monitoring")
         _settle(runtime, echo)
         for approval in runtime.runs.list_approvals():
-            echo(f"   Approval {approval.id}: {approval.prompt!r}; approving as {APPROVER} over HTTP")
+            echo(
+                f"   Approval {approval.id}: {approval.prompt!r}; approving over HTTP as {APPROVER}, "
+                "the incident's lead"
+            )
             import httpx2
 
             answer = httpx2.post(

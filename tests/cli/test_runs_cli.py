@@ -199,3 +199,61 @@ def test_serve_sandbox_runs_workflows_on_the_emulators_webhooks(tmp_path: Path) 
             assert (run.workflow, run.status) == ("acknowledge", "succeeded")
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+
+
+LEAD_GATED = """
+name: lead-gated
+trigger:
+  type: manual
+  inputs:
+    incident: string
+steps:
+  - id: gate
+    type: approval
+    approvers:
+      roles: [incident-lead]
+  - id: say
+    type: log
+    message: "decided by {{ $steps.gate.decided_by }}"
+"""
+
+
+def test_approve_by_checks_the_role_on_the_incident_through_the_api(
+    invoke: Invoke, tmp_path: Path, store_url: str
+) -> None:
+    folder = tmp_path / "lead"
+    folder.mkdir()
+    (folder / "lead-gated.yaml").write_text(LEAD_GATED)
+    shown = json.loads(invoke("incidents", "show", "INC-1", "--sandbox", "--json").stdout)
+    [lead] = [a["assignee"] for a in shown["incident_role_assignments"] if a["role"]["role_type"] == "lead"]
+    started = invoke(
+        "workflows",
+        "run",
+        "lead-gated",
+        "--input",
+        f"incident={shown['id']}",
+        "--workflows",
+        str(folder),
+        "--store",
+        store_url,
+    )
+    assert started.exit_code == 0, started.output
+    [approval] = json.loads(invoke("approvals", "list", "--store", store_url, "--json").stdout)
+
+    no_key = invoke("approvals", "approve", approval["id"], "--by", lead["email"], "--store", store_url)
+    assert no_key.exit_code == 1 and "no incident.io API key is configured" in no_key.stderr
+    stranger = invoke(
+        "approvals", "approve", approval["id"], "--by", "random-person", "--store", store_url, "--sandbox"
+    )
+    assert stranger.exit_code == 1 and "not an incident.io user" in stranger.stderr
+    others = [u["email"] for u in json.loads(invoke("users", "list", "--sandbox", "--json").stdout)]
+    other = next(email for email in others if email and email != lead["email"])
+    refused = invoke("approvals", "approve", approval["id"], "--by", other, "--store", store_url, "--sandbox")
+    assert refused.exit_code == 1 and "holders of the incident role incident-lead" in refused.stderr
+    assert json.loads(invoke("approvals", "list", "--store", store_url, "--json").stdout) != []
+
+    approved = invoke(
+        "approvals", "approve", approval["id"], "--by", lead["email"], "--store", store_url, "--sandbox"
+    )
+    assert approved.exit_code == 0, approved.stderr
+    assert f"approved by {lead['email']}" in approved.stdout

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from incidentkit.cli.connection import Connection, connection_options
+from incidentkit.cli.engine import load_engine_config
 from incidentkit.cli.output import column, emit_list, emit_object, output_options
 from incidentkit.cli.storage import open_store, store_option
 
@@ -164,31 +166,49 @@ def list_approvals(show_all: bool, store_url: str | None, output_format: str | N
     emit_list([approval.to_dict() for approval in found], APPROVAL_COLUMNS, output_format)
 
 
-def _decide(approval_id: str, decision: str, by: str, store_url: str | None) -> None:
+def _decide(approval_id: str, decision: str, by: str, store_url: str | None, connection: Connection) -> None:
+    from incidentkit.api import ConfigurationError
     from incidentkit.store.errors import AlreadyDecidedError, RunNotFoundError
     from incidentkit.store.runs import RunStore
+    from incidentkit.workflows.approvers import decide_approval
 
+    connection.read_only = True  # looking the decider up needs reads only
+    try:
+        client = connection.client()
+    except ConfigurationError:
+        client = None  # approvals naming their approvers are refused; see decide_approval
+    agents = load_engine_config().agents.agents
     with open_store(store_url) as store:
         try:
-            approval = RunStore(store).decide(approval_id, decision, by)
+            approval = decide_approval(RunStore(store), client, approval_id, decision, by, agents=agents)
         except (RunNotFoundError, AlreadyDecidedError, ValueError) as error:
             raise click.ClickException(str(error)) from None
-    click.echo(f"Approval {approval.id} {decision} by {by}; run {approval.run_id} continues.")
+    click.echo(
+        f"Approval {approval.id} {decision} by {approval.decided_by}; run {approval.run_id} continues."
+    )
+
+
+BY_HELP = (
+    "Who decides: an incident.io email or user id. When the step names approvers, the user must be "
+    "one of its users or hold one of its roles on the incident (looked up with the API key)."
+)
 
 
 @approvals.command()
 @click.argument("approval_id")
-@click.option("--by", required=True, metavar="NAME", help="Who decides (kept with the decision).")
+@click.option("--by", required=True, metavar="EMAIL", help=BY_HELP)
 @store_option
-def approve(approval_id: str, by: str, store_url: str | None) -> None:
+@connection_options
+def approve(approval_id: str, by: str, store_url: str | None, connection: Connection) -> None:
     """Approve: the run goes on (the first decision wins)."""
-    _decide(approval_id, "approved", by, store_url)
+    _decide(approval_id, "approved", by, store_url, connection)
 
 
 @approvals.command()
 @click.argument("approval_id")
-@click.option("--by", required=True, metavar="NAME", help="Who decides (kept with the decision).")
+@click.option("--by", required=True, metavar="EMAIL", help=BY_HELP)
 @store_option
-def reject(approval_id: str, by: str, store_url: str | None) -> None:
+@connection_options
+def reject(approval_id: str, by: str, store_url: str | None, connection: Connection) -> None:
     """Reject: the run goes on with the decision 'rejected' (the first decision wins)."""
-    _decide(approval_id, "rejected", by, store_url)
+    _decide(approval_id, "rejected", by, store_url, connection)
