@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
 from incidentkit.cli.connection import Connection, connection_options
+
+if TYPE_CHECKING:
+    from incidentkit.secrets import CredentialStore
 
 # Which API key roles grant which capability (roles as listed in the schema's IdentityV1).
 WRITE_ROLES = {"incident_creator", "global_access"}
@@ -113,6 +117,8 @@ def verify(connection: Connection) -> None:
     """
     checks, works = verify_key(connection)
     _print_checks(checks)
+    if _uses_a_saved_profile(connection):
+        _warn_if_key_beside_credentials(saved_only=True)
     if not works:
         click.secho("The key does not work; see above for what to do.", err=True, fg="red")
         raise SystemExit(1)
@@ -167,6 +173,33 @@ def setup(
     store.save_profile(profile_name, api_key, base_url=base_url, make_default=first)
     default = " (the default profile)" if first else ""
     click.echo(f"Saved profile '{profile_name}'{default}; the key is encrypted ({store.key_source}).")
+    _warn_if_key_beside_credentials(store)
+
+
+def _uses_a_saved_profile(connection: Connection) -> bool:
+    """Whether the key checked came from the credential store (not a flag, the environment or the sandbox)."""
+    from incidentkit.api.config import api_key_from_env
+
+    if connection.sandbox or connection.api_key is not None:
+        return False
+    return connection.profile is not None or api_key_from_env() is None
+
+
+def _warn_if_key_beside_credentials(
+    store: CredentialStore | None = None, *, saved_only: bool = False
+) -> None:
+    """Say plainly when the master key is a file next to the credentials it encrypts."""
+    from incidentkit.secrets import KEY_BESIDE_WARNING, CredentialStore
+
+    store = store or CredentialStore()
+    if saved_only and not store.path.exists():
+        return  # nothing saved: the key in use came from a flag or the environment
+    if store.key_beside_credentials():
+        click.secho(
+            KEY_BESIDE_WARNING.format(key_file=store.key_file, credentials=store.path.name),
+            err=True,
+            fg="yellow",
+        )
 
 
 @click.group()
