@@ -10,6 +10,7 @@ import click
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
+    from incidentkit.cli.connection import Connection
     from incidentkit.workflows.config import EngineConfig
     from incidentkit.workflows.runtime import EngineRuntime
 
@@ -37,12 +38,12 @@ def load_engine_config() -> EngineConfig:
         raise click.ClickException(str(error)) from None
 
 
-def engine_client_from_configuration() -> Client:
+def engine_client_from_configuration(connection: Connection | None = None) -> Client:
     """A client with retries off from the flags, environment or saved profile."""
     from incidentkit.cli.connection import Connection
     from incidentkit.workflows.runtime import engine_client
 
-    api_key, base_url = Connection().resolve()
+    api_key, base_url = (connection or Connection()).resolve()
     return engine_client(api_key, base_url)
 
 

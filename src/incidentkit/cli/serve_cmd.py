@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from incidentkit.cli.connection import Connection, account_options, describe_organisation
 from incidentkit.cli.engine import (
     describe_workflows,
     engine_client_from_configuration,
@@ -80,6 +81,7 @@ def new_sandbox_secret() -> str:
 @click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(min=0), help="Workflow worker threads."
 )
+@account_options
 def serve(
     host: str,
     port: int,
@@ -90,12 +92,16 @@ def serve(
     retention_days: int,
     workflows_dir: Path | None,
     workers: int,
+    connection: Connection,
 ) -> None:
     """Receive incident.io webhooks on HOST:PORT, store them durably and process them.
 
     Point an incident.io webhook endpoint at the printed URL and pass its signing secret.
     Without a secret every delivery is refused (verification fails closed). Workflows run
     from --workflows DIR (default: the configuration's workflows, else ./workflows if present).
+    The key (--profile, --api-key, --base-url, else the environment, else the default profile)
+    fetches private incidents and runs the workflow steps; the organisation it acts on is
+    printed at start.
     """
     from incidentkit.emulator import SANDBOX_API_KEY
     from incidentkit.emulator.server import bind, serve_forever, url_of
@@ -109,6 +115,10 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per API call is noise here
+    if sandbox and (connection.profile or connection.api_key or connection.base_url):
+        raise click.UsageError(
+            "--sandbox runs against its own emulator: drop --profile, --api-key and --base-url"
+        )
     secrets = configured_secrets(webhook_secrets).secrets
     if sandbox and not secrets:
         secrets = [new_sandbox_secret()]
@@ -133,8 +143,9 @@ def serve(
             client = sandboxed.client
             step_client = engine_client(SANDBOX_API_KEY, sandboxed.url)
         else:
-            client = _client_from_configuration()
-            step_client = engine_client_from_configuration() if client is not None else None
+            client = _client_from_configuration(connection)
+            step_client = engine_client_from_configuration(connection) if client is not None else None
+        organisation = describe_organisation(client) if client is not None else None
         runtime = EngineRuntime(
             store, workflows_dir or config.workflows_dir, step_client, config, workers=max(workers, 1)
         )
@@ -159,6 +170,8 @@ def serve(
                     f"try: INCIDENT_IO_BASE_URL={sandboxed.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
                     "incidentkit incidents create --name ... --severity Minor"
                 )
+            if organisation is not None:
+                click.echo(organisation)
             describe_workflows(runtime)
 
         processor.start()
@@ -211,13 +224,14 @@ def _start_sandbox(webhook_url: str, secret: str) -> Sandbox:
     return Sandbox(server.url, client, stop)
 
 
-def _client_from_configuration() -> Client | None:
-    """A client from the environment or the saved profile, to fetch private incidents; None without a key."""
+def _client_from_configuration(connection: Connection) -> Client | None:
+    """A client from the flags, environment or profile, to fetch private incidents; None without a key."""
     from incidentkit.api import ConfigurationError
-    from incidentkit.cli.connection import Connection
 
     try:
-        return Connection(read_only=True).client()
+        return Connection(
+            connection.profile, connection.api_key, connection.base_url, read_only=True
+        ).client()
     except ConfigurationError:
         click.echo("No incident.io API key: private incidents' events will be kept as dead.", err=True)
         return None
