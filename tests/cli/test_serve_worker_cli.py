@@ -82,8 +82,9 @@ def test_serve_with_a_profile_names_the_organisation(
 
 
 def test_serve_says_when_the_organisation_cannot_be_known(tmp_path: Path, acme: RunningServer) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
     command = [sys.executable, "-m", "incidentkit", "serve", "--port", "0", "--workers", "0",
-               "--store", f"sqlite:///{tmp_path / 's.db'}", "--api-key", "wrong", "--base-url", acme.url]  # fmt: skip
+               "--store", store, "--api-key", "wrong", "--base-url", acme.url]  # fmt: skip
     with running(command, _env(tmp_path)) as process:
         lines = _first_lines_until(process, "Organisation:")
         assert lines[-1].startswith("Organisation: unknown, GET /v1/identity failed"), lines
