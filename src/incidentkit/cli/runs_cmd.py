@@ -54,7 +54,11 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--status", type=click.Choice(RUN_STATUSES), help="Only runs with this status.")
+@click.option(
+    "--status",
+    type=click.Choice(RUN_STATUSES),
+    help="Only runs with this status; 'failed' includes 'dead': every run a person must look at.",
+)
 @click.option("--workflow", metavar="NAME", help="Only runs of this workflow.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many.")
 @store_option
@@ -63,10 +67,11 @@ def list_runs(
     status: str | None, workflow: str | None, limit: int, store_url: str | None, output_format: str | None
 ) -> None:
     """List workflow runs, newest first."""
-    from incidentkit.store.runs import RunStore
+    from incidentkit.store.runs import NEEDS_ATTENTION, RunStore
 
     with open_store(store_url) as store:
-        found = RunStore(store).list_runs(status=status, workflow=workflow, limit=limit)
+        wanted = NEEDS_ATTENTION if status == "failed" else status
+        found = RunStore(store).list_runs(status=wanted, workflow=workflow, limit=limit)
     emit_list([run.to_dict() for run in found], RUN_COLUMNS, output_format)
 
 
@@ -117,16 +122,23 @@ def logs(run_id: str, store_url: str | None) -> None:
 @runs.command()
 @click.argument("run_id")
 @click.option("--from-step", metavar="STEP", help="Run this step and every later one again.")
+@click.option(
+    "--force", is_flag=True, help="Allow a succeeded run too (with --from-step): a re-run on purpose."
+)
 @store_option
-def retry(run_id: str, from_step: str | None, store_url: str | None) -> None:
-    """Queue a failed, dead or cancelled run again; finished steps are kept and skipped."""
+def retry(run_id: str, from_step: str | None, force: bool, store_url: str | None) -> None:
+    """Queue a failed, dead or cancelled run again; finished steps are kept and skipped.
+
+    A succeeded run is re-run only on purpose: --from-step STEP --force. Steps run again send the
+    same idempotency keys, so a create that succeeded before gives back what it made.
+    """
     from incidentkit.store.errors import RunNotFoundError, RunStateError
     from incidentkit.store.runs import RunStore
     from incidentkit.workflows.operations import retry_run
 
     with open_store(store_url) as store:
         try:
-            run = retry_run(RunStore(store), run_id, from_step=from_step)
+            run = retry_run(RunStore(store), run_id, from_step=from_step, force=force)
         except (RunNotFoundError, RunStateError) as error:
             raise _not_found(error) from None
     click.echo(f"Run {run.id} ({run.workflow}) is pending again.")
