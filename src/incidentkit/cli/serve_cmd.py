@@ -14,7 +14,6 @@ is stored and processed) runs with no account.
 from __future__ import annotations
 
 import base64
-import logging
 import secrets as random_secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from incidentkit.cli.engine import (
     describe_workflows,
     engine_client_from_configuration,
     load_engine_config,
+    logging_options,
     workflows_option,
 )
 from incidentkit.cli.storage import open_store, store_option
@@ -82,6 +82,7 @@ def new_sandbox_secret() -> str:
     "--workers", default=1, show_default=True, type=click.IntRange(min=0), help="Workflow worker threads."
 )
 @account_options
+@logging_options
 def serve(
     host: str,
     port: int,
@@ -113,8 +114,6 @@ def serve(
     from incidentkit.webhooks.verify import WebhookVerifier, secret_fingerprint
     from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per API call is noise here
     if sandbox and (connection.profile or connection.api_key or connection.base_url):
         raise click.UsageError(
             "--sandbox runs against its own emulator: drop --profile, --api-key and --base-url"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -15,6 +14,7 @@ from incidentkit.cli.engine import (
     describe_workflows,
     engine_client_from_configuration,
     load_engine_config,
+    logging_options,
     workflows_option,
 )
 from incidentkit.cli.storage import open_store, store_option
@@ -39,6 +39,7 @@ from incidentkit.cli.storage import open_store, store_option
     help="Seconds between looks for due runs.",
 )
 @account_options
+@logging_options
 def worker(
     store_url: str | None,
     workflows_dir: Path | None,
@@ -58,8 +59,6 @@ def worker(
 
     from incidentkit.workflows.runtime import EngineRuntime
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx2").setLevel(logging.WARNING)
     config = load_engine_config()
     client = engine_client_from_configuration(connection)
     store = open_store(store_url)

@@ -198,7 +198,13 @@ class Dispatcher:
                 return []
             key = concurrency_key(workflow, trigger)
         except WorkflowError as error:
-            logger.warning("Workflow %s: not started for %s: %s", workflow.name, event_key, error)
+            logger.warning(
+                "Workflow %s: not started for %s: %s",
+                workflow.name,
+                event_key,
+                error,
+                extra={"workflow": workflow.name},
+            )
             return []
         run, created = self.runs.create_run(
             NewRun(workflow.name, event_key, workflow.version, spec_snapshot(workflow), trigger, key),
@@ -206,7 +212,13 @@ class Dispatcher:
         )
         if not created:
             return []
-        logger.info("Workflow %s: run %s started for %s", workflow.name, run.id, event_key)
+        logger.info(
+            "Workflow %s: run %s started for %s",
+            workflow.name,
+            run.id,
+            event_key,
+            extra={"run_id": run.id, "workflow": workflow.name},
+        )
         self._created()
         return [run]
 
