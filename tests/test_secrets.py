@@ -231,3 +231,20 @@ def test_only_a_key_file_beside_the_credentials_counts_as_beside(
     assert not CredentialStore(tmp_path, keyring=None).key_beside_credentials()
     (tmp_path / "master.key").write_text(a_master_key())
     assert CredentialStore(tmp_path, keyring=None).key_beside_credentials()  # the file wins over the variable
+
+
+def test_a_secret_is_saved_encrypted_beside_the_profiles(tmp_path: Path) -> None:
+    store = CredentialStore(tmp_path, keyring=None)
+    assert store.get_secret("slack") is None and not (tmp_path / "master.key").exists()
+    store.save_profile("acme", KEY)
+    store.save_secret("slack", "xoxb-123")
+    assert "xoxb-123" not in (tmp_path / "credentials.json").read_text()
+    again = CredentialStore(tmp_path, keyring=None)
+    secret = again.get_secret("slack")
+    assert secret is not None and secret.reveal() == "xoxb-123"
+    assert [p.name for p in again.list_profiles()] == ["acme"]
+    data = json.loads((tmp_path / "credentials.json").read_text())
+    data["secrets"]["slack"] = data["profiles"]["acme"]  # a profile's ciphertext is not a secret's
+    (tmp_path / "credentials.json").write_text(json.dumps(data))
+    with pytest.raises(CredentialStoreError, match=r"saved slack secret .* does not decrypt"):
+        CredentialStore(tmp_path, keyring=None).get_secret("slack")

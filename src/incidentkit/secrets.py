@@ -39,6 +39,10 @@ MASTER_KEY_FILE_ENV = "INCIDENTKIT_MASTER_KEY_FILE"
 KEYRING_SERVICE = "incidentkit"
 KEYRING_USER = "master-key"
 FILE_VERSION = 1
+# Secrets are encrypted with this prefix on their name as associated data, so a profile's
+# ciphertext cannot pass for a secret of the same name, nor the other way round.
+SECRET_PREFIX = "secret:"
+SLACK_SECRET = "slack"
 
 
 class CredentialStoreError(Exception):
@@ -372,6 +376,31 @@ class CredentialStore:
         if data.get("default") == name:
             data["default"] = next(iter(sorted(data["profiles"])), None)
         self._write(data)
+
+    # Other secrets (the Slack bot token), under their own names and the same master key.
+
+    def save_secret(self, name: str, value: str) -> None:
+        """Encrypt and save ``value`` as the secret ``name`` (such as ``slack``), replacing an earlier one."""
+        data = self._read()
+        data.setdefault("secrets", {})[name] = self._encrypt(SECRET_PREFIX + name, value)
+        self._write(data)
+
+    def get_secret(self, name: str) -> Secret | None:
+        """The secret ``name``, or None when none is saved (the master key is then not touched).
+
+        Raises:
+            CredentialStoreError: it is saved but does not decrypt.
+        """
+        record = self._read().get("secrets", {}).get(name)
+        if record is None:
+            return None
+        try:
+            return Secret(self._decrypt(SECRET_PREFIX + name, record))
+        except CredentialStoreError:
+            raise CredentialStoreError(
+                f"the saved {name} secret in {self.path} does not decrypt with the {self.key_source}; "
+                f"save it again (`incidentkit setup {name}`)"
+            ) from None
 
     def names(self) -> Iterator[str]:
         yield from sorted(self._read()["profiles"])

@@ -172,10 +172,11 @@ def test_serve_sandbox_runs_workflows_on_the_emulators_webhooks(tmp_path: Path) 
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
     with running(command, env) as process:
         assert process.stdout is not None
-        lines = [process.stdout.readline().strip() for _ in range(7)]
+        lines = [process.stdout.readline().strip() for _ in range(8)]
         emulator_url = lines[4].split()[3]
-        assert lines[5].startswith("Organisation: 'sandbox' (https://app.incident.io/sandbox)")
-        assert lines[6] == f"Workflows from {folder}: acknowledge"
+        assert lines[5].startswith("Slack stand-in on http://127.0.0.1:")
+        assert lines[6].startswith("Organisation: 'sandbox' (https://app.incident.io/sandbox)")
+        assert lines[7] == f"Workflows from {folder}: acknowledge"
         with httpx2.Client(
             base_url=emulator_url, headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"}
         ) as api:

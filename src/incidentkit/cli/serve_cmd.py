@@ -7,16 +7,18 @@ approval decisions and agent answers over HTTP (``/api/approvals/{id}/approve|re
 an agent's answer is authenticated by the signed resume token in its path.
 
 With ``--sandbox`` it also serves the emulator on loopback, registers the receiver with it and
-seeds the demo organisation, so the whole path (an incident changes, a signed webhook arrives, it
-is stored and processed) runs with no account.
+seeds the demo organisation, and serves the demo's stand-in for Slack for ``slack.post`` steps, so
+the whole path (an incident changes, a signed webhook arrives, it is stored and processed, the
+workflows run) works with no account.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
 import secrets as random_secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +38,7 @@ from incidentkit.webhooks.config import SECRET_ENV
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
+    from incidentkit.workflows.nodes import SlackSettings
 
 
 def new_sandbox_secret() -> str:
@@ -141,6 +144,7 @@ def serve(
             sandboxed = _start_sandbox(receiver_url + INGEST_PATH, secrets[0])
             client = sandboxed.client
             step_client = engine_client(SANDBOX_API_KEY, sandboxed.url)
+            config = replace(config, slack=sandboxed.slack)  # the demo's Slack stand-in, not Slack
         else:
             client = _client_from_configuration(connection)
             step_client = engine_client_from_configuration(connection) if client is not None else None
@@ -168,6 +172,10 @@ def serve(
                     f"Sandbox emulator on {sandboxed.url} (demo organisation, receiver registered); "
                     f"try: INCIDENT_IO_BASE_URL={sandboxed.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
                     "incidentkit incidents create --name ... --severity Minor"
+                )
+                click.echo(
+                    f"Slack stand-in on {sandboxed.slack.base_url} (as in `incidentkit demo`): slack.post "
+                    "steps post there and each message is logged; nothing reaches Slack"
                 )
             if organisation is not None:
                 click.echo(organisation)
@@ -197,21 +205,28 @@ class Sandbox:
 
     url: str
     client: Client
+    slack: SlackSettings
     stop: Callable[[], None]
 
 
 def _start_sandbox(webhook_url: str, secret: str) -> Sandbox:
-    """Serve the demo emulator, deliver its webhooks in the background, and register the receiver."""
+    """Serve the demo emulator and the demo's Slack stand-in, deliver webhooks, register the receiver."""
     from incidentkit.api import Client
+    from incidentkit.demo import start_slack_stand_in
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 
     emulator = Emulator(seed="demo")
     server = serve_in_thread(emulator.asgi_app())
     worker = emulator.deliver_in_background()
     client = Client(SANDBOX_API_KEY, base_url=server.url, rate_limit=None)
+    slack_log = logging.getLogger("incidentkit.sandbox.slack")
+    recorder, slack = start_slack_stand_in(
+        lambda message: slack_log.info("Slack stand-in: message to %s: %s", message.channel, message.text)
+    )
 
     def stop() -> None:
         client.close()
+        recorder.stop()
         worker.stop()
         server.stop()
 
@@ -220,7 +235,7 @@ def _start_sandbox(webhook_url: str, secret: str) -> Sandbox:
     except BaseException:
         stop()
         raise
-    return Sandbox(server.url, client, stop)
+    return Sandbox(server.url, client, slack, stop)
 
 
 def _client_from_configuration(connection: Connection) -> Client | None:

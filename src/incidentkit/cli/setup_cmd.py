@@ -124,7 +124,7 @@ def verify(connection: Connection) -> None:
         raise SystemExit(1)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option(
     "--profile",
     "profile_name",
@@ -137,15 +137,25 @@ def verify(connection: Connection) -> None:
 @click.option("--api-key-stdin", is_flag=True, help="Read the API key from standard input instead of asking.")
 @click.option("--no-input", is_flag=True, help="Never prompt; fail if something is missing.")
 @click.option("--no-verify", is_flag=True, help="Save without checking the key against the API.")
+@click.pass_context
 def setup(
-    profile_name: str | None, base_url: str | None, api_key_stdin: bool, no_input: bool, no_verify: bool
+    ctx: click.Context,
+    profile_name: str | None,
+    base_url: str | None,
+    api_key_stdin: bool,
+    no_input: bool,
+    no_verify: bool,
 ) -> None:
     """Store an incident.io API key, encrypted, after checking that it works.
 
     Without options it asks for the key (the input is hidden), a base URL and a profile name.
     In scripts: `printf %s "$KEY" | incidentkit setup --api-key-stdin --no-input`.
+    `incidentkit setup slack` stores a Slack bot token the same way.
     """
     from incidentkit.secrets import CredentialStore
+
+    if ctx.invoked_subcommand is not None:
+        return  # `setup slack`: the options above are the API key's, not asked for here
 
     interactive = not no_input
     if api_key_stdin:
@@ -200,6 +210,33 @@ def _warn_if_key_beside_credentials(
             err=True,
             fg="yellow",
         )
+
+
+@setup.command("slack")
+@click.option("--token-stdin", is_flag=True, help="Read the bot token from standard input instead of asking.")
+def setup_slack(token_stdin: bool) -> None:
+    """Store the Slack bot token (xoxb-...) for slack.post steps, encrypted like the API keys.
+
+    `serve`, `worker` and `workflows run` read it when neither INCIDENTKIT_SLACK_TOKEN nor
+    [slack] token in the configuration file is set.
+    """
+    from incidentkit.secrets import SLACK_SECRET, CredentialStore
+
+    if token_stdin:
+        token = sys.stdin.readline().strip()
+    else:
+        token = click.prompt("Slack bot token", hide_input=True, default="", show_default=False).strip()
+    if not token:
+        raise click.UsageError("the Slack bot token is empty")
+    if not token.startswith("xox"):
+        raise click.BadParameter(
+            "a Slack bot token starts with xoxb- (Slack app → OAuth & Permissions → Bot User OAuth Token)",
+            param_hint="token",
+        )
+    store = CredentialStore()
+    store.save_secret(SLACK_SECRET, token)
+    click.echo(f"Saved the Slack bot token; it is encrypted ({store.key_source}).")
+    _warn_if_key_beside_credentials(store)
 
 
 @click.group()
