@@ -6,7 +6,7 @@ import click
 
 from incidentkit.cli.connection import Connection, connection_options
 from incidentkit.cli.engine import load_engine_config
-from incidentkit.cli.output import column, emit_list, emit_object, output_options
+from incidentkit.cli.output import Column, column, emit_list, emit_object, output_options
 from incidentkit.cli.storage import open_store, store_option
 
 RUN_STATUSES = ("pending", "running", "waiting", "succeeded", "failed", "cancelled", "dead")
@@ -14,7 +14,7 @@ RUN_STATUSES = ("pending", "running", "waiting", "succeeded", "failed", "cancell
 RUN_COLUMNS = [
     column("Created", "created_at"),
     column("Workflow", "workflow"),
-    column("Status", "status"),
+    Column("Status", lambda run: f"{run['status']} (dry run)" if run.get("dry_run") else run["status"]),
     column("Failed step", "failed_step"),
     column("Error", "error"),
     column("Run ID", "id"),
@@ -25,6 +25,7 @@ RUN_FIELDS = [
     column("Workflow", "workflow"),
     column("Version", "version"),
     column("Status", "status"),
+    column("Dry run", "dry_run"),
     column("Event", "event_key"),
     column("Created", "created_at"),
     column("Finished", "finished_at"),
