@@ -23,12 +23,18 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from incidentkit.testing import SlackMessage, SlackRecorder
+    from incidentkit.workflows.nodes import SlackSettings
 
 Echo = Callable[[str], None]
 
 DEADLINE_SECONDS = 10.0
-APPROVER = "demo-lead"
+# The approval gate of the example takes the incident's lead only; the demo makes this user the lead.
+SANDBOX_SLACK_TOKEN = "xoxb-sandbox-demo"  # only the sandbox's stand-in for Slack accepts it
+APPROVER = "priya@example.com"
 # The example's constant that names the issue tracker's URL; the sandbox points it at a stand-in.
 LINEAR_URL_VAR = "linear_graphql_url"
 
@@ -142,6 +148,22 @@ def _agent() -> Iterator[str]:
         server.server_close()
 
 
+def start_slack_stand_in(
+    on_message: Callable[[SlackMessage], None] | None = None,
+) -> tuple[SlackRecorder, SlackSettings]:
+    """The sandbox's stand-in for Slack, serving on 127.0.0.1, and the settings pointing ``slack.post`` there.
+
+    The demo and ``serve --sandbox`` both use it, so their Slack steps post to the same kind of
+    recorder with the same bot token, and nothing reaches Slack. Stop the recorder when done.
+    """
+    from incidentkit.secrets import Secret
+    from incidentkit.testing import SlackRecorder
+    from incidentkit.workflows.nodes import SlackSettings
+
+    recorder = SlackRecorder(token=SANDBOX_SLACK_TOKEN, on_message=on_message).start()
+    return recorder, SlackSettings(token=Secret(SANDBOX_SLACK_TOKEN), base_url=recorder.base_url)
+
+
 def run_sandbox_demo(echo: Echo = print) -> int:
     """Run the whole sandbox and narrate it; returns how many runs did not succeed."""
     import base64
@@ -150,18 +172,16 @@ def run_sandbox_demo(echo: Echo = print) -> int:
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
     from incidentkit.secrets import Secret
     from incidentkit.store import Store
-    from incidentkit.testing import SlackRecorder
     from incidentkit.webhooks.handling import IncidentEventHandler
     from incidentkit.webhooks.processor import Processor
     from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
     from incidentkit.webhooks.verify import WebhookVerifier
     from incidentkit.workflows.config import EngineConfig
-    from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, HttpSettings, SlackSettings
+    from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, HttpSettings
     from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
 
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()  # this sandbox's only
     api_token = secrets.token_urlsafe(24)
-    slack_token = "xoxb-sandbox-demo"
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="incidentkit-demo-")))
         workflows = folder / "workflows"
@@ -175,7 +195,8 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         api_server = stack.enter_context(serve_in_thread(emulator.asgi_app()))
         delivery = emulator.deliver_in_background()
         stack.callback(delivery.stop)
-        slack = stack.enter_context(SlackRecorder(token=slack_token))
+        slack, slack_settings = start_slack_stand_in()
+        stack.callback(slack.stop)
         agent_url = stack.enter_context(_agent())
         store = stack.enter_context(Store.open(f"sqlite:///{folder / 'store.db'}"))
         api = stack.enter_context(Client(SANDBOX_API_KEY, base_url=api_server.url, rate_limit=None))
@@ -186,7 +207,7 @@ def run_sandbox_demo(echo: Echo = print) -> int:
 
         receiver_box: dict[str, str] = {}
         config = EngineConfig(
-            slack=SlackSettings(token=Secret(slack_token), base_url=slack.base_url),
+            slack=slack_settings,
             # Only the loopback stand-ins; any other host stays refused.
             http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})),
             agents=AgentSettings(
@@ -218,8 +239,13 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         echo(f"Workflows: {', '.join(w.name for w in runtime.workflows())}")
 
         echo("1. Declaring a Critical incident in triage (SEV-1 by rank)")
+        [lead_role] = [role for role in api.incident_roles.list() if role.role_type == "lead"]
+        [lead] = api.users.list(email=APPROVER).to_list()
         critical = api.incidents.create(
-            name="Checkout failing for all customers", severity="Critical", status="Triage"
+            name="Checkout failing for all customers",
+            severity="Critical",
+            status="Triage",
+            incident_role_assignments=[{"incident_role_id": lead_role.id, "assignee": {"id": lead.id}}],
         )
         _settle(runtime, echo)
         _show_incident(api, critical.id, echo)
@@ -233,7 +259,10 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         api.incidents.edit(critical.id, status="Monitoring")
         _settle(runtime, echo)
         for approval in runtime.runs.list_approvals():
-            echo(f"   Approval {approval.id}: {approval.prompt!r}; approving as {APPROVER} over HTTP")
+            echo(
+                f"   Approval {approval.id}: {approval.prompt!r}; approving over HTTP as {APPROVER}, "
+                "the incident's lead"
+            )
             import httpx2
 
             answer = httpx2.post(

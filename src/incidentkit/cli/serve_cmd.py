@@ -7,8 +7,9 @@ approval decisions and agent answers over HTTP (``/api/approvals/{id}/approve|re
 an agent's answer is authenticated by the signed resume token in its path.
 
 With ``--sandbox`` it also serves the emulator on loopback, registers the receiver with it and
-seeds the demo organisation, so the whole path (an incident changes, a signed webhook arrives, it
-is stored and processed) runs with no account.
+seeds the demo organisation, and serves the demo's stand-in for Slack for ``slack.post`` steps, so
+the whole path (an incident changes, a signed webhook arrives, it is stored and processed, the
+workflows run) works with no account.
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ import base64
 import logging
 import secrets as random_secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from incidentkit.cli.connection import Connection, account_options, describe_organisation
 from incidentkit.cli.engine import (
     describe_workflows,
     engine_client_from_configuration,
     load_engine_config,
+    logging_options,
     workflows_option,
 )
 from incidentkit.cli.storage import open_store, store_option
@@ -35,6 +38,7 @@ from incidentkit.webhooks.config import SECRET_ENV
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
+    from incidentkit.workflows.nodes import SlackSettings
 
 
 def new_sandbox_secret() -> str:
@@ -80,6 +84,8 @@ def new_sandbox_secret() -> str:
 @click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(min=0), help="Workflow worker threads."
 )
+@account_options
+@logging_options
 def serve(
     host: str,
     port: int,
@@ -90,12 +96,16 @@ def serve(
     retention_days: int,
     workflows_dir: Path | None,
     workers: int,
+    connection: Connection,
 ) -> None:
     """Receive incident.io webhooks on HOST:PORT, store them durably and process them.
 
     Point an incident.io webhook endpoint at the printed URL and pass its signing secret.
     Without a secret every delivery is refused (verification fails closed). Workflows run
     from --workflows DIR (default: the configuration's workflows, else ./workflows if present).
+    The key (--profile, --api-key, --base-url, else the environment, else the default profile)
+    fetches private incidents and runs the workflow steps; the organisation it acts on is
+    printed at start.
     """
     from incidentkit.emulator import SANDBOX_API_KEY
     from incidentkit.emulator.server import bind, serve_forever, url_of
@@ -107,8 +117,10 @@ def serve(
     from incidentkit.webhooks.verify import WebhookVerifier, secret_fingerprint
     from incidentkit.workflows.runtime import EngineRuntime, engine_client, engine_routes
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per API call is noise here
+    if sandbox and (connection.profile or connection.api_key or connection.base_url):
+        raise click.UsageError(
+            "--sandbox runs against its own emulator: drop --profile, --api-key and --base-url"
+        )
     secrets = configured_secrets(webhook_secrets).secrets
     if sandbox and not secrets:
         secrets = [new_sandbox_secret()]
@@ -132,9 +144,11 @@ def serve(
             sandboxed = _start_sandbox(receiver_url + INGEST_PATH, secrets[0])
             client = sandboxed.client
             step_client = engine_client(SANDBOX_API_KEY, sandboxed.url)
+            config = replace(config, slack=sandboxed.slack)  # the demo's Slack stand-in, not Slack
         else:
-            client = _client_from_configuration()
-            step_client = engine_client_from_configuration() if client is not None else None
+            client = _client_from_configuration(connection)
+            step_client = engine_client_from_configuration(connection) if client is not None else None
+        organisation = describe_organisation(client) if client is not None else None
         runtime = EngineRuntime(
             store, workflows_dir or config.workflows_dir, step_client, config, workers=max(workers, 1)
         )
@@ -159,6 +173,12 @@ def serve(
                     f"try: INCIDENT_IO_BASE_URL={sandboxed.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
                     "incidentkit incidents create --name ... --severity Minor"
                 )
+                click.echo(
+                    f"Slack stand-in on {sandboxed.slack.base_url} (as in `incidentkit demo`): slack.post "
+                    "steps post there and each message is logged; nothing reaches Slack"
+                )
+            if organisation is not None:
+                click.echo(organisation)
             describe_workflows(runtime)
 
         processor.start()
@@ -185,21 +205,28 @@ class Sandbox:
 
     url: str
     client: Client
+    slack: SlackSettings
     stop: Callable[[], None]
 
 
 def _start_sandbox(webhook_url: str, secret: str) -> Sandbox:
-    """Serve the demo emulator, deliver its webhooks in the background, and register the receiver."""
+    """Serve the demo emulator and the demo's Slack stand-in, deliver webhooks, register the receiver."""
     from incidentkit.api import Client
+    from incidentkit.demo import start_slack_stand_in
     from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 
     emulator = Emulator(seed="demo")
     server = serve_in_thread(emulator.asgi_app())
     worker = emulator.deliver_in_background()
     client = Client(SANDBOX_API_KEY, base_url=server.url, rate_limit=None)
+    slack_log = logging.getLogger("incidentkit.sandbox.slack")
+    recorder, slack = start_slack_stand_in(
+        lambda message: slack_log.info("Slack stand-in: message to %s: %s", message.channel, message.text)
+    )
 
     def stop() -> None:
         client.close()
+        recorder.stop()
         worker.stop()
         server.stop()
 
@@ -208,16 +235,17 @@ def _start_sandbox(webhook_url: str, secret: str) -> Sandbox:
     except BaseException:
         stop()
         raise
-    return Sandbox(server.url, client, stop)
+    return Sandbox(server.url, client, slack, stop)
 
 
-def _client_from_configuration() -> Client | None:
-    """A client from the environment or the saved profile, to fetch private incidents; None without a key."""
+def _client_from_configuration(connection: Connection) -> Client | None:
+    """A client from the flags, environment or profile, to fetch private incidents; None without a key."""
     from incidentkit.api import ConfigurationError
-    from incidentkit.cli.connection import Connection
 
     try:
-        return Connection(read_only=True).client()
+        return Connection(
+            connection.profile, connection.api_key, connection.base_url, read_only=True
+        ).client()
     except ConfigurationError:
         click.echo("No incident.io API key: private incidents' events will be kept as dead.", err=True)
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from pathlib import Path
@@ -10,10 +9,12 @@ from types import FrameType
 
 import click
 
+from incidentkit.cli.connection import Connection, account_options, describe_organisation
 from incidentkit.cli.engine import (
     describe_workflows,
     engine_client_from_configuration,
     load_engine_config,
+    logging_options,
     workflows_option,
 )
 from incidentkit.cli.storage import open_store, store_option
@@ -37,22 +38,29 @@ from incidentkit.cli.storage import open_store, store_option
     type=click.FloatRange(min=0.01),
     help="Seconds between looks for due runs.",
 )
+@account_options
+@logging_options
 def worker(
-    store_url: str | None, workflows_dir: Path | None, workers: int, lease: float, poll_interval: float
+    store_url: str | None,
+    workflows_dir: Path | None,
+    workers: int,
+    lease: float,
+    poll_interval: float,
+    connection: Connection,
 ) -> None:
     """Run workflow workers: claim due runs from the store and execute them, until interrupted.
 
     Use it next to `incidentkit serve` on a shared PostgreSQL store to add capacity; runs are
-    leased, so a worker that dies leaves its runs to the others once the lease expires.
+    leased, so a worker that dies leaves its runs to the others once the lease expires. The
+    steps act with the key of --profile, --api-key/--base-url, else the environment, else the
+    default profile; the organisation it acts on is printed at start.
     """
     from datetime import timedelta
 
     from incidentkit.workflows.runtime import EngineRuntime
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx2").setLevel(logging.WARNING)
     config = load_engine_config()
-    client = engine_client_from_configuration()
+    client = engine_client_from_configuration(connection)
     store = open_store(store_url)
     stop = threading.Event()
 
@@ -72,6 +80,7 @@ def worker(
             lease=timedelta(seconds=lease),
         )
         click.echo(f"incidentkit worker on {store.url} ({workers} thread{'s' if workers != 1 else ''})")
+        click.echo(describe_organisation(client))
         describe_workflows(runtime)
         runtime.start()
         try:
