@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from incidentkit.secrets import MASTER_KEY_ENV, CredentialStore, CredentialStoreError, Secret
+from incidentkit.secrets import (
+    MASTER_KEY_ENV,
+    MASTER_KEY_FILE_ENV,
+    CredentialStore,
+    CredentialStoreError,
+    Secret,
+)
 
 KEY = "inc_live_0123456789abcdef"
 
@@ -41,6 +47,7 @@ class LockedKeyring:
 @pytest.fixture(autouse=True)
 def no_master_key_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(MASTER_KEY_ENV, raising=False)
+    monkeypatch.delenv(MASTER_KEY_FILE_ENV, raising=False)
 
 
 def a_master_key() -> str:
@@ -198,3 +205,46 @@ def test_a_store_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None
     (tmp_path / "credentials.tmp").mkdir()  # the temporary file cannot be created
     with pytest.raises(CredentialStoreError, match=r"cannot use .*credentials.json: .*a file you own"):
         CredentialStore(tmp_path, keyring=None).save_profile("acme", KEY)
+
+
+def test_a_key_file_elsewhere_keeps_the_master_key_apart_from_the_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "secrets" / "incidentkit.key"
+    monkeypatch.setenv(MASTER_KEY_FILE_ENV, str(elsewhere))
+    store = CredentialStore(tmp_path / "config", keyring=None)
+    assert not store.key_beside_credentials()
+    store.save_profile("acme", KEY)
+    assert store.key_source == f"master key in {elsewhere}"
+    assert elsewhere.exists() and stat.S_IMODE(elsewhere.stat().st_mode) == 0o600
+    assert not (tmp_path / "config" / "master.key").exists()
+    profile = CredentialStore(tmp_path / "config", keyring=None).get_profile("acme")
+    assert profile is not None and profile.api_key.reveal() == KEY
+
+
+def test_only_a_key_file_beside_the_credentials_counts_as_beside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert CredentialStore(tmp_path, keyring=None).key_beside_credentials()  # one would be created
+    assert not CredentialStore(tmp_path, keyring=MemoryKeyring()).key_beside_credentials()
+    monkeypatch.setenv(MASTER_KEY_ENV, a_master_key())
+    assert not CredentialStore(tmp_path, keyring=None).key_beside_credentials()
+    (tmp_path / "master.key").write_text(a_master_key())
+    assert CredentialStore(tmp_path, keyring=None).key_beside_credentials()  # the file wins over the variable
+
+
+def test_a_secret_is_saved_encrypted_beside_the_profiles(tmp_path: Path) -> None:
+    store = CredentialStore(tmp_path, keyring=None)
+    assert store.get_secret("slack") is None and not (tmp_path / "master.key").exists()
+    store.save_profile("acme", KEY)
+    store.save_secret("slack", "xoxb-123")
+    assert "xoxb-123" not in (tmp_path / "credentials.json").read_text()
+    again = CredentialStore(tmp_path, keyring=None)
+    secret = again.get_secret("slack")
+    assert secret is not None and secret.reveal() == "xoxb-123"
+    assert [p.name for p in again.list_profiles()] == ["acme"]
+    data = json.loads((tmp_path / "credentials.json").read_text())
+    data["secrets"]["slack"] = data["profiles"]["acme"]  # a profile's ciphertext is not a secret's
+    (tmp_path / "credentials.json").write_text(json.dumps(data))
+    with pytest.raises(CredentialStoreError, match=r"saved slack secret .* does not decrypt"):
+        CredentialStore(tmp_path, keyring=None).get_secret("slack")

@@ -27,7 +27,8 @@ from typing import Any
 Echo = Callable[[str], None]
 
 DEADLINE_SECONDS = 10.0
-APPROVER = "demo-lead"
+# The approval gate of the example takes the incident's lead only; the demo makes this user the lead.
+APPROVER = "priya@example.com"
 # The example's constant that names the issue tracker's URL; the sandbox points it at a stand-in.
 LINEAR_URL_VAR = "linear_graphql_url"
 
@@ -113,18 +114,16 @@ def run_sandbox_demo(echo: Echo = print) -> int:
     """Run the whole sandbox and narrate it; returns how many runs did not succeed."""
     import base64
 
-    from incidentkit.api import Client
-    from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
+    from incidentkit.emulator import SANDBOX_API_KEY
     from incidentkit.secrets import Secret
     from incidentkit.service import Service, ServiceSettings
-    from incidentkit.testing import SlackRecorder
+    from incidentkit.service.sandbox import start_sandbox
     from incidentkit.workflows.config import EngineConfig
-    from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, HttpSettings, SlackSettings
+    from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, HttpSettings
     from incidentkit.workflows.runtime import engine_client
 
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()  # this sandbox's only
     api_token = secrets.token_urlsafe(24)
-    slack_token = "xoxb-sandbox-demo"
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="incidentkit-demo-")))
         workflows = folder / "workflows"
@@ -134,23 +133,19 @@ def run_sandbox_demo(echo: Echo = print) -> int:
             if f"  {LINEAR_URL_VAR}: " in text:
                 text = point_var_at(text, LINEAR_URL_VAR, tracker.url)
             (workflows / name).write_text(text, encoding="utf-8")
-        emulator = Emulator(seed="demo")
-        api_server = stack.enter_context(serve_in_thread(emulator.asgi_app()))
-        delivery = emulator.deliver_in_background()
-        stack.callback(delivery.stop)
-        slack = stack.enter_context(SlackRecorder(token=slack_token))
+        sandbox = stack.enter_context(start_sandbox())
+        api, slack = sandbox.client, sandbox.slack
         agent_url = stack.enter_context(_agent())
-        api = stack.enter_context(Client(SANDBOX_API_KEY, base_url=api_server.url, rate_limit=None))
-        steps_client = stack.enter_context(engine_client(SANDBOX_API_KEY, api_server.url))
+        steps_client = stack.enter_context(engine_client(SANDBOX_API_KEY, sandbox.url))
 
         def narrate(run: Any, message: str) -> None:
             echo(f"     [{run.workflow}] {message}")
 
         config = EngineConfig(
-            slack=SlackSettings(token=Secret(slack_token), base_url=slack.base_url),
+            slack=sandbox.slack_settings,
             # Only the loopback stand-ins; any other host stays refused.
             http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})),
-            # The agent answers at the service's own callback URL (the service fills it in).
+            # The agent answers at the service's own callback URL, which the service fills in.
             agents=AgentSettings(
                 agents={"incident-responder": AgentEndpoint(url=agent_url, timeout_seconds=60)},
                 token_key=Secret(secrets.token_urlsafe(24)),
@@ -165,21 +160,24 @@ def run_sandbox_demo(echo: Echo = print) -> int:
             engine=config,
             poll_interval=0.1,
         )
-        service = stack.enter_context(
-            Service(settings, client=api, steps_client=steps_client, on_event=narrate)
-        )
+        service = Service(settings, client=api, steps_client=steps_client, on_event=narrate)
+        stack.enter_context(service)
         runtime = service.runtime
-        api.request(
-            "POST", "/_emulator/webhook_endpoints", json={"url": service.webhook_url, "secret": secret}
-        )
+        assert service.webhook_url is not None
+        sandbox.register(service.webhook_url, secret)
         service.start()
 
-        echo(f"Emulator on {api_server.url}; receiver, dispatcher and worker on {service.url}")
+        echo(f"Emulator on {sandbox.url}; receiver, dispatcher and worker on {service.url}")
         echo(f"Workflows: {', '.join(w.name for w in runtime.workflows())}")
 
         echo("1. Declaring a Critical incident in triage (SEV-1 by rank)")
+        [lead_role] = [role for role in api.incident_roles.list() if role.role_type == "lead"]
+        [lead] = api.users.list(email=APPROVER).to_list()
         critical = api.incidents.create(
-            name="Checkout failing for all customers", severity="Critical", status="Triage"
+            name="Checkout failing for all customers",
+            severity="Critical",
+            status="Triage",
+            incident_role_assignments=[{"incident_role_id": lead_role.id, "assignee": {"id": lead.id}}],
         )
         _settle(runtime, echo)
         _show_incident(api, critical.id, echo)
@@ -193,7 +191,10 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         api.incidents.edit(critical.id, status="Monitoring")
         _settle(runtime, echo)
         for approval in runtime.runs.list_approvals():
-            echo(f"   Approval {approval.id}: {approval.prompt!r}; approving as {APPROVER} over HTTP")
+            echo(
+                f"   Approval {approval.id}: {approval.prompt!r}; approving over HTTP as {APPROVER}, "
+                "the incident's lead"
+            )
             import httpx2
 
             answer = httpx2.post(

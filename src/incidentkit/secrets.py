@@ -3,9 +3,16 @@
 The master key that encrypts them comes from, in order:
 
 1. the OS keyring, where one is available (created there on first use);
-2. else the key file ``master.key`` in the config directory, readable only by its owner;
-3. else ``INCIDENTKIT_MASTER_KEY`` (32 bytes, base64), for CI and containers that keep no files;
-4. else a new key file is created, readable only by its owner.
+2. else the key file named by ``INCIDENTKIT_MASTER_KEY_FILE`` (created there on first use), to keep
+   the key on other storage than the credentials (a mounted secret, another disk);
+3. else the key file ``master.key`` in the config directory, readable only by its owner;
+4. else ``INCIDENTKIT_MASTER_KEY`` (32 bytes, base64), for CI and containers that keep no files;
+5. else a new ``master.key`` is created beside ``credentials.json``, readable only by its owner.
+
+A key file beside ``credentials.json`` protects the API keys from other users of the machine,
+not from whoever gets a copy of the directory (a backup, a synced or copied home directory):
+both files together decrypt everything. :meth:`CredentialStore.key_beside_credentials` tells
+``setup`` and ``verify`` to say so.
 
 The first source that is available is the only one used: if it fails (a key file others can
 read, a locked keyring, a key that is not 32 bytes), the store reports it as
@@ -28,9 +35,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 MASTER_KEY_ENV = "INCIDENTKIT_MASTER_KEY"
+MASTER_KEY_FILE_ENV = "INCIDENTKIT_MASTER_KEY_FILE"
 KEYRING_SERVICE = "incidentkit"
 KEYRING_USER = "master-key"
 FILE_VERSION = 1
+# Secrets are encrypted with this prefix on their name as associated data, so a profile's
+# ciphertext cannot pass for a secret of the same name, nor the other way round.
+SECRET_PREFIX = "secret:"
+SLACK_SECRET = "slack"
 
 
 class CredentialStoreError(Exception):
@@ -148,6 +160,16 @@ def _check_private(path: Path) -> None:
         raise CredentialStoreError(f"{path} belongs to another user; it must be yours alone")
 
 
+KEY_BESIDE_WARNING = (
+    "Note: there is no OS keyring here, so the master key that encrypts the API keys is the file "
+    "{key_file}, beside {credentials}. It keeps the keys from other users of this machine, but "
+    "anyone with a copy of both files (a backup, a copied home directory) can decrypt them. To keep "
+    "the key apart: set " + MASTER_KEY_FILE_ENV + "=/path/on/other/storage (a mounted secret, another "
+    "disk), or " + MASTER_KEY_ENV + " (32 bytes of base64, from a secret manager; then remove "
+    "{key_file}), or install a keyring backend."
+)
+
+
 class CredentialStore:
     """Profiles (name, encrypted API key, base URL) in ``credentials.json`` under :func:`config_dir`.
 
@@ -169,7 +191,21 @@ class CredentialStore:
 
     @property
     def key_file(self) -> Path:
-        return self.directory / "master.key"
+        """The master key file: ``INCIDENTKIT_MASTER_KEY_FILE``, else ``master.key`` by the credentials."""
+        elsewhere = os.environ.get(MASTER_KEY_FILE_ENV, "").strip()
+        return Path(elsewhere).expanduser() if elsewhere else self.directory / "master.key"
+
+    def key_beside_credentials(self) -> bool:
+        """Whether the master key is (or would be) a file in the same directory as ``credentials.json``.
+
+        Decided without creating anything: no keyring, no ``INCIDENTKIT_MASTER_KEY_FILE``, and
+        either ``master.key`` exists or ``INCIDENTKIT_MASTER_KEY`` is not set.
+        """
+        if self._keyring is not None and not isinstance(self._keyring, str):
+            return False
+        if self.key_file.parent.resolve() != self.directory.resolve():
+            return False
+        return self.key_file.exists() or not os.environ.get(MASTER_KEY_ENV, "").strip()
 
     # The master key.
 
@@ -181,7 +217,7 @@ class CredentialStore:
     def _load_master_key(self) -> tuple[bytes, str]:
         if self._keyring is not None and not isinstance(self._keyring, str):
             return self._key_from_keyring(self._keyring), "master key in the OS keyring"
-        if self.key_file.exists():
+        if self.key_file.exists() or os.environ.get(MASTER_KEY_FILE_ENV, "").strip():
             return self._key_from_file(), f"master key in {self.key_file}"
         from_env = os.environ.get(MASTER_KEY_ENV, "").strip()
         if from_env:
@@ -206,7 +242,7 @@ class CredentialStore:
         path = self.key_file
         with _file_errors(path):
             if not path.exists():
-                self.directory.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(descriptor, "w") as file:
                     file.write(base64.urlsafe_b64encode(os.urandom(32)).decode())
@@ -340,6 +376,31 @@ class CredentialStore:
         if data.get("default") == name:
             data["default"] = next(iter(sorted(data["profiles"])), None)
         self._write(data)
+
+    # Other secrets (the Slack bot token), under their own names and the same master key.
+
+    def save_secret(self, name: str, value: str) -> None:
+        """Encrypt and save ``value`` as the secret ``name`` (such as ``slack``), replacing an earlier one."""
+        data = self._read()
+        data.setdefault("secrets", {})[name] = self._encrypt(SECRET_PREFIX + name, value)
+        self._write(data)
+
+    def get_secret(self, name: str) -> Secret | None:
+        """The secret ``name``, or None when none is saved (the master key is then not touched).
+
+        Raises:
+            CredentialStoreError: it is saved but does not decrypt.
+        """
+        record = self._read().get("secrets", {}).get(name)
+        if record is None:
+            return None
+        try:
+            return Secret(self._decrypt(SECRET_PREFIX + name, record))
+        except CredentialStoreError:
+            raise CredentialStoreError(
+                f"the saved {name} secret in {self.path} does not decrypt with the {self.key_source}; "
+                f"save it again (`incidentkit setup {name}`)"
+            ) from None
 
     def names(self) -> Iterator[str]:
         yield from sorted(self._read()["profiles"])

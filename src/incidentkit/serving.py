@@ -120,10 +120,11 @@ def serve_forever(app: Any, sock: socket.socket, *, on_ready: Callable[[], None]
         sock.close()
 
 
-def wait_for_signal() -> int:
+def wait_for_signal(on_ready: Callable[[], None] | None = None) -> int:
     """Block until SIGINT or SIGTERM arrives (for a process that serves no HTTP); returns the signal.
 
-    The previous handlers are put back before returning. Call it from the main thread only.
+    ``on_ready()`` runs once the handlers are in place, so a signal sent as soon as it has spoken
+    is never missed. The previous handlers are put back before returning. Main thread only.
     """
     import signal
 
@@ -136,6 +137,8 @@ def wait_for_signal() -> int:
 
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
+        if on_ready is not None:
+            on_ready()
         while not arrived.wait(0.5):  # a timed wait lets the interpreter run the handler promptly
             pass
     finally:

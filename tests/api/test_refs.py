@@ -1,7 +1,7 @@
 import pytest
 
 from incidentkit.api.errors import InvalidReferenceError
-from incidentkit.api.refs import IncidentRef, parse_incident_ref
+from incidentkit.api.refs import IncidentRef, organisation_slug, parse_incident_ref
 
 
 @pytest.mark.parametrize(
@@ -13,11 +13,11 @@ from incidentkit.api.refs import IncidentRef, parse_incident_ref
         ("inc-7", IncidentRef(number=7)),
         ("123", IncidentRef(number=123)),
         ("  42 ", IncidentRef(number=42)),
-        ("https://app.incident.io/acme/incidents/123", IncidentRef(number=123)),
-        ("https://app.incident.io/acme/incidents/INC-9/", IncidentRef(number=9)),
+        ("https://app.incident.io/acme/incidents/123", IncidentRef(number=123, organisation="acme")),
+        ("https://app.incident.io/Acme/incidents/INC-9/", IncidentRef(number=9, organisation="acme")),
         (
             "https://app.incident.io/acme/incidents/01FDAG4SAP5TYPT98WGR2N7W91",
-            IncidentRef(id="01FDAG4SAP5TYPT98WGR2N7W91"),
+            IncidentRef(id="01FDAG4SAP5TYPT98WGR2N7W91", organisation="acme"),
         ),
     ],
 )
@@ -48,3 +48,11 @@ def test_path_value_uses_the_ulid_or_the_number() -> None:
     assert parse_incident_ref("INC-5").path_value == "5"
     assert parse_incident_ref("01FDAG4SAP5TYPT98WGR2N7W91").path_value == "01FDAG4SAP5TYPT98WGR2N7W91"
     assert str(parse_incident_ref("5")) == "INC-5"
+
+
+def test_the_organisation_slug_of_a_dashboard_url() -> None:
+    assert organisation_slug("https://app.incident.io/my-org") == "my-org"
+    assert organisation_slug("https://app.incident.io/My-Org/") == "my-org"
+    assert organisation_slug("https://example.com/my-org") is None
+    assert organisation_slug("https://app.incident.io/") is None
+    assert organisation_slug(None) is None

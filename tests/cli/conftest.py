@@ -25,6 +25,7 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "INCIDENTIO_API_KEY",
         "INCIDENT_IO_BASE_URL",
         "INCIDENTKIT_MASTER_KEY",
+        "INCIDENTKIT_MASTER_KEY_FILE",
     ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path

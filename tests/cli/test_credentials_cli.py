@@ -237,3 +237,31 @@ def test_a_tampered_store_is_a_clear_error(invoke: Invoke, isolated_dirs: Path) 
     assert "Traceback" not in result.output
     listed = invoke("profiles", "list")
     assert "full" in listed.stdout and "(does not decrypt)" in listed.stdout
+
+
+# Where the master key sits
+
+
+def test_setup_and_verify_say_plainly_that_the_master_key_sits_beside_the_credentials(
+    invoke: Invoke, url: str, isolated_dirs: Path
+) -> None:
+    saved = invoke("setup", "--api-key-stdin", "--no-input", "--base-url", url, input=FULL + "\n")
+    assert saved.exit_code == 0, saved.output
+    key_file = isolated_dirs / "config" / "incidentkit" / "master.key"
+    for result in (saved, invoke("verify")):
+        assert f"the master key that encrypts the API keys is the file {key_file}" in result.stderr
+        assert "beside credentials.json" in result.stderr
+        assert "INCIDENTKIT_MASTER_KEY_FILE" in result.stderr and "INCIDENTKIT_MASTER_KEY " in result.stderr
+    assert "master key" not in invoke("verify", "--api-key", FULL, "--base-url", url).stderr
+
+
+def test_with_a_key_file_elsewhere_setup_says_nothing_of_the_sort(
+    invoke: Invoke, url: str, isolated_dirs: Path
+) -> None:
+    elsewhere = isolated_dirs / "mounted" / "master.key"
+    env = {"INCIDENTKIT_MASTER_KEY_FILE": str(elsewhere)}
+    saved = invoke("setup", "--api-key-stdin", "--no-input", "--base-url", url, input=FULL + "\n", env=env)
+    assert saved.exit_code == 0, saved.output
+    assert f"master key in {elsewhere}" in saved.stdout and "beside" not in saved.stderr
+    assert elsewhere.exists() and not (isolated_dirs / "config" / "incidentkit" / "master.key").exists()
+    assert whoami(invoke, env=env) == "Full access key"

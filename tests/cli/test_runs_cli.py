@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from incidentkit.store import Store
-from incidentkit.store.runs import RunStore
+from incidentkit.store.runs import RunStatus, RunStore
 from tests.cli.conftest import Invoke
 
 GATED = """
@@ -172,9 +172,11 @@ def test_serve_sandbox_runs_workflows_on_the_emulators_webhooks(tmp_path: Path) 
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
     with running(command, env) as process:
         assert process.stdout is not None
-        lines = [process.stdout.readline().strip() for _ in range(6)]
+        lines = [process.stdout.readline().strip() for _ in range(8)]
         emulator_url = lines[4].split()[3]
-        assert lines[5] == f"Workflows from {folder}: acknowledge"
+        assert lines[5].startswith("Slack stand-in on http://127.0.0.1:")
+        assert lines[6].startswith("Organisation: 'sandbox' (https://app.incident.io/sandbox)")
+        assert lines[7] == f"Workflows from {folder}: acknowledge"
         with httpx2.Client(
             base_url=emulator_url, headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"}
         ) as api:
@@ -199,3 +201,133 @@ def test_serve_sandbox_runs_workflows_on_the_emulators_webhooks(tmp_path: Path) 
             assert (run.workflow, run.status) == ("acknowledge", "succeeded")
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
+
+
+LEAD_GATED = """
+name: lead-gated
+trigger:
+  type: manual
+  inputs:
+    incident: string
+steps:
+  - id: gate
+    type: approval
+    approvers:
+      roles: [incident-lead]
+  - id: say
+    type: log
+    message: "decided by {{ $steps.gate.decided_by }}"
+"""
+
+
+def test_approve_by_checks_the_role_on_the_incident_through_the_api(
+    invoke: Invoke, tmp_path: Path, store_url: str
+) -> None:
+    folder = tmp_path / "lead"
+    folder.mkdir()
+    (folder / "lead-gated.yaml").write_text(LEAD_GATED)
+    shown = json.loads(invoke("incidents", "show", "INC-1", "--sandbox", "--json").stdout)
+    [lead] = [a["assignee"] for a in shown["incident_role_assignments"] if a["role"]["role_type"] == "lead"]
+    started = invoke(
+        "workflows",
+        "run",
+        "lead-gated",
+        "--input",
+        f"incident={shown['id']}",
+        "--workflows",
+        str(folder),
+        "--store",
+        store_url,
+    )
+    assert started.exit_code == 0, started.output
+    [approval] = json.loads(invoke("approvals", "list", "--store", store_url, "--json").stdout)
+
+    no_key = invoke("approvals", "approve", approval["id"], "--by", lead["email"], "--store", store_url)
+    assert no_key.exit_code == 1 and "no incident.io API key is configured" in no_key.stderr
+    stranger = invoke(
+        "approvals", "approve", approval["id"], "--by", "random-person", "--store", store_url, "--sandbox"
+    )
+    assert stranger.exit_code == 1 and "not an incident.io user" in stranger.stderr
+    others = [u["email"] for u in json.loads(invoke("users", "list", "--sandbox", "--json").stdout)]
+    other = next(email for email in others if email and email != lead["email"])
+    refused = invoke("approvals", "approve", approval["id"], "--by", other, "--store", store_url, "--sandbox")
+    assert refused.exit_code == 1 and "holders of the incident role incident-lead" in refused.stderr
+    assert json.loads(invoke("approvals", "list", "--store", store_url, "--json").stdout) != []
+
+    approved = invoke(
+        "approvals", "approve", approval["id"], "--by", lead["email"], "--store", store_url, "--sandbox"
+    )
+    assert approved.exit_code == 0, approved.stderr
+    assert f"approved by {lead['email']}" in approved.stdout
+
+
+STEPS = """
+name: {name}
+trigger:
+  type: manual
+steps:
+  - id: first
+    type: log
+    message: "one"
+  - id: second
+    type: {second}
+"""
+
+
+def test_runs_list_failed_shows_every_run_a_person_must_look_at(
+    invoke: Invoke, tmp_path: Path, store_url: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from incidentkit.store.runs import RunUpdate, StepRecord
+
+    folder = tmp_path / "states"
+    folder.mkdir()
+    (folder / "ok.yaml").write_text(STEPS.format(name="ok", second="log\n    message: two"))
+    broken = "incident_io.incident.get\n    inputs:\n      incidentId: INC-99999"
+    (folder / "broken.yaml").write_text(STEPS.format(name="broken", second=broken))
+    common = ["--workflows", str(folder), "--store", store_url]
+    assert invoke("workflows", "run", "ok", *common).exit_code == 0
+    failed = invoke("workflows", "run", "broken", *common, "--sandbox")
+    assert failed.exit_code == 1 and "failed" in failed.stdout
+    # A run whose step failed every retry is dead: made here directly (waiting out retries takes hours).
+    invoke("workflows", "run", "broken", *common, "--sandbox")
+    with Store.open(store_url) as store:
+        runs = RunStore(store)
+        newest = runs.list_runs(limit=1)[0]
+        runs.retry(newest.id, [], note="to mark it dead")
+        [claimed] = runs.claim_runs("test")
+        now = datetime.now(UTC)
+        runs.checkpoint(
+            claimed.id,
+            "test",
+            step=StepRecord(claimed.id, "second", "failed", error="503", retryable=True, finished_at=now),
+            run=RunUpdate(RunStatus.DEAD, error="503", failed_step="second"),
+        )
+
+    listed = json.loads(invoke("runs", "list", "--status", "failed", "--store", store_url, "--json").stdout)
+    assert sorted(run["status"] for run in listed) == ["dead", "failed"]
+    dead = json.loads(invoke("runs", "list", "--status", "dead", "--store", store_url, "--json").stdout)
+    assert [run["status"] for run in dead] == ["dead"]
+
+
+def test_a_succeeded_run_is_re_run_only_on_purpose(invoke: Invoke, tmp_path: Path, store_url: str) -> None:
+    folder = tmp_path / "ok"
+    folder.mkdir()
+    (folder / "ok.yaml").write_text(STEPS.format(name="ok", second="log\n    message: two"))
+    assert invoke("workflows", "run", "ok", "--workflows", str(folder), "--store", store_url).exit_code == 0
+    [run] = json.loads(invoke("runs", "list", "--store", store_url, "--json").stdout)
+    assert run["status"] == "succeeded"
+
+    plain = invoke("runs", "retry", run["id"], "--from-step", "second", "--store", store_url)
+    assert plain.exit_code == 1 and "--from-step STEP --force" in plain.stderr
+    no_step = invoke("runs", "retry", run["id"], "--force", "--store", store_url)
+    assert no_step.exit_code == 1 and "say where to start with --from-step" in no_step.stderr
+    forced = invoke("runs", "retry", run["id"], "--from-step", "second", "--force", "--store", store_url)
+    assert forced.exit_code == 0, forced.stderr
+    assert "pending again" in forced.stdout
+    shown = json.loads(invoke("runs", "show", run["id"], "--store", store_url, "--json").stdout)
+    assert shown["status"] == "pending" and [s["step_key"] for s in shown["steps"]] == ["first"]
+    assert (
+        "retried from step second (forced)" in invoke("runs", "logs", run["id"], "--store", store_url).stdout
+    )

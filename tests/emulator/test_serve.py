@@ -79,7 +79,7 @@ def test_demo_runs_the_whole_scenario() -> None:
         and "Update: Acknowledged by automated workflow" in out
     )
     assert "Now: INC-50 [Closed / Critical]" in out and "Update: Resolved after approval" in out
-    assert "approving as demo-lead over HTTP" in out and "-> HTTP 200" in out
+    assert "approving over HTTP as priya@example.com, the incident's lead" in out and "-> HTTP 200" in out
     # What the stand-in for Slack received.
     assert "#oncall: 🚨 SEV-1 Incident: Checkout failing for all customers" in out
     assert "#incidents: INC-51 (SEV-3): Search results slow in eu-west" in out

@@ -36,7 +36,7 @@ steps:
 @contextmanager
 def http(harness: Harness, token: str | None = TOKEN) -> Iterator[httpx2.Client]:
     """The engine's endpoints served on loopback, as serve mounts them."""
-    runtime = EngineRuntime(harness.store, None, None, EngineConfig())
+    runtime = EngineRuntime(harness.store, None, harness.engine.client, EngineConfig())
     runtime.engines[0] = harness.engine
     runtime.settings = harness.engine.settings
     app = Starlette(routes=engine_routes(runtime, Secret(token) if token else None))
@@ -176,13 +176,87 @@ def test_a_missing_directory_is_a_problem_not_a_crash(tmp_path: Path, missing: s
     assert "no such directory" in directory.problems[0].message
 
 
+LEAD_GATE = GATE.replace(
+    "    type: approval\n", "    type: approval\n    approvers:\n      roles: [incident-lead]\n"
+)
+
+
+def _lead_role(harness: Harness) -> dict[str, str]:
+    [lead] = [
+        role
+        for role in harness.api.request("GET", "/v2/incident_roles")["incident_roles"]
+        if role["role_type"] == "lead"
+    ]
+    return lead
+
+
+def _user(harness: Harness, email: str) -> dict[str, str]:
+    [user] = harness.api.request("GET", "/v2/users", params={"email": email})["users"]
+    return user
+
+
 def test_an_approval_naming_its_users_refuses_others_over_http(harness: Harness) -> None:
-    harness.add(GATE.replace("    type: approval\n", "    type: approval\n    approvers: [ana]\n"))
+    harness.add(
+        GATE.replace("    type: approval\n", "    type: approval\n    approvers: [priya@example.com]\n")
+    )
     harness.declare()
     harness.engine.run_until_idle()
     [approval] = harness.runs.list_approvals()
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with http(harness) as client:
-        refused = client.post(f"/api/approvals/{approval.id}/approve", json={"by": "mallory"}, headers=auth)
-        assert refused.status_code == 403 and "its approvers are ana" in refused.json()["error"]
+        path = f"/api/approvals/{approval.id}/approve"
+        refused = client.post(path, json={"by": "sam@example.com"}, headers=auth)
+        assert refused.status_code == 403, refused.text
+        assert "sam@example.com may not decide" in refused.json()["error"]
+        assert "users priya@example.com" in refused.json()["error"]
+        unknown = client.post(path, json={"by": "random-person"}, headers=auth)
+        assert unknown.status_code == 403 and "not an incident.io user" in unknown.json()["error"]
+        assert harness.runs.list_approvals() == [approval]
+        by_id = client.post(path, json={"by": _user(harness, "priya@example.com")["id"]}, headers=auth)
+        assert by_id.status_code == 200, by_id.text
+        assert by_id.json()["approval"]["decided_by"] == "priya@example.com"
+
+
+def test_an_approval_by_role_takes_only_the_holder_of_that_role_on_the_incident(harness: Harness) -> None:
+    harness.add(LEAD_GATE)
+    sam = _user(harness, "sam@example.com")
+    incident = harness.declare(
+        incident_role_assignments=[
+            {"incident_role_id": _lead_role(harness)["id"], "assignee": {"id": sam["id"]}}
+        ]
+    )
+    harness.engine.run_until_idle()
+    [approval] = harness.runs.list_approvals()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with http(harness) as client:
+        path = f"/api/approvals/{approval.id}/approve"
+        for someone in ("random-person", "priya@example.com"):
+            refused = client.post(path, json={"by": someone}, headers=auth)
+            assert refused.status_code == 403, refused.text
+        reason = refused.json()["error"]
+        assert "holders of the incident role incident-lead" in reason
+        assert f"on {incident['reference']} they hold no role" in reason
+        assert harness.only_run().status is RunStatus.WAITING
+        ok = client.post(path, json={"by": "SAM@example.com"}, headers=auth)
+        assert ok.status_code == 200, ok.text
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert run.status is RunStatus.SUCCEEDED
+    assert harness.runs.logs(run.id)[-2].message == "approved by sam@example.com"
+
+
+def test_without_a_client_to_identify_the_decider_a_gate_with_approvers_refuses(harness: Harness) -> None:
+    harness.add(LEAD_GATE)
+    harness.declare()
+    harness.engine.run_until_idle()
+    [approval] = harness.runs.list_approvals()
+    runtime = EngineRuntime(harness.store, None, None, EngineConfig())
+    app = Starlette(routes=engine_routes(runtime, Secret(TOKEN)))
+    with serve_in_thread(app) as served, httpx2.Client(base_url=served.url) as client:
+        refused = client.post(
+            f"/api/approvals/{approval.id}/approve",
+            json={"by": "sam@example.com"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+    assert refused.status_code == 403 and "no incident.io API key is configured" in refused.json()["error"]
     assert harness.runs.list_approvals() == [approval]

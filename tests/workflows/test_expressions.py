@@ -131,3 +131,16 @@ def test_macro_variables_may_use_the_plain_names() -> None:
     )
     with pytest.raises(ExpressionError, match="write '\\$item'"):
         compile_expression("$trigger.incidents.map(x, item)")
+
+
+def test_a_missing_field_lists_the_fields_that_exist() -> None:
+    from incidentkit.workflows.errors import MissingFieldError
+    from incidentkit.workflows.expressions import compile_template
+
+    scope = {"steps": {"get": {"incident_id": "01H", "reference": "INC-1"}}, "trigger": {}}
+    with pytest.raises(
+        MissingFieldError, match=r"no field 'output' in \$steps\.get; its fields: incident_id, reference"
+    ):
+        compile_template("{{ $steps.get.output }}").render(scope)
+    with pytest.raises(MissingFieldError, match=r"no field 'gett' in \$steps; its fields: get"):
+        compile_template("{{ $steps.gett.reference }}").render(scope)

@@ -56,6 +56,9 @@ if TYPE_CHECKING:
         NotFoundError as NotFoundError,
     )
     from incidentkit.api.errors import (
+        OrganisationMismatchError as OrganisationMismatchError,
+    )
+    from incidentkit.api.errors import (
         PermissionDeniedError as PermissionDeniedError,
     )
     from incidentkit.api.errors import (
@@ -153,6 +156,7 @@ _MODULES = {
     "InternalServerError": "errors",
     "InvalidReferenceError": "errors",
     "NotFoundError": "errors",
+    "OrganisationMismatchError": "errors",
     "Page": "pagination",
     "PermissionDeniedError": "errors",
     "RateLimitError": "errors",

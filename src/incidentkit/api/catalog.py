@@ -31,10 +31,14 @@ class Catalog:
     severities: list[Severity] | None = None
     statuses: list[IncidentStatus] | None = None
     types: list[IncidentType] | None = None
+    # The API key's organisation slug from ``GET /v1/identity`` ("" when the API gave none), to
+    # check dashboard URLs against; a client has one key, so this is cached per key.
+    organisation: str | None = None
 
     def clear(self) -> None:
         """Forget everything, so the next use fetches afresh."""
         self.severities = self.statuses = self.types = None
+        self.organisation = None
 
 
 def load_severities(catalog: Catalog, *, refresh: bool = False) -> Op[list[Severity]]:

@@ -25,6 +25,34 @@ class InvalidReferenceError(IncidentIOError, ValueError):
     """Raised when an incident reference is not a ULID, INC-123, 123 or a dashboard URL."""
 
 
+class OrganisationMismatchError(InvalidReferenceError):
+    """Raised when a dashboard URL names another organisation than the API key's; nothing is changed.
+
+    Attributes:
+        url_organisation: the organisation slug in the URL.
+        key_organisation: the slug of the API key's organisation (``GET /v1/identity``), or None
+            when the API did not say (the reference is refused then too: the check fails closed).
+    """
+
+    def __init__(self, reference: str, url_organisation: str, key_organisation: str | None) -> None:
+        self.url_organisation = url_organisation
+        self.key_organisation = key_organisation
+        if key_organisation is None:
+            message = (
+                f"{reference!r} is a dashboard URL of organisation {url_organisation!r}, but the API "
+                "did not say which organisation this API key belongs to (GET /v1/identity has no "
+                "dashboard_url), so it is refused; give the incident as INC-123 or its ULID"
+            )
+        else:
+            message = (
+                f"{reference!r} is in organisation {url_organisation!r}, but this API key acts on "
+                f"organisation {key_organisation!r}: refusing, so that the incident with the same "
+                f"number in {key_organisation!r} is not touched (use a key of {url_organisation!r}, "
+                "or its profile)"
+            )
+        super().__init__(message)
+
+
 class UnknownNameError(IncidentIOError, ValueError):
     """Raised when a severity, status or type name matches nothing in the organisation."""
 

@@ -25,8 +25,9 @@ from incidentkit.api.catalog import (
     resolve_type,
 )
 from incidentkit.api.core import APIRequest, Op
+from incidentkit.api.errors import OrganisationMismatchError
 from incidentkit.api.pagination import ListSpec
-from incidentkit.api.refs import IncidentRef, parse_incident_ref
+from incidentkit.api.refs import IncidentRef, organisation_slug, parse_incident_ref
 
 if TYPE_CHECKING:
     # The models are imported where they are used: pydantic is the heaviest import of the client,
@@ -230,9 +231,41 @@ def _list_spec(
 # --- incidents ------------------------------------------------------------------------------
 
 
-def get_incident(catalog: Catalog, incident: str | IncidentRef) -> Op[Incident]:
-    """Get an incident by ULID, ``INC-123``, ``123`` or dashboard URL (``GET /v2/incidents/{id}``)."""
+def key_organisation(catalog: Catalog) -> Op[str | None]:
+    """The slug of the API key's organisation (from ``GET /v1/identity``), fetched once per client."""
+    if catalog.organisation is None:
+        identity = yield from get_identity(catalog)
+        catalog.organisation = organisation_slug(identity.dashboard_url) or ""
+    return catalog.organisation or None
+
+
+def resolve_incident_ref(catalog: Catalog, incident: str | IncidentRef) -> Op[IncidentRef]:
+    """Parse a reference, and refuse a dashboard URL of another organisation than the key's.
+
+    Every operation that takes an incident reference comes through here, so no caller (the CLI,
+    a workflow step, a script) can act on this organisation's INC-47 when given another
+    organisation's ``https://app.incident.io/other-org/incidents/47``.
+
+    Raises:
+        InvalidReferenceError: the value is not a reference.
+        OrganisationMismatchError: a dashboard URL names another organisation, or the API did not
+            say which organisation the key belongs to (fails closed).
+    """
     ref = incident if isinstance(incident, IncidentRef) else parse_incident_ref(incident)
+    if ref.organisation is not None:
+        mine = yield from key_organisation(catalog)
+        if mine != ref.organisation:
+            raise OrganisationMismatchError(str(incident), ref.organisation, mine)
+    return ref
+
+
+def get_incident(catalog: Catalog, incident: str | IncidentRef) -> Op[Incident]:
+    """Get an incident by ULID, ``INC-123``, ``123`` or dashboard URL (``GET /v2/incidents/{id}``).
+
+    Raises:
+        OrganisationMismatchError: a dashboard URL of another organisation than the API key's.
+    """
+    ref = yield from resolve_incident_ref(catalog, incident)
     body = yield APIRequest("GET", f"/v2/incidents/{_path_id(ref.path_value)}")
     from incidentkit.api.models import Incident
 
@@ -240,8 +273,12 @@ def get_incident(catalog: Catalog, incident: str | IncidentRef) -> Op[Incident]:
 
 
 def resolve_incident_id(catalog: Catalog, incident: str | IncidentRef) -> Op[str]:
-    """The ULID of an incident, fetching it only when given a numeric reference or URL."""
-    ref = incident if isinstance(incident, IncidentRef) else parse_incident_ref(incident)
+    """The ULID of an incident, fetching it only when given a numeric reference or URL.
+
+    Raises:
+        OrganisationMismatchError: a dashboard URL of another organisation than the API key's.
+    """
+    ref = yield from resolve_incident_ref(catalog, incident)
     if ref.id is not None:
         return ref.id
     return (yield from get_incident(catalog, ref)).id

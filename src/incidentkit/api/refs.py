@@ -4,6 +4,11 @@ incident.io incidents can be named by their ULID (``01FDAG4SAP5TYPT98WGR2N7W91``
 reference (``INC-123``), by the bare number (``123``) or by the dashboard URL
 (``https://app.incident.io/<org>/incidents/123``). ``GET /v2/incidents/{id}`` accepts both the
 ULID and the numeric reference, so parsing only has to tell the two apart and refuse anything else.
+
+A dashboard URL also names an organisation (its first path segment). The number ``47`` means a
+different incident in every organisation, so the client compares that slug with the API key's
+own organisation before it acts (see :func:`organisation_slug` and
+``incidentkit.api.operations.resolve_incident_ref``).
 """
 
 from __future__ import annotations
@@ -18,15 +23,23 @@ DASHBOARD_HOST = "app.incident.io"
 
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$", re.IGNORECASE)
 _INC = re.compile(r"^(?:INC-)?(\d+)$", re.IGNORECASE)
-_DASHBOARD_PATH = re.compile(r"^/[^/]+/incidents/(?:INC-)?(\d+|[0-9A-HJKMNP-TV-Z]{26})/?$", re.IGNORECASE)
+_DASHBOARD_PATH = re.compile(r"^/([^/]+)/incidents/(?:INC-)?(\d+|[0-9A-HJKMNP-TV-Z]{26})/?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class IncidentRef:
-    """A parsed incident reference: either an id (ULID) or a numeric reference."""
+    """A parsed incident reference: either an id (ULID) or a numeric reference.
+
+    Attributes:
+        id: the ULID, when given one.
+        number: the numeric reference, when given one.
+        organisation: the organisation slug of a dashboard URL (``acme`` in
+            ``https://app.incident.io/acme/incidents/1``); None for the other forms.
+    """
 
     id: str | None = None
     number: int | None = None
+    organisation: str | None = None
 
     @property
     def path_value(self) -> str:
@@ -71,4 +84,16 @@ def _parse_dashboard_url(text: str, original: str) -> IncidentRef:
         raise InvalidReferenceError(
             f"{original!r} does not point at an incident: expected https://{DASHBOARD_HOST}/<org>/incidents/123"
         )
-    return parse_incident_ref(match.group(1))
+    parsed = parse_incident_ref(match.group(2))
+    return IncidentRef(id=parsed.id, number=parsed.number, organisation=match.group(1).lower())
+
+
+def organisation_slug(dashboard_url: str | None) -> str | None:
+    """The organisation slug of a dashboard URL (``https://app.incident.io/acme`` -> ``acme``), or None."""
+    if not dashboard_url:
+        return None
+    parts = urlsplit(dashboard_url.strip())
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if (parts.hostname or "").lower() != DASHBOARD_HOST or not segments:
+        return None
+    return segments[0].lower()

@@ -148,6 +148,7 @@ class Incidents(SyncResource):
 
     list = sync_pager(ops.list_incidents)
     get = sync(ops.get_incident)
+    resolve_id = sync(ops.resolve_incident_id)
     create = sync(ops.create_incident)
     edit = sync(ops.edit_incident)
     acknowledge = sync(ops.acknowledge_incident)
@@ -223,6 +224,7 @@ class AsyncIncidents(AsyncResource):
 
     list = async_pager(ops.list_incidents)
     get = asynchronous(ops.get_incident)
+    resolve_id = asynchronous(ops.resolve_incident_id)
     create = asynchronous(ops.create_incident)
     edit = asynchronous(ops.edit_incident)
     acknowledge = asynchronous(ops.acknowledge_incident)

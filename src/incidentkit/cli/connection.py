@@ -149,24 +149,29 @@ def sandbox_client(*, read_only: bool = False) -> Client:
     )
 
 
-def connection_options(function: F) -> F:
-    """Add the connection flags to a command and pass it a :class:`Connection` as ``connection``."""
-
-    @click.option(
-        "--profile",
-        metavar="NAME",
-        shell_complete=complete_profile,
-        help="Use this saved profile (see `incidentkit profiles`).",
-    )
-    @click.option(
+def _account_flags(function: F) -> F:
+    """The flags that choose the account: ``--profile``, ``--api-key`` and ``--base-url``."""
+    function = click.option(
+        "--base-url", metavar="URL", help="API base URL (default: INCIDENT_IO_BASE_URL or the real API)."
+    )(function)
+    function = click.option(
         "--api-key",
         metavar="KEY",
         help="API key to use; prefer INCIDENT_IO_API_KEY or `incidentkit setup`, which keep it out of "
         "your shell history.",
-    )
-    @click.option(
-        "--base-url", metavar="URL", help="API base URL (default: INCIDENT_IO_BASE_URL or the real API)."
-    )
+    )(function)
+    return click.option(
+        "--profile",
+        metavar="NAME",
+        shell_complete=complete_profile,
+        help="Use this saved profile (see `incidentkit profiles`).",
+    )(function)
+
+
+def connection_options(function: F) -> F:
+    """Add the connection flags to a command and pass it a :class:`Connection` as ``connection``."""
+
+    @_account_flags
     @click.option(
         "--sandbox", is_flag=True, help="Run against a built-in emulator; no account or key needed."
     )
@@ -185,3 +190,38 @@ def connection_options(function: F) -> F:
         return function(*args, connection=connection, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def account_options(function: F) -> F:
+    """``--profile``, ``--api-key`` and ``--base-url`` alone, as a :class:`Connection` named ``connection``.
+
+    For the long-running commands (``serve``, ``worker``), whose ``--sandbox`` means something of
+    their own and which must be able to write.
+    """
+
+    @_account_flags
+    @functools.wraps(function)
+    def wrapper(
+        *args: Any, profile: str | None, api_key: str | None, base_url: str | None, **kwargs: Any
+    ) -> Any:
+        return function(*args, connection=Connection(profile, api_key, base_url), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def describe_organisation(client: Client) -> str:
+    """A line saying which organisation and key a client acts on, from ``GET /v1/identity``.
+
+    A long-running process says it at start, so a wrong profile or key shows before anything runs.
+    It never fails: when the API cannot be asked, the line says so and why.
+    """
+    from incidentkit.api import IncidentIOError
+    from incidentkit.api.refs import organisation_slug
+
+    try:
+        identity = client.identity.get()
+    except IncidentIOError as error:
+        return f"Organisation: unknown, GET /v1/identity failed at {client.base_url}: {error}"
+    slug = organisation_slug(identity.dashboard_url)
+    where = f"'{slug}' ({identity.dashboard_url})" if slug else f"unnamed ({client.base_url})"
+    return f"Organisation: {where}, API key '{identity.name}'"

@@ -10,6 +10,7 @@ import click
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
+    from incidentkit.cli.connection import Connection
     from incidentkit.workflows.config import EngineConfig
     from incidentkit.workflows.runtime import EngineRuntime
 
@@ -27,6 +28,37 @@ def workflows_option(function: F) -> F:
     )(function)
 
 
+def logging_options(function: F) -> F:
+    """Add ``--log-format text|json`` and ``--log-level``; the process log is set up before the command."""
+    import functools
+
+    from incidentkit.logs import LOG_FORMATS, LOG_LEVELS
+
+    @click.option(
+        "--log-format",
+        type=click.Choice(LOG_FORMATS),
+        default="text",
+        show_default=True,
+        help="Log lines on stderr as text, or one JSON object a line; each carries the time, and the "
+        "run, workflow and step it is about.",
+    )
+    @click.option(
+        "--log-level",
+        type=click.Choice(LOG_LEVELS, case_sensitive=False),
+        default="info",
+        show_default=True,
+        help="The least severe log lines shown.",
+    )
+    @functools.wraps(function)
+    def wrapper(*args: Any, log_format: str, log_level: str, **kwargs: Any) -> Any:
+        from incidentkit.logs import configure_logging
+
+        configure_logging(log_level, log_format)
+        return function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def load_engine_config() -> EngineConfig:
     """The configuration file, or a clear error naming what is wrong in it."""
     from incidentkit.workflows.config import ConfigError, load_config
@@ -37,12 +69,12 @@ def load_engine_config() -> EngineConfig:
         raise click.ClickException(str(error)) from None
 
 
-def engine_client_from_configuration() -> Client:
+def engine_client_from_configuration(connection: Connection | None = None) -> Client:
     """A client with retries off from the flags, environment or saved profile."""
     from incidentkit.cli.connection import Connection
     from incidentkit.workflows.runtime import engine_client
 
-    api_key, base_url = Connection().resolve()
+    api_key, base_url = (connection or Connection()).resolve()
     return engine_client(api_key, base_url)
 
 

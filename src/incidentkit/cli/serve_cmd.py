@@ -7,8 +7,9 @@ approval decisions and agent answers over HTTP (``/api/approvals/{id}/approve|re
 an agent's answer is authenticated by the signed resume token in its path.
 
 With ``--sandbox`` it also serves the emulator on loopback, registers the receiver with it and
-seeds the demo organisation, so the whole path (an incident changes, a signed webhook arrives, it
-is stored and processed) runs with no account.
+seeds the demo organisation, and serves the demo's stand-in for Slack for ``slack.post`` steps, so
+the whole path (an incident changes, a signed webhook arrives, it is stored and processed, the
+workflows run) works with no account.
 """
 
 from __future__ import annotations
@@ -16,19 +17,20 @@ from __future__ import annotations
 import base64
 import logging
 import secrets as random_secrets
-from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from incidentkit.cli.connection import Connection, account_options, describe_organisation
 from incidentkit.cli.engine import (
     describe_workflows,
     engine_client_from_configuration,
     load_engine_config,
+    logging_options,
     workflows_option,
 )
 from incidentkit.cli.storage import open_store, store_option
@@ -81,6 +83,8 @@ def new_sandbox_secret() -> str:
 @click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(min=0), help="Workflow worker threads."
 )
+@account_options
+@logging_options
 def serve(
     host: str,
     port: int,
@@ -91,59 +95,72 @@ def serve(
     retention_days: int,
     workflows_dir: Path | None,
     workers: int,
+    connection: Connection,
 ) -> None:
     """Receive incident.io webhooks on HOST:PORT, store them durably and process them.
 
     Point an incident.io webhook endpoint at the printed URL and pass its signing secret.
     Without a secret every delivery is refused (verification fails closed). Workflows run
     from --workflows DIR (default: the configuration's workflows, else ./workflows if present).
+    The key (--profile, --api-key, --base-url, else the environment, else the default profile)
+    fetches private incidents and runs the workflow steps; the organisation it acts on is
+    printed at start.
     """
     from incidentkit.emulator import SANDBOX_API_KEY
     from incidentkit.service import Service, ServiceSettings, describe
+    from incidentkit.service.sandbox import Sandbox, start_sandbox
     from incidentkit.store import RetentionPolicy
     from incidentkit.webhooks.config import configured_secrets
     from incidentkit.workflows.runtime import engine_client
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx2").setLevel(logging.WARNING)  # one line per API call is noise here
+    if sandbox and (connection.profile or connection.api_key or connection.base_url):
+        raise click.UsageError(
+            "--sandbox runs against its own emulator: drop --profile, --api-key and --base-url"
+        )
     secrets = configured_secrets(webhook_secrets).secrets
     if sandbox and not secrets:
         secrets = [new_sandbox_secret()]
     config = load_engine_config()
-    settings = ServiceSettings(
-        store_url=store_url,
-        host=host,
-        port=port,
-        webhook_secrets=tuple(secrets),
-        max_body_bytes=max_body_bytes,
-        retention=RetentionPolicy(processed_for=timedelta(days=retention_days)),
-        workflows_dir=workflows_dir or config.workflows_dir,
-        engine=config,
-        workers=workers,
-    )
     with ExitStack() as stack:
         sandboxed: Sandbox | None = None
+        client: Client | None = None
+        step_client: Client | None = None
         if sandbox:
-            sandboxed = _start_sandbox()
-            stack.callback(sandboxed.stop)
-            client: Client | None = sandboxed.client
-            step_client: Client | None = stack.enter_context(engine_client(SANDBOX_API_KEY, sandboxed.url))
+            slack_log = logging.getLogger("incidentkit.sandbox.slack")
+            sandboxed = stack.enter_context(
+                start_sandbox(
+                    on_slack_message=lambda message: slack_log.info(
+                        "Slack stand-in: message to %s: %s", message.channel, message.text
+                    )
+                )
+            )
+            client = sandboxed.client
+            step_client = stack.enter_context(engine_client(SANDBOX_API_KEY, sandboxed.url))
+            config = replace(config, slack=sandboxed.slack_settings)  # the demo's Slack stand-in, not Slack
         else:
-            client = _client_from_configuration()
+            client = _client_from_configuration(connection)
             if client is not None:
-                stack.callback(client.close)
-            step_client = engine_client_from_configuration() if client is not None else None
-            if step_client is not None:
-                stack.callback(step_client.close)
+                stack.enter_context(client)
+                step_client = stack.enter_context(engine_client_from_configuration(connection))
+        organisation = describe_organisation(client) if client is not None else None
         store = stack.enter_context(open_store(store_url))
+        settings = ServiceSettings(
+            host=host,
+            port=port,
+            webhook_secrets=tuple(secrets),
+            max_body_bytes=max_body_bytes,
+            retention=RetentionPolicy(processed_for=timedelta(days=retention_days)),
+            workflows_dir=workflows_dir or config.workflows_dir,
+            engine=config,
+            workers=workers,
+        )
         try:
             service = stack.enter_context(
                 Service(settings, client=client, steps_client=step_client, store=store)
             )
         except OSError as error:
             raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
-        if sandboxed is not None:
-            assert service.webhook_url is not None
+        if sandboxed is not None and service.webhook_url is not None:
             sandboxed.register(service.webhook_url, secrets[0])
 
         def ready() -> None:
@@ -155,51 +172,25 @@ def serve(
                     f"try: INCIDENT_IO_BASE_URL={sandboxed.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
                     "incidentkit incidents create --name ... --severity Minor"
                 )
+                click.echo(
+                    f"Slack stand-in on {sandboxed.slack.base_url} (as in `incidentkit demo`): slack.post "
+                    "steps post there and each message is logged; nothing reaches Slack"
+                )
+            if organisation is not None:
+                click.echo(organisation)
             describe_workflows(service.runtime)
 
         service.serve_forever(on_ready=ready)
 
 
-@dataclass
-class Sandbox:
-    """The emulator served next to the receiver, delivering its webhooks to it."""
-
-    url: str
-    client: Client
-    stop: Callable[[], None]
-
-    def register(self, webhook_url: str, secret: str) -> None:
-        """Have the emulator deliver its webhooks to ``webhook_url``, signed with ``secret``."""
-        self.client.request(
-            "POST", "/_emulator/webhook_endpoints", json={"url": webhook_url, "secret": secret}
-        )
-
-
-def _start_sandbox() -> Sandbox:
-    """Serve the demo emulator and deliver its webhooks in the background."""
-    from incidentkit.api import Client
-    from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
-
-    emulator = Emulator(seed="demo")
-    server = serve_in_thread(emulator.asgi_app())
-    worker = emulator.deliver_in_background()
-    client = Client(SANDBOX_API_KEY, base_url=server.url, rate_limit=None)
-
-    def stop() -> None:
-        client.close()
-        worker.stop()
-        server.stop()
-
-    return Sandbox(server.url, client, stop)
-
-
-def _client_from_configuration() -> Client | None:
-    """A client from the environment or the saved profile, to fetch private incidents; None without a key."""
+def _client_from_configuration(connection: Connection) -> Client | None:
+    """A client from the flags, environment or profile, to fetch private incidents; None without a key."""
     from incidentkit.api import ConfigurationError
-    from incidentkit.cli.connection import Connection
 
     try:
-        return Connection(read_only=True).client()
+        return Connection(
+            connection.profile, connection.api_key, connection.base_url, read_only=True
+        ).client()
     except ConfigurationError:
         click.echo("No incident.io API key: private incidents' events will be kept as dead.", err=True)
         return None

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
 from incidentkit.cli.connection import Connection, connection_options
+
+if TYPE_CHECKING:
+    from incidentkit.secrets import CredentialStore
 
 # Which API key roles grant which capability (roles as listed in the schema's IdentityV1).
 WRITE_ROLES = {"incident_creator", "global_access"}
@@ -113,12 +117,14 @@ def verify(connection: Connection) -> None:
     """
     checks, works = verify_key(connection)
     _print_checks(checks)
+    if _uses_a_saved_profile(connection):
+        _warn_if_key_beside_credentials(saved_only=True)
     if not works:
         click.secho("The key does not work; see above for what to do.", err=True, fg="red")
         raise SystemExit(1)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option(
     "--profile",
     "profile_name",
@@ -131,15 +137,25 @@ def verify(connection: Connection) -> None:
 @click.option("--api-key-stdin", is_flag=True, help="Read the API key from standard input instead of asking.")
 @click.option("--no-input", is_flag=True, help="Never prompt; fail if something is missing.")
 @click.option("--no-verify", is_flag=True, help="Save without checking the key against the API.")
+@click.pass_context
 def setup(
-    profile_name: str | None, base_url: str | None, api_key_stdin: bool, no_input: bool, no_verify: bool
+    ctx: click.Context,
+    profile_name: str | None,
+    base_url: str | None,
+    api_key_stdin: bool,
+    no_input: bool,
+    no_verify: bool,
 ) -> None:
     """Store an incident.io API key, encrypted, after checking that it works.
 
     Without options it asks for the key (the input is hidden), a base URL and a profile name.
     In scripts: `printf %s "$KEY" | incidentkit setup --api-key-stdin --no-input`.
+    `incidentkit setup slack` stores a Slack bot token the same way.
     """
     from incidentkit.secrets import CredentialStore
+
+    if ctx.invoked_subcommand is not None:
+        return  # `setup slack`: the options above are the API key's, not asked for here
 
     interactive = not no_input
     if api_key_stdin:
@@ -167,6 +183,60 @@ def setup(
     store.save_profile(profile_name, api_key, base_url=base_url, make_default=first)
     default = " (the default profile)" if first else ""
     click.echo(f"Saved profile '{profile_name}'{default}; the key is encrypted ({store.key_source}).")
+    _warn_if_key_beside_credentials(store)
+
+
+def _uses_a_saved_profile(connection: Connection) -> bool:
+    """Whether the key checked came from the credential store (not a flag, the environment or the sandbox)."""
+    from incidentkit.api.config import api_key_from_env
+
+    if connection.sandbox or connection.api_key is not None:
+        return False
+    return connection.profile is not None or api_key_from_env() is None
+
+
+def _warn_if_key_beside_credentials(
+    store: CredentialStore | None = None, *, saved_only: bool = False
+) -> None:
+    """Say plainly when the master key is a file next to the credentials it encrypts."""
+    from incidentkit.secrets import KEY_BESIDE_WARNING, CredentialStore
+
+    store = store or CredentialStore()
+    if saved_only and not store.path.exists():
+        return  # nothing saved: the key in use came from a flag or the environment
+    if store.key_beside_credentials():
+        click.secho(
+            KEY_BESIDE_WARNING.format(key_file=store.key_file, credentials=store.path.name),
+            err=True,
+            fg="yellow",
+        )
+
+
+@setup.command("slack")
+@click.option("--token-stdin", is_flag=True, help="Read the bot token from standard input instead of asking.")
+def setup_slack(token_stdin: bool) -> None:
+    """Store the Slack bot token (xoxb-...) for slack.post steps, encrypted like the API keys.
+
+    `serve`, `worker` and `workflows run` read it when neither INCIDENTKIT_SLACK_TOKEN nor
+    [slack] token in the configuration file is set.
+    """
+    from incidentkit.secrets import SLACK_SECRET, CredentialStore
+
+    if token_stdin:
+        token = sys.stdin.readline().strip()
+    else:
+        token = click.prompt("Slack bot token", hide_input=True, default="", show_default=False).strip()
+    if not token:
+        raise click.UsageError("the Slack bot token is empty")
+    if not token.startswith("xox"):
+        raise click.BadParameter(
+            "a Slack bot token starts with xoxb- (Slack app → OAuth & Permissions → Bot User OAuth Token)",
+            param_hint="token",
+        )
+    store = CredentialStore()
+    store.save_secret(SLACK_SECRET, token)
+    click.echo(f"Saved the Slack bot token; it is encrypted ({store.key_source}).")
+    _warn_if_key_beside_credentials(store)
 
 
 @click.group()

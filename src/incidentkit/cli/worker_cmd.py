@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
 
+from incidentkit.cli.connection import Connection, account_options, describe_organisation
 from incidentkit.cli.engine import (
     describe_workflows,
     engine_client_from_configuration,
     load_engine_config,
+    logging_options,
     workflows_option,
 )
-from incidentkit.cli.storage import store_option
+from incidentkit.cli.storage import open_store, store_option
 
 
 @click.command()
@@ -34,23 +35,29 @@ from incidentkit.cli.storage import store_option
     type=click.FloatRange(min=0.01),
     help="Seconds between looks for due runs.",
 )
+@account_options
+@logging_options
 def worker(
-    store_url: str | None, workflows_dir: Path | None, workers: int, lease: float, poll_interval: float
+    store_url: str | None,
+    workflows_dir: Path | None,
+    workers: int,
+    lease: float,
+    poll_interval: float,
+    connection: Connection,
 ) -> None:
     """Run workflow workers: claim due runs from the store and execute them, until interrupted.
 
     Use it next to `incidentkit serve` on a shared PostgreSQL store to add capacity; runs are
-    leased, so a worker that dies leaves its runs to the others once the lease expires.
+    leased, so a worker that dies leaves its runs to the others once the lease expires. The
+    steps act with the key of --profile, --api-key/--base-url, else the environment, else the
+    default profile; the organisation it acts on is printed at start.
     """
     from datetime import timedelta
 
     from incidentkit.service import Service, ServiceSettings
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx2").setLevel(logging.WARNING)
     config = load_engine_config()
     settings = ServiceSettings(
-        store_url=store_url,
         workflows_dir=workflows_dir or config.workflows_dir,
         engine=config,
         workers=workers,
@@ -59,14 +66,15 @@ def worker(
         receive=False,
     )
     with (
-        engine_client_from_configuration() as client,
-        Service(settings, steps_client=client) as service,
+        engine_client_from_configuration(connection) as client,
+        open_store(store_url) as store,
+        Service(settings, steps_client=client, store=store) as service,
     ):
 
         def ready() -> None:
-            click.echo(
-                f"incidentkit worker on {service.store.url} ({workers} thread{'s' if workers != 1 else ''})"
-            )
+            threads = f"{workers} thread{'s' if workers != 1 else ''}"
+            click.echo(f"incidentkit worker on {store.url} ({threads})")
+            click.echo(describe_organisation(client))
             describe_workflows(service.runtime)
 
         service.serve_forever(on_ready=ready)

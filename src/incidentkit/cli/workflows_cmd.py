@@ -92,6 +92,24 @@ def workflows_list(workflows_dir: Path | None, output_format: str | None) -> Non
 @workflows.command("run")
 @click.argument("name")
 @click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE", help="A manual input (repeatable).")
+@click.option(
+    "--incident",
+    "incident_ref",
+    metavar="REF",
+    help="Run an incident-triggered workflow on this incident (INC-12, ULID or URL), with $trigger built "
+    "as a webhook's would be.",
+)
+@click.option(
+    "--event",
+    type=click.Choice(["created", "updated", "resolved"]),
+    help="With --incident: the lifecycle event (default: the workflow's trigger).",
+)
+@click.option(
+    "--changed",
+    multiple=True,
+    metavar="FIELD=OLD",
+    help="With --incident on an updated trigger: a field that changed and its value before (repeatable).",
+)
 @click.option("--dry-run", is_flag=True, help="Every write step prints what it would send and sends nothing.")
 @workflows_option
 @store_option
@@ -99,12 +117,20 @@ def workflows_list(workflows_dir: Path | None, output_format: str | None) -> Non
 def workflows_run(
     name: str,
     inputs: tuple[str, ...],
+    incident_ref: str | None,
+    event: str | None,
+    changed: tuple[str, ...],
     dry_run: bool,
     workflows_dir: Path | None,
     store_url: str | None,
     connection: Connection,
 ) -> None:
     """Start a run of the workflow NAME now, and drive it here until it finishes or waits.
+
+    A manual workflow takes --input; an incident-triggered one takes --incident REF (and, for an
+    updated trigger, --changed status=Investigating): the incident is fetched and $trigger is
+    built exactly as for a webhook, and the workflow's filter applies. With --dry-run each step's
+    request is printed and nothing is written (the run is kept, marked as a dry run).
 
     A run that waits (an approval, a wait step, a retry) is left to `incidentkit serve` or
     `incidentkit worker`; see it with `incidentkit runs show RUN`.
@@ -113,16 +139,18 @@ def workflows_run(
 
     from incidentkit.store.runs import Run, RunStatus
     from incidentkit.workflows.directory import WorkflowDirectory
-    from incidentkit.workflows.dispatcher import UnknownWorkflowError
+    from incidentkit.workflows.dispatcher import IncidentTriggerError, UnknownWorkflowError
     from incidentkit.workflows.runtime import EngineRuntime
     from incidentkit.workflows.triggers import ManualInputError
 
-    given: dict[str, str] = {}
-    for item in inputs:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--input")
-        given[key] = value
+    given = _pairs(inputs, "--input", "NAME=VALUE")
+    changes = _pairs(changed, "--changed", "FIELD=OLD_VALUE")
+    if incident_ref is None and (event or changes):
+        raise click.UsageError("--event and --changed go with --incident REF")
+    if incident_ref is not None and given:
+        raise click.UsageError(
+            "--input is for manual workflows; --incident builds the trigger of the incident"
+        )
     config = load_engine_config()
     directory = workflows_dir or config.workflows_dir or Path("workflows")
     problems = WorkflowDirectory(directory).problems
@@ -137,8 +165,21 @@ def workflows_run(
         with open_store(store_url) as store:
             runtime = EngineRuntime(store, directory, client, config, on_event=show)
             try:
-                run = runtime.dispatcher.start_manual(name, given, dry_run=dry_run)
-            except (UnknownWorkflowError, ManualInputError) as error:
+                if incident_ref is not None:
+                    if client is None:
+                        raise click.UsageError(
+                            "--incident fetches the incident: configure a key (`incidentkit setup`, "
+                            "INCIDENT_IO_API_KEY, --profile) or add --sandbox"
+                        )
+                    incident = client.request(
+                        "GET", f"/v2/incidents/{client.incidents.resolve_id(incident_ref)}"
+                    )["incident"]
+                    run = runtime.dispatcher.start_for_incident(
+                        name, incident, event=event, changed=changes, dry_run=dry_run
+                    )
+                else:
+                    run = runtime.dispatcher.start_manual(name, given, dry_run=dry_run)
+            except (UnknownWorkflowError, ManualInputError, IncidentTriggerError) as error:
                 raise click.ClickException(str(error)) from None
             click.echo(f"Run {run.id} of {name}{' (dry run)' if dry_run else ''}:")
             engine = runtime.engines[0]
@@ -157,6 +198,17 @@ def workflows_run(
     click.echo(f"Run {finished.id}: {finished.status}" + (f" ({finished.error})" if finished.error else ""))
     if finished.status in (RunStatus.FAILED, RunStatus.DEAD):
         raise SystemExit(1)
+
+
+def _pairs(items: tuple[str, ...], option: str, shape: str) -> dict[str, str]:
+    """``NAME=VALUE`` items as a dict, or a usage error naming the option and the item."""
+    pairs: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not {shape}", param_hint=option)
+        pairs[key] = value
+    return pairs
 
 
 def _run_client(connection: Connection) -> Client | None:

@@ -187,9 +187,7 @@ class Service:
                 sock, self._socket = self._socket, None
                 serve_forever(self.app, sock, on_ready=on_ready)
             else:
-                if on_ready is not None:
-                    on_ready()
-                wait_for_signal()
+                wait_for_signal(on_ready)
         finally:
             self.stop()
 

@@ -45,6 +45,8 @@ class RunStatus(StrEnum):
 
 
 ACTIVE_STATUSES = (RunStatus.PENDING.value, RunStatus.RUNNING.value, RunStatus.WAITING.value)
+# The runs a person must look at: a step failed for good (``failed``) or every retry (``dead``).
+NEEDS_ATTENTION = (RunStatus.FAILED.value, RunStatus.DEAD.value)
 FINAL_STATUSES = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.DEAD})
 
 
@@ -337,14 +339,15 @@ class RunStore:
     def list_runs(
         self,
         *,
-        status: RunStatus | str | None = None,
+        status: RunStatus | str | Sequence[RunStatus | str] | None = None,
         workflow: str | None = None,
         limit: int | None = 100,
     ) -> list[Run]:
-        """Runs, newest first."""
+        """Runs, newest first; ``status`` may be one status or several (such as :data:`NEEDS_ATTENTION`)."""
         query = sa.select(workflow_runs).order_by(workflow_runs.c.seq.desc())
         if status is not None:
-            query = query.where(workflow_runs.c.status == RunStatus(status).value)
+            wanted = [status] if isinstance(status, str) else list(status)
+            query = query.where(workflow_runs.c.status.in_([RunStatus(one).value for one in wanted]))
         if workflow is not None:
             query = query.where(workflow_runs.c.workflow == workflow)
         if limit is not None:
@@ -598,7 +601,9 @@ class RunStore:
             _write_logs(connection, run_id, [NewLogLine("warning", reason)], now)
         return self.get_run(run_id)
 
-    def retry(self, run_id: str, step_keys_to_forget: Sequence[str], *, note: str) -> Run:
+    def retry(
+        self, run_id: str, step_keys_to_forget: Sequence[str], *, note: str, succeeded_too: bool = False
+    ) -> Run:
         """Put a failed, dead or cancelled run back in the queue, forgetting some checkpoints.
 
         Args:
@@ -606,17 +611,27 @@ class RunStore:
             step_keys_to_forget: checkpoints to delete (``id`` also deletes ``id[n]``), so those
                 steps run again; every other finished step is kept and skipped.
             note: the line written to the run log.
+            succeeded_too: a succeeded run may be queued again as well (a re-run on purpose).
 
         Raises:
             RunNotFoundError: no such run.
-            RunStateError: the run is still active.
+            RunStateError: the run is still active, or succeeded without ``succeeded_too``.
         """
         now = self.clock()
+        allowed = {RunStatus.FAILED, RunStatus.DEAD, RunStatus.CANCELLED}
+        if succeeded_too:
+            allowed.add(RunStatus.SUCCEEDED)
         with self.engine.begin() as connection:
             run = self._locked_run(connection, run_id)
-            if run.status not in (RunStatus.FAILED, RunStatus.DEAD, RunStatus.CANCELLED):
+            if run.status is RunStatus.SUCCEEDED and not succeeded_too:
                 raise RunStateError(
-                    f"run {run_id} is {run.status}: only failed, dead or cancelled runs can be retried"
+                    f"run {run_id} succeeded: to run steps of it again on purpose, give "
+                    "--from-step STEP --force"
+                )
+            if run.status not in allowed:
+                raise RunStateError(
+                    f"run {run_id} is {run.status}: only failed, dead or cancelled runs can be retried "
+                    "(and, with --force, succeeded ones)"
                 )
             for key in step_keys_to_forget:
                 connection.execute(
@@ -687,8 +702,11 @@ class RunStore:
         Raises:
             RunNotFoundError: no such approval.
             AlreadyDecidedError: it was decided (or expired) before.
-            ValueError: the decision is neither approved nor rejected, nobody is named, or the
-                approval names its approvers (users only) and the decider is not one of them.
+            ValueError: the decision is neither approved nor rejected, or nobody is named.
+
+        Who may decide is not checked here: the store cannot tell who a person is. Callers go
+        through :func:`incidentkit.workflows.approvers.decide_approval`, which identifies the
+        decider through incident.io and checks the step's approvers first.
         """
         if decision not in ("approved", "rejected"):
             raise ValueError(f"a decision is 'approved' or 'rejected', not {decision!r}")
@@ -696,16 +714,6 @@ class RunStore:
             raise ValueError("say who decides (--by NAME)")
         now = self.clock()
         with self.engine.begin() as connection:
-            current = connection.execute(sa.select(approvals).where(approvals.c.id == approval_id)).first()
-            if current is not None and current.decision is None:
-                named: Mapping[str, Any] = current.approvers or {}
-                users, roles = list(named.get("users") or []), list(named.get("roles") or [])
-                # Roles cannot be checked here (no identity provider); a list of users alone can.
-                if users and not roles and decided_by not in users:
-                    raise ValueError(
-                        f"{decided_by} may not decide approval {approval_id}: "
-                        f"its approvers are {', '.join(users)}"
-                    )
             claimed = connection.execute(
                 approvals.update()
                 .where(approvals.c.id == approval_id, approvals.c.decision.is_(None))

@@ -165,3 +165,43 @@ approvals = sa.Table(
     sa.Index("approvals_run_step", "run_id", "step_key", unique=True),
     sa.Index("approvals_decision", "decision"),
 )
+
+# Incident history, copied from the API by `incidentkit sync` for similar-incident search. One row per
+# incident with what the search reads (text, services, alert sources, root-cause labels) and what it
+# shows of how the incident was resolved (its updates and follow-ups), denormalised so that loading
+# 100,000 incidents is one scan. Custom fields are kept by name: ``{"Root cause": ["Config"]}``.
+history_incidents = sa.Table(
+    "history_incidents",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("reference", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("severity", sa.Text, nullable=True),
+    sa.Column("status_category", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("resolved_at", UTCDateTime, nullable=True),
+    sa.Column("services", sa.JSON, nullable=False),
+    sa.Column("alert_sources", sa.JSON, nullable=False),
+    sa.Column("custom_fields", sa.JSON, nullable=False),
+    sa.Column("root_causes", sa.JSON, nullable=False),
+    sa.Column("updates", sa.JSON, nullable=False),
+    sa.Column("follow_ups", sa.JSON, nullable=False),
+    sa.Column("permalink", sa.Text, nullable=True),
+    sa.Column("synced_at", UTCDateTime, nullable=False),
+    sa.Index("history_incidents_reference", "reference"),
+    sa.Index("history_incidents_created_at", "created_at"),
+    sa.Index("history_incidents_updated_at", "updated_at"),
+    sa.Index("history_incidents_synced_at", "synced_at"),
+)
+
+# Where each history sync left off: the newest ``updated_at`` copied, so the next sync asks only for
+# what changed since (``source`` names the API and organisation the history came from).
+history_sync_state = sa.Table(
+    "history_sync_state",
+    metadata,
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("updated_at_high_water", UTCDateTime, nullable=True),
+    sa.Column("last_synced_at", UTCDateTime, nullable=False),
+)

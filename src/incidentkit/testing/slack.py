@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -56,6 +57,7 @@ class SlackRecorder:
         channels: the channels that exist; others answer ``channel_not_found``. ``None``: all exist.
         host: where to listen (loopback by default).
         port: the port; 0 lets the system choose.
+        on_message: called with each message accepted (``serve --sandbox`` logs them).
     """
 
     def __init__(
@@ -65,8 +67,10 @@ class SlackRecorder:
         channels: list[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        on_message: Callable[[SlackMessage], None] | None = None,
     ) -> None:
         self._token = token
+        self._on_message = on_message
         self._channels = set(channels) if channels is not None else None
         self._failures: dict[str, _Failure] = {}
         self._lock = threading.Lock()
@@ -179,6 +183,8 @@ class SlackRecorder:
                 raw=dict(params),
             )
             self.messages.append(message)
+            if self._on_message is not None:
+                self._on_message(message)
             channel_id = "C" + hashlib.sha256(channel.encode()).hexdigest()[:10].upper()
             return (
                 200,

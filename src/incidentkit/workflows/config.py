@@ -2,8 +2,9 @@
 
 The file is :mod:`incidentkit.config_file`'s ``config.toml``; a missing file means the defaults.
 Secrets may be written in the file (readable only by its owner) but are better given by
-environment: ``INCIDENTKIT_SLACK_TOKEN``, ``INCIDENTKIT_API_TOKEN`` (what the approval and agent
-endpoints of ``serve`` require) and ``INCIDENTKIT_AGENT_TOKEN_KEY``.
+environment: ``INCIDENTKIT_SLACK_TOKEN`` (else the file's ``[slack] token``, else the token
+``incidentkit setup slack`` saved in the credential store), ``INCIDENTKIT_API_TOKEN`` (what the
+approval and agent endpoints of ``serve`` require) and ``INCIDENTKIT_AGENT_TOKEN_KEY``.
 
 Example::
 
@@ -97,7 +98,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         workflows_dir = Path(DEFAULT_WORKFLOWS_DIR)
     slack_table = _table(data, "slack", path)
     http_table = _table(data, "http", path)
-    slack_token = env.get(SLACK_TOKEN_ENV) or slack_table.get("token")
+    slack_token = env.get(SLACK_TOKEN_ENV) or slack_table.get("token") or _saved_slack_token()
     hosts = http_table.get("allowed_hosts", [])
     if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
         raise ConfigError(f"{path}: http.allowed_hosts must be a list of host names")
@@ -135,6 +136,17 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         api_token=Secret(api_token) if isinstance(api_token, str) and api_token else None,
         source=source,
     )
+
+
+def _saved_slack_token() -> str | None:
+    """The bot token `incidentkit setup slack` saved in the credential store, if any."""
+    from incidentkit.secrets import SLACK_SECRET, CredentialStore, CredentialStoreError
+
+    try:
+        saved = CredentialStore().get_secret(SLACK_SECRET)
+    except CredentialStoreError as error:
+        raise ConfigError(f"the Slack bot token: {error}") from None
+    return saved.reveal() if saved is not None else None
 
 
 def _seconds(value: Any, key: str, path: Path) -> float:

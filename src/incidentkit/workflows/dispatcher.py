@@ -53,6 +53,10 @@ class UnknownWorkflowError(WorkflowError, LookupError):
     """No loaded workflow has this name."""
 
 
+class IncidentTriggerError(WorkflowError, ValueError):
+    """A run by hand on an incident would not start as a webhook would start it; the message says why."""
+
+
 class Dispatcher:
     """Starts runs for events, schedule ticks and manual requests.
 
@@ -169,11 +173,106 @@ class Dispatcher:
             UnknownWorkflowError: no workflow has that name.
             ManualInputError: the inputs do not match the workflow's declared inputs.
         """
+        workflow = self._named(name)
+        return self._start_by_hand(workflow, manual_trigger(manual_inputs(workflow, given)), dry_run)
+
+    def start_for_incident(
+        self,
+        name: str,
+        incident: Mapping[str, Any],
+        *,
+        event: str | None = None,
+        changed: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> Run:
+        """Start a run of an incident-triggered workflow on a real incident, with ``$trigger`` as a webhook's.
+
+        The trigger data is built by the same code as for a webhook (:func:`lifecycle_events`, then
+        :func:`lifecycle_trigger`, severity through the organisation's scale), and the workflow's
+        ``filter:`` applies as it would.
+
+        Args:
+            name: the workflow.
+            incident: the incident as the API returns it now.
+            event: ``created``, ``updated`` or ``resolved``; by default the workflow's own trigger.
+            changed: for ``updated``, each changed field and its value before the change (the
+                value after is the incident's); a webhook learns them from the last stored snapshot.
+            dry_run: write steps send nothing.
+
+        Raises:
+            UnknownWorkflowError: no workflow has that name.
+            IncidentTriggerError: the workflow is not incident-triggered, the event does not start
+                it, the incident is not in a state that sends the event, or its filter is false.
+        """
+        from incidentkit.webhooks.lifecycle import FieldChange, incident_changes, lifecycle_events
+
+        workflow = self._named(name)
+        wanted = {value: key for key, value in LIFECYCLE_TRIGGERS.items()}.get(workflow.spec.trigger.type)
+        if wanted is None:
+            raise IncidentTriggerError(
+                f"workflow {name!r} runs on {workflow.spec.trigger.type}, not on an incident lifecycle "
+                "trigger (trigger.incident_io.incident.created|updated|resolved); run it with --input"
+            )
+        if event is not None and f"incident.{event}" != wanted:
+            raise IncidentTriggerError(
+                f"workflow {name!r} runs on {workflow.spec.trigger.type}: an incident.{event} event would "
+                "not start it"
+            )
+        if changed and wanted != "incident.updated":
+            raise IncidentTriggerError(
+                f"workflow {name!r} runs on {workflow.spec.trigger.type}: --changed is for updated triggers"
+            )
+        if wanted == "incident.updated":
+            current = incident_changes({}, incident)  # every tracked field's value now, by name
+            now = {change.field: change.new_value for change in current}
+            unknown = sorted(set(changed or {}) - set(now))
+            if not changed or unknown:
+                problem = (
+                    f"this incident has no field {', '.join(unknown)}"
+                    if unknown
+                    else "an incident.updated event says what changed"
+                )
+                raise IncidentTriggerError(
+                    f"{problem}: give --changed FIELD=OLD_VALUE (fields of this incident: {', '.join(now)})"
+                )
+            lifecycle = LifecycleEvent(
+                "incident.updated",
+                str(incident.get("id")),
+                None,
+                tuple(FieldChange(field, old, now[field]) for field, old in changed.items()),
+            )
+        else:
+            found = [item for item in lifecycle_events(incident, None) if item.event_type == wanted]
+            if not found:
+                status = (incident.get("incident_status") or {}).get("name")
+                raise IncidentTriggerError(
+                    f"{incident.get('reference')} is not resolved (status {status!r}): no incident.resolved "
+                    "event would be sent for it"
+                )
+            lifecycle = found[0]
+        envelope: dict[str, Any] = {"event_type": "manual:" + wanted, "id": None, "data": {}}
+        trigger = lifecycle_trigger(
+            incident, lifecycle, self._severity_scale(), event=envelope, team_field=self.team_field
+        )
+        try:
+            passes = filter_passes(workflow, trigger)
+        except WorkflowError as error:
+            raise IncidentTriggerError(f"workflow {name!r}: its filter failed: {error}") from None
+        if not passes:
+            raise IncidentTriggerError(
+                f"the filter of workflow {name!r} is false for {incident.get('reference')}: a webhook would "
+                "start no run"
+            )
+        return self._start_by_hand(workflow, trigger, dry_run)
+
+    def _named(self, name: str) -> Workflow:
         workflow = next((w for w in self.workflows() if w.name == name), None)
         if workflow is None:
             known = ", ".join(sorted(w.name for w in self.workflows())) or "none"
             raise UnknownWorkflowError(f"no workflow named {name!r} (loaded: {known})")
-        trigger = manual_trigger(manual_inputs(workflow, given))
+        return workflow
+
+    def _start_by_hand(self, workflow: Workflow, trigger: dict[str, Any], dry_run: bool) -> Run:
         event_key = f"manual:{secrets.token_hex(8)}"
         run, _ = self.runs.create_run(
             NewRun(
@@ -198,7 +297,13 @@ class Dispatcher:
                 return []
             key = concurrency_key(workflow, trigger)
         except WorkflowError as error:
-            logger.warning("Workflow %s: not started for %s: %s", workflow.name, event_key, error)
+            logger.warning(
+                "Workflow %s: not started for %s: %s",
+                workflow.name,
+                event_key,
+                error,
+                extra={"workflow": workflow.name},
+            )
             return []
         run, created = self.runs.create_run(
             NewRun(workflow.name, event_key, workflow.version, spec_snapshot(workflow), trigger, key),
@@ -206,7 +311,13 @@ class Dispatcher:
         )
         if not created:
             return []
-        logger.info("Workflow %s: run %s started for %s", workflow.name, run.id, event_key)
+        logger.info(
+            "Workflow %s: run %s started for %s",
+            workflow.name,
+            run.id,
+            event_key,
+            extra={"run_id": run.id, "workflow": workflow.name},
+        )
         self._created()
         return [run]
 

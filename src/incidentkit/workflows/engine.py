@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from incidentkit.logs import log_context
 from incidentkit.store.errors import LeaseLostError
 from incidentkit.store.runs import (
     DEFAULT_RUN_LEASE,
@@ -212,10 +213,12 @@ class Engine:
             run: a run this worker claimed.
             checkpoints: its checkpoints, when already read (else they are read here).
         """
-        try:
-            self._drive(run, self.runs.steps(run.id) if checkpoints is None else checkpoints)
-        except LeaseLostError as error:
-            logger.warning("Run %s: %s; leaving it", run.id, error)
+        # Every line logged while this run is in hand, by any module, names the run and workflow.
+        with log_context(run_id=run.id, workflow=run.workflow):
+            try:
+                self._drive(run, self.runs.steps(run.id) if checkpoints is None else checkpoints)
+            except LeaseLostError as error:
+                logger.warning("Run %s: %s; leaving it", run.id, error)
 
     def _drive(self, run: Run, checkpoints: list[StepRecord]) -> None:
         self._pending = _Pending()
@@ -232,7 +235,8 @@ class Engine:
             if isinstance(action, RunFinished):
                 self._finish(run, action, records)
                 return
-            record = self._act(run, workflow, action)
+            with log_context(step=getattr(action, "step_key", None)):
+                record = self._act(run, workflow, action)
             records[record.step_key] = record
         raise RuntimeError(f"run {run.id} took more than {MAX_ACTIONS_PER_CLAIM} actions in one claim")
 

@@ -73,11 +73,35 @@ class Expression:
             return self.program.execute(context)
         except KeyError as error:
             raise MissingFieldError(
-                f"{{{{ {self.source} }}}}: no field {error.args[0]!r} in the data", source=self.source
+                f"{{{{ {self.source} }}}}: {_missing(self.source, scope, str(error.args[0]))}",
+                source=self.source,
             ) from None
         except Exception as error:  # the extension raises ValueError, TypeError, RuntimeError...
             message = str(error).split(". ", 1)[0]
             raise ExpressionError(f"{{{{ {self.source} }}}}: {message}", source=self.source) from None
+
+
+_PATH = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+
+
+def _missing(source: str, scope: Mapping[str, Any], key: str) -> str:
+    """Say which object lacks ``key`` and which fields it has, so a typo is fixed at a glance."""
+    for match in _PATH.finditer(source):
+        names = [match.group(1), *[part for part in match.group(2).split(".") if part]]
+        value: Any = scope
+        walked: list[str] = []
+        for name in names:
+            if not isinstance(value, Mapping):
+                break
+            if name not in value:
+                if name != key:
+                    break
+                where = "$" + ".".join(walked) if walked else "the data"
+                fields = ", ".join(sorted(str(k) for k in value)) or "none"
+                return f"no field {key!r} in {where}; its fields: {fields}"
+            value = value[name]
+            walked.append(name)
+    return f"no field {key!r} in the data"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ runs of cron ticks that came due.
 
 The HTTP endpoints (``POST /api/approvals/{id}/approve|reject``, ``POST /api/agent-dispatch/{token}``)
 are off (503, fail closed) without a configured API token. Approvals require
-``Authorization: Bearer <api token>``, compared in constant time and never logged. An agent's
+``Authorization: Bearer <api token>``, compared in constant time and never logged; the token is a
+service credential, so the decider named in the body is then checked against the step's approvers
+through incident.io (:mod:`incidentkit.workflows.approvers`): 403 with the reason when refused. An agent's
 answer is authenticated by the resume token in its path alone: signed for that one step, it is the
 only credential an agent is given, and it cannot decide an approval, so an agent may request an
 approval (a workflow step after its answer) but never grant one.
@@ -132,7 +134,9 @@ def engine_routes(runtime: EngineRuntime, api_token: Secret | None) -> list[Rout
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
+    from incidentkit.api.errors import IncidentIOError
     from incidentkit.store.errors import AlreadyDecidedError, RunNotFoundError
+    from incidentkit.workflows.approvers import DecisionRefusedError, decide_approval
 
     def off() -> JSONResponse | None:
         if api_token is None:
@@ -162,22 +166,27 @@ def engine_routes(runtime: EngineRuntime, api_token: Secret | None) -> list[Rout
             body = {}
         by = body.get("by") if isinstance(body, dict) else None
         if not isinstance(by, str) or not by.strip():
-            return JSONResponse({"error": 'say who decides: {"by": "name"}'}, status_code=422)
-        if by.strip() in runtime.settings.agents.agents:
-            refusal = f"{by.strip()!r} is an agent: an agent may request an approval but never grant one"
-            return JSONResponse({"error": refusal}, status_code=403)
+            return JSONResponse({"error": 'say who decides: {"by": "email or user id"}'}, status_code=422)
         try:
             approval = await run_in_threadpool(
-                runtime.runs.decide, request.path_params["approval_id"], decision, by
+                decide_approval,
+                runtime.runs,
+                runtime.client,
+                request.path_params["approval_id"],
+                decision,
+                by,
+                agents=runtime.settings.agents.agents,
             )
         except RunNotFoundError as error:
             return JSONResponse({"error": str(error)}, status_code=404)
         except AlreadyDecidedError as error:
             return JSONResponse({"error": str(error)}, status_code=409)
-        except ValueError as error:  # not one of the approvers it names
+        except DecisionRefusedError as error:  # an agent, or not one of the approvers
             return JSONResponse({"error": str(error)}, status_code=403)
+        except IncidentIOError as error:  # the decider could not be looked up: fail closed
+            return JSONResponse({"error": f"cannot check the decider: {error}"}, status_code=503)
         runtime.wake()
-        return JSONResponse({"approval": {**approval.to_dict(), "decision": decision, "decided_by": by}})
+        return JSONResponse({"approval": approval.to_dict()})
 
     async def agent_answer(request: Request) -> JSONResponse:
         # The resume token in the path is the agent's credential (checked by answer_agent); the

@@ -465,10 +465,8 @@ class FollowUpInputs(StepInputs):
 
 
 def _incident_ulid(client: Client, reference: str) -> str:
-    from incidentkit.api.refs import parse_incident_ref
-
-    ref = parse_incident_ref(reference)
-    return ref.id if ref.id is not None else client.incidents.get(reference).id
+    # The client's resolver refuses a dashboard URL of another organisation than the key's.
+    return client.incidents.resolve_id(reference)
 
 
 @register("incident_io.follow_up.create", FollowUpInputs, writes=True)

@@ -62,8 +62,8 @@ def post_to_slack(inputs: SlackPostInputs, context: NodeContext) -> Completed:
     settings = context.slack
     if settings.token is None:
         raise StepError(
-            "slack.post: no Slack bot token is configured "
-            "(save one in the credential store or the config file)",
+            "slack.post: no Slack bot token is configured: run `incidentkit setup slack` (the encrypted "
+            "credential store), or set INCIDENTKIT_SLACK_TOKEN or [slack] token in the config file",
             retryable=False,
         )
     base_url = settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"

@@ -1,0 +1,35 @@
+"""Investigation: incident history, similar past incidents, incident references and priorities.
+
+Everything here takes plain data (:class:`HistoryIncident`), so any source can feed it: the history
+synced into the store (``incidentkit sync``), an incident fetched from the API, or a flattened view.
+Heavy libraries (scikit-learn) are imported only when a similarity index is built.
+"""
+
+from incidentkit.investigation.config import InvestigationConfig, load_investigation_config
+from incidentkit.investigation.history import History, HistoryIncident, HistoryUpdate, incident_from_api
+from incidentkit.investigation.priority import severity_priority
+from incidentkit.investigation.refs import FoundRef, find_incident_refs
+from incidentkit.investigation.similar import (
+    HistoryNotFoundError,
+    Match,
+    Resolution,
+    SimilarityIndex,
+    similar,
+)
+
+__all__ = [
+    "FoundRef",
+    "History",
+    "HistoryIncident",
+    "HistoryNotFoundError",
+    "HistoryUpdate",
+    "InvestigationConfig",
+    "Match",
+    "Resolution",
+    "SimilarityIndex",
+    "find_incident_refs",
+    "incident_from_api",
+    "load_investigation_config",
+    "severity_priority",
+    "similar",
+]

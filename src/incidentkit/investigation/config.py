@@ -1,0 +1,170 @@
+"""The ``[investigation]`` table of the configuration file: similarity weights, threshold and mappings.
+
+Example (every key optional; these are the defaults)::
+
+    [investigation]
+    threshold = 0.15                # matches scoring below this are left out
+    root_cause_fields = ["Root cause", "Root cause category", "Category"]
+    service_fields = ["Affected services", "Affected service", "Services", "Service"]
+    time_half_life_days = 30        # time proximity halves every 30 days between two incidents
+    label_neighbours = 10           # labelled past incidents that vote on the likely root cause
+
+    [investigation.weights]
+    text = 0.45
+    services = 0.15
+    alert_sources = 0.05
+    time = 0.05
+    root_cause = 0.30
+
+    [investigation.priorities]      # severity name (any case) -> priority, merged over the defaults
+    Critical = "P0"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incidentkit.config_file import read_config_file
+
+__all__ = [
+    "DEFAULT_PRIORITIES",
+    "DEFAULT_WEIGHTS",
+    "InvestigationConfig",
+    "InvestigationConfigError",
+    "load_investigation_config",
+]
+
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "text": 0.45,
+    "services": 0.15,
+    "alert_sources": 0.05,
+    "time": 0.05,
+    "root_cause": 0.30,
+}
+"""The parts of a similarity score and their weights (they need not add up to 1: the score is divided
+by the sum of the weights of the parts that apply, see :mod:`incidentkit.investigation.similar`)."""
+
+DEFAULT_PRIORITIES: dict[str, str] = {
+    "critical": "P0",
+    "major": "P1",
+    "high": "P1",
+    "minor": "P2",
+    "medium": "P2",
+    "low": "P3",
+}
+"""Severity name (lower case) → the priority agents use."""
+
+
+class InvestigationConfigError(ValueError):
+    """The ``[investigation]`` table holds a key of the wrong type or an unknown weight."""
+
+
+@dataclass(frozen=True)
+class InvestigationConfig:
+    """What the investigation reads from the configuration file.
+
+    Attributes:
+        weights: part of the similarity score → weight (see :data:`DEFAULT_WEIGHTS`).
+        threshold: matches whose score is below this are not returned.
+        root_cause_fields: custom field names (any case) that hold the organisation's root-cause or
+            category label; the first one an incident has is used.
+        service_fields: custom field names (any case) that list the affected services.
+        time_half_life_days: days after which time proximity has halved.
+        label_neighbours: how many of the nearest labelled past incidents vote on the root cause.
+        priorities: severity name (lower case) → priority (``P0``…).
+    """
+
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    threshold: float = 0.15
+    root_cause_fields: tuple[str, ...] = ("Root cause", "Root cause category", "Category")
+    service_fields: tuple[str, ...] = ("Affected services", "Affected service", "Services", "Service")
+    time_half_life_days: float = 30.0
+    label_neighbours: int = 10
+    priorities: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
+
+
+def load_investigation_config(path: Path | None = None) -> InvestigationConfig:
+    """The ``[investigation]`` table of the configuration file, over the defaults.
+
+    Raises:
+        ConfigFileError: the file cannot be read.
+        InvestigationConfigError: a key has the wrong type (the message names the key and the file).
+    """
+    data, source = read_config_file(path)
+    return investigation_config_from(data.get("investigation", {}), str(source or "the configuration"))
+
+
+def investigation_config_from(table: Any, where: str = "the configuration") -> InvestigationConfig:
+    """Build the configuration from an ``[investigation]`` table already parsed (see the module doc)."""
+    if not isinstance(table, dict):
+        raise InvestigationConfigError(f"{where}: [investigation] must be a table")
+    known = {
+        "weights",
+        "threshold",
+        "root_cause_fields",
+        "service_fields",
+        "time_half_life_days",
+        "label_neighbours",
+        "priorities",
+    }
+    for key in table:
+        if key not in known:
+            raise InvestigationConfigError(
+                f"{where}: [investigation] has no key {key!r} (known: {', '.join(sorted(known))})"
+            )
+    defaults = InvestigationConfig()
+    weights = dict(DEFAULT_WEIGHTS)
+    for name, value in _table(table, "weights", where).items():
+        if name not in DEFAULT_WEIGHTS:
+            raise InvestigationConfigError(
+                f"{where}: [investigation.weights] has no part {name!r} (parts: {', '.join(DEFAULT_WEIGHTS)})"
+            )
+        weights[name] = _number(value, f"[investigation.weights] {name}", where, minimum=0.0)
+    priorities = dict(DEFAULT_PRIORITIES)
+    for name, value in _table(table, "priorities", where).items():
+        if not isinstance(value, str) or not value.strip():
+            raise InvestigationConfigError(
+                f'{where}: [investigation.priorities] {name} must be text such as "P1", not {value!r}'
+            )
+        priorities[name.strip().lower()] = value.strip()
+    return InvestigationConfig(
+        weights=weights,
+        threshold=_number(table.get("threshold", defaults.threshold), "threshold", where, minimum=0.0),
+        root_cause_fields=_names(table, "root_cause_fields", defaults.root_cause_fields, where),
+        service_fields=_names(table, "service_fields", defaults.service_fields, where),
+        time_half_life_days=_number(
+            table.get("time_half_life_days", defaults.time_half_life_days),
+            "time_half_life_days",
+            where,
+            minimum=1e-9,
+        ),
+        label_neighbours=int(
+            _number(table.get("label_neighbours", defaults.label_neighbours), "label_neighbours", where, 1)
+        ),
+        priorities=priorities,
+    )
+
+
+def _table(table: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise InvestigationConfigError(f"{where}: [investigation] {key} must be a table")
+    return value
+
+
+def _number(value: Any, key: str, where: str, minimum: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise InvestigationConfigError(
+            f"{where}: [investigation] {key} must be a number of at least {minimum:g}, not {value!r}"
+        )
+    return float(value)
+
+
+def _names(table: Mapping[str, Any], key: str, default: tuple[str, ...], where: str) -> tuple[str, ...]:
+    value = table.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvestigationConfigError(f"{where}: [investigation] {key} must be a list of names")
+    return tuple(value)

@@ -1,0 +1,189 @@
+"""``incidentkit sync``: copy incident history from the API into the store, incrementally.
+
+Each sync asks only for incidents whose ``updated_at`` is at or after the newest one the previous sync
+copied (the store remembers it per API), with their updates and follow-ups, and writes them in bulk.
+A first sync (or one with many changes) lists updates and follow-ups for the whole organisation, a
+few requests per thousand, instead of two per incident; a small incremental sync asks per incident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from incidentkit.investigation.config import InvestigationConfig
+from incidentkit.investigation.history import History, HistoryIncident, incident_from_api
+
+if TYPE_CHECKING:
+    from incidentkit.api import Client
+
+__all__ = ["SyncResult", "sync_history"]
+
+PAGE_SIZE = 250
+# Above this many changed incidents, listing the whole organisation's updates costs fewer requests.
+_PER_INCIDENT_LIMIT = 50
+_WRITE_BATCH = 1000
+
+Progress = Callable[[int, int | None], None]
+"""Called with (incidents written so far, incidents to write or None while unknown)."""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync copied.
+
+    Attributes:
+        incidents: incidents written (new or changed).
+        updates: incident updates copied with them.
+        follow_ups: follow-ups copied with them.
+        high_water: the newest ``updated_at`` copied; the next sync starts there.
+        full: whether this was a first, full sync.
+    """
+
+    incidents: int
+    updates: int
+    follow_ups: int
+    high_water: datetime | None
+    full: bool
+
+
+def sync_history(
+    client: Client,
+    history: History,
+    config: InvestigationConfig,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Copy what changed since the last sync from the API into ``history``.
+
+    A full sync streams the incidents page by page and writes them a thousand at a time, so memory
+    holds one batch of incidents (and the organisation's updates and follow-ups, slimmed to what the
+    history keeps), not the whole history.
+
+    Args:
+        client: a client for the organisation.
+        history: where the history is kept.
+        config: which custom fields hold root causes and services.
+        full: ignore where the last sync left off and copy everything again.
+        progress: told how far the writing has got (the total is None while unknown).
+    """
+    source = client.base_url
+    since = None if full else history.high_water(source)
+    listing: Iterable[dict[str, Any]] = client.incidents.list(page_size=PAGE_SIZE, updated_at_gte=since).raw()
+    total: int | None = None
+    if since is None:
+        ids: set[str] | None = None  # every incident: list the organisation's updates once
+    else:
+        listing = list(listing)  # only what changed: few, as a rule
+        ids = {str(incident["id"]) for incident in listing}
+        total = len(listing)
+    per_incident = ids is not None and len(ids) <= _PER_INCIDENT_LIMIT
+    updates = _grouped(_updates(client, ids, per_incident), ids, _slim_update)
+    follow_ups = _grouped(_follow_ups(client, ids, per_incident), ids, _slim_follow_up)
+
+    written = copied_updates = copied_follow_ups = 0
+    high_water = since
+    batch: list[HistoryIncident] = []
+    if progress:
+        progress(0, total)
+    for incident in listing:
+        incident_id = str(incident["id"])
+        item = incident_from_api(
+            incident,
+            # Popped: what is written needs no keeping, which bounds memory on a full sync.
+            updates=updates.pop(incident_id, []),
+            follow_ups=follow_ups.pop(incident_id, []),
+            alert_sources=_alert_sources(incident),
+            root_cause_fields=config.root_cause_fields,
+            service_fields=config.service_fields,
+        )
+        batch.append(item)
+        copied_updates += len(item.updates)
+        copied_follow_ups += len(item.follow_ups)
+        if high_water is None or item.updated_at > high_water:
+            high_water = item.updated_at
+        if len(batch) == _WRITE_BATCH:
+            written += history.upsert(batch)
+            batch = []
+            if progress:
+                progress(written, total)
+    if batch:
+        written += history.upsert(batch)
+    if progress:
+        progress(written, written)
+    history.set_high_water(source, high_water)
+    return SyncResult(
+        incidents=written,
+        updates=copied_updates,
+        follow_ups=copied_follow_ups,
+        high_water=high_water.astimezone(UTC) if high_water else None,
+        full=since is None,
+    )
+
+
+def _updates(client: Client, ids: set[str] | None, per_incident: bool) -> Iterator[dict[str, Any]]:
+    """Incident updates: of the changed incidents (``ids``), or of the whole organisation."""
+    if ids is not None and not ids:
+        return
+    if per_incident and ids is not None:
+        for incident_id in sorted(ids):
+            yield from client.incident_updates.list(incident_id, page_size=PAGE_SIZE).raw()
+    else:
+        yield from client.incident_updates.list(page_size=PAGE_SIZE).raw()
+
+
+def _follow_ups(client: Client, ids: set[str] | None, per_incident: bool) -> Iterator[dict[str, Any]]:
+    """Follow-ups (``GET /v3/follow_ups``): of the changed incidents, or of the whole organisation."""
+    if ids is not None and not ids:
+        return
+    wanted: list[str | None] = list(sorted(ids)) if per_incident and ids is not None else [None]
+    for incident_id in wanted:
+        after: str | None = None
+        while True:
+            params = [("page_size", str(PAGE_SIZE))]
+            if incident_id is not None:
+                params.append(("incident_id", incident_id))
+            if after:
+                params.append(("after", after))
+            body = client.request("GET", "/v3/follow_ups", params=params)
+            yield from body.get("follow_ups") or []
+            after = (body.get("pagination_meta") or {}).get("after")
+            if not after:
+                break
+
+
+def _grouped(
+    items: Iterator[dict[str, Any]], ids: set[str] | None, slim: Callable[[dict[str, Any]], dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Items by incident id (only of ``ids`` when given), each cut down to what the history keeps."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        incident_id = str(item.get("incident_id"))
+        if ids is None or incident_id in ids:
+            grouped.setdefault(incident_id, []).append(slim(item))
+    return grouped
+
+
+def _slim_update(update: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "created_at": update.get("created_at"),
+        "message": update.get("message"),
+        "new_incident_status": {"name": (update.get("new_incident_status") or {}).get("name")},
+        "new_severity": {"name": (update.get("new_severity") or {}).get("name")},
+    }
+
+
+def _slim_follow_up(follow_up: dict[str, Any]) -> dict[str, Any]:
+    return {"title": follow_up.get("title"), "status": follow_up.get("status")}
+
+
+def _alert_sources(incident: dict[str, Any]) -> list[str]:
+    """The alert source that declared the incident, when an alert did (``creator.alert``)."""
+    alert = (incident.get("creator") or {}).get("alert") or {}
+    name = (
+        alert.get("alert_source_name") or alert.get("name") or (alert.get("alert_source") or {}).get("name")
+    )
+    return [str(name)] if name else []
