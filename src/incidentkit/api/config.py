@@ -31,13 +31,50 @@ def base_url_from_env(environ: Mapping[str, str] | None = None) -> str:
     return env.get(BASE_URL_VARIABLE, "").strip() or DEFAULT_BASE_URL
 
 
-def check_base_url(url: str, *, where: str = "base_url") -> str:
-    """The base URL without a trailing slash, or a :class:`InvalidBaseURLError` saying what is wrong.
+def check_http_url(url: str, *, where: str) -> str:
+    """The URL, stripped, if it is an http(s) URL with a host; else an :class:`InvalidBaseURLError`.
 
-    The checks are the ones that otherwise surface as a traceback or a puzzling 404 later: a URL that
-    does not parse (a port that is not a number, an unclosed ``[``), a missing ``http://`` or
-    ``https://``, no host, and an API version (``/v2``) at the end, which every request path already
-    carries.
+    Catches what otherwise surfaces as a traceback later: a URL that does not parse (a port that
+    is not a number, an unclosed ``[``), a missing ``http://`` or ``https://``, and no host.
+
+    Args:
+        url: the URL as given.
+        where: what set it (``--url``, ``--base-url``, ``INCIDENT_IO_BASE_URL``), named in the error.
+
+    Raises:
+        InvalidBaseURLError: the message names ``where`` and the value, and says what to change.
+    """
+    import httpx2
+
+    from incidentkit.api.errors import InvalidBaseURLError
+
+    text = url.strip()
+    reason: str | None = None
+    if "://" not in text:
+        example = f"https://{text}" if text and " " not in text else DEFAULT_BASE_URL
+        reason = f"it has no scheme; add http:// or https:// (for example {example!r})"
+    else:
+        try:
+            parsed = httpx2.URL(text)
+        except httpx2.InvalidURL as error:
+            reason = str(error)
+        else:
+            if parsed.scheme not in ("http", "https"):
+                reason = f"the scheme must be http or https, not {parsed.scheme!r}"
+            elif not parsed.host:
+                reason = "it has no host name"
+            elif parsed.port is not None and not 0 < parsed.port < 65536:
+                reason = f"the port {parsed.port} is not between 1 and 65535"
+    if reason is not None:
+        raise InvalidBaseURLError(f"invalid {where} {url!r}: {reason}")
+    return text
+
+
+def check_base_url(url: str, *, where: str = "base_url") -> str:
+    """The API base URL without a trailing slash, or a :class:`InvalidBaseURLError` saying what is wrong.
+
+    On top of :func:`check_http_url`, a base URL must not end with an API version (``/v2``), which
+    every request path already carries (it would make ``/v2/v2/incidents``).
 
     Args:
         url: the base URL as given.
@@ -48,32 +85,13 @@ def check_base_url(url: str, *, where: str = "base_url") -> str:
     """
     import re
 
-    import httpx2
-
     from incidentkit.api.errors import InvalidBaseURLError
 
-    def refuse(reason: str) -> InvalidBaseURLError:
-        return InvalidBaseURLError(f"invalid {where} {url!r}: {reason}")
-
-    text = url.strip()
-    if "://" not in text:
-        example = f"https://{text}" if text and " " not in text else DEFAULT_BASE_URL
-        raise refuse(f"it has no scheme; add http:// or https:// (for example {example!r})")
-    try:
-        parsed = httpx2.URL(text)
-    except httpx2.InvalidURL as error:
-        raise refuse(str(error)) from None
-    if parsed.scheme not in ("http", "https"):
-        raise refuse(f"the scheme must be http or https, not {parsed.scheme!r}")
-    if not parsed.host:
-        raise refuse("it has no host name")
-    if parsed.port is not None and not 0 < parsed.port < 65536:
-        raise refuse(f"the port {parsed.port} is not between 1 and 65535")
-    version = re.search(r"/v\d+/?$", parsed.path)
+    text = check_http_url(url, where=where).rstrip("/")
+    version = re.search(r"/v\d+$", text)
     if version:
-        without = text[: text.rstrip("/").rindex("/")]
-        raise refuse(
-            f"it ends with the API version {version.group(0).rstrip('/')!r}, which every request path "
-            f"already carries; drop it ({without!r})"
+        raise InvalidBaseURLError(
+            f"invalid {where} {url!r}: it ends with the API version {version.group(0)!r}, which every "
+            f"request path already carries; drop it ({text[: version.start()]!r})"
         )
-    return text.rstrip("/")
+    return text

@@ -31,6 +31,7 @@ from incidentkit.cli.engine import (
     workflows_option,
 )
 from incidentkit.cli.storage import open_store, store_option
+from incidentkit.cli.webhooks_cmd import RECEIVER_PORT
 from incidentkit.webhooks.config import SECRET_ENV
 
 if TYPE_CHECKING:
@@ -45,7 +46,11 @@ def new_sandbox_secret() -> str:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", default=8700, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+    "--port",
+    default=RECEIVER_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0 picks a free port.",
 )
 @store_option
 @click.option(
@@ -119,7 +124,7 @@ def serve(
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
     receiver_url = url_of(sock)
     try:
-        store = open_store(store_url)
+        store = open_store(store_url, create=True)
     except BaseException:
         sock.close()
         raise

@@ -53,7 +53,7 @@ def worker(
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     config = load_engine_config()
     client = engine_client_from_configuration()
-    store = open_store(store_url)
+    store = open_store(store_url, create=True)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

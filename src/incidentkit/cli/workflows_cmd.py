@@ -134,7 +134,7 @@ def workflows_run(
 
     client = _run_client(connection)
     try:
-        with open_store(store_url) as store:
+        with open_store(store_url, create=True) as store:
             runtime = EngineRuntime(store, directory, client, config, on_event=show)
             try:
                 run = runtime.dispatcher.start_manual(name, given, dry_run=dry_run)
