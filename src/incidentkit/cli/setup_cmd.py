@@ -153,6 +153,10 @@ def setup(
         raise click.UsageError("the API key is empty")
     if interactive and base_url is None:
         base_url = click.prompt("Base URL (empty for the real API)", default="", show_default=False) or None
+    if base_url:
+        from incidentkit.api.config import check_base_url
+
+        base_url = check_base_url(base_url, where="--base-url")
     if interactive and profile_name is None:
         profile_name = click.prompt("Profile name", default="default")
     profile_name = (profile_name or "default").strip()
