@@ -59,7 +59,16 @@ def workflows_list(workflows_dir: Path | None, output_format: str | None) -> Non
     """
     from incidentkit.workflows.directory import WorkflowDirectory
 
-    directory = WorkflowDirectory(workflows_dir or load_engine_config().workflows_dir or Path("workflows"))
+    path = workflows_dir or load_engine_config().workflows_dir or Path("workflows")
+    if not path.is_dir():
+        click.secho(
+            f"Error: no workflow directory at {path}: give --workflows DIR, or set workflows = in the "
+            "configuration file",
+            err=True,
+            fg="red",
+        )
+        raise SystemExit(USAGE_ERROR)
+    directory = WorkflowDirectory(path)
     rows = [
         {
             "name": workflow.name,

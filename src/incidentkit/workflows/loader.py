@@ -295,13 +295,32 @@ def _check_steps(checker: _Checker, raw: Any) -> list[tuple[int, Step]] | None:
             checker.add(
                 (*path, "type"), f"unknown step type '{step_type}'; known types: {', '.join(known)}", step_id
             )
+            _check_raw_expressions(checker, path, item, step_id)
             continue
         model = ENGINE_STEP_MODELS.get(step_type, NodeStep)
         try:
             steps.append((index, model.model_validate(item)))  # type: ignore[arg-type]
         except pydantic.ValidationError as error:
             checker.add_validation(path, item, error, step_id)
+            _check_raw_expressions(checker, path, item, step_id)
     return steps
+
+
+def _check_raw_expressions(checker: _Checker, path: Path, item: dict[str, Any], step_id: str | None) -> None:
+    """Compile the expressions of a step that did not validate, so one run reports all of its problems."""
+    in_loop = isinstance(item.get("foreach"), str)
+    for key in ("if", "foreach", "condition"):
+        if isinstance(item.get(key), str):
+            _compile(
+                checker,
+                (*path, key),
+                item[key],
+                step_id,
+                condition=True,
+                foreach=in_loop and key != "foreach",
+            )
+    for text_path, text in _templates(item.get("inputs"), (*path, "inputs")):
+        _compile(checker, text_path, text, step_id, condition=False, foreach=in_loop)
 
 
 def _check_references(checker: _Checker, steps: list[Step]) -> None:
