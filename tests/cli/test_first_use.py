@@ -471,3 +471,15 @@ def test_httpx_invalid_url_never_escapes_the_client() -> None:
             Client("k", base_url=url)
         with pytest.raises(IncidentIOError):
             Client("k", base_url=url, transport=httpx2.MockTransport(lambda request: httpx2.Response(200)))
+
+
+def test_a_dry_run_with_a_bad_base_url_says_so_instead_of_running_keyless(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    (tmp_path / "wf").mkdir()
+    (tmp_path / "wf" / "hello.yaml").write_text("- id: hello\n  type: log\n  message: hi\n")
+    result = invoke("workflows", "run", "hello", "--dry-run", "--workflows", str(tmp_path / "wf"),
+                    "--store", f"sqlite:///{tmp_path / 'runs.db'}", "--api-key", "k",
+                    "--base-url", "https://api.incident.io/v2")  # fmt: skip
+    assert result.exit_code == 2
+    assert "invalid --base-url 'https://api.incident.io/v2'" in result.stderr

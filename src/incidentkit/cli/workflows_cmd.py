@@ -170,7 +170,7 @@ def workflows_run(
 
 def _run_client(connection: Connection) -> Client | None:
     """The client for a manual run (retries off); None without a key (a dry run may not need one)."""
-    from incidentkit.api import ConfigurationError
+    from incidentkit.api import ConfigurationError, InvalidBaseURLError
     from incidentkit.cli.connection import sandbox_client
     from incidentkit.workflows.runtime import engine_client
 
@@ -178,6 +178,8 @@ def _run_client(connection: Connection) -> Client | None:
         return sandbox_client(read_only=connection.read_only)
     try:
         api_key, base_url = connection.resolve()
+    except InvalidBaseURLError:
+        raise  # a wrong base URL is the user's to fix, not "no key"
     except ConfigurationError:
         return None
     return engine_client(api_key, base_url)
