@@ -144,3 +144,10 @@ def test_one_attempt_says_nothing_about_attempts() -> None:
     with pytest.raises(InternalServerError) as raised:
         client.request("POST", "/v2/incidents", json={"name": "x"})  # not retry-safe: one attempt
     assert raised.value.attempts == 1 and "attempts" not in str(raised.value)
+
+
+def test_a_bad_base_url_never_shows_its_password() -> None:
+    for url in ("http://user:hunter2@localhost:abc", "https://user:hunter2@proxy.example.com/v2"):
+        with pytest.raises(InvalidBaseURLError) as raised:
+            Client(SANDBOX_API_KEY, base_url=url)
+        assert "hunter2" not in str(raised.value) and "user:***@" in str(raised.value)

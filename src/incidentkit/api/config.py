@@ -31,6 +31,16 @@ def base_url_from_env(environ: Mapping[str, str] | None = None) -> str:
     return env.get(BASE_URL_VARIABLE, "").strip() or DEFAULT_BASE_URL
 
 
+def without_password(url: str) -> str:
+    """The URL with whatever sits where a password would be (``user:PASSWORD@``) replaced by ``***``.
+
+    Works on URLs that do not parse, which is when an error has to show one.
+    """
+    import re
+
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
 def check_http_url(url: str, *, where: str) -> str:
     """The URL, stripped, if it is an http(s) URL with a host; else an :class:`InvalidBaseURLError`.
 
@@ -66,7 +76,7 @@ def check_http_url(url: str, *, where: str) -> str:
             elif parsed.port is not None and not 0 < parsed.port < 65536:
                 reason = f"the port {parsed.port} is not between 1 and 65535"
     if reason is not None:
-        raise InvalidBaseURLError(f"invalid {where} {url!r}: {reason}")
+        raise InvalidBaseURLError(f"invalid {where} {without_password(url)!r}: {reason}")
     return text
 
 
@@ -90,8 +100,9 @@ def check_base_url(url: str, *, where: str = "base_url") -> str:
     text = check_http_url(url, where=where).rstrip("/")
     version = re.search(r"/v\d+$", text)
     if version:
+        shown, without = without_password(url), without_password(text[: version.start()])
         raise InvalidBaseURLError(
-            f"invalid {where} {url!r}: it ends with the API version {version.group(0)!r}, which every "
-            f"request path already carries; drop it ({text[: version.start()]!r})"
+            f"invalid {where} {shown!r}: it ends with the API version {version.group(0)!r}, "
+            f"which every request path already carries; drop it ({without!r})"
         )
     return text

@@ -47,6 +47,7 @@ def open_store(url: str | None, *, create: bool = False) -> Store:
     """
     import sqlalchemy.exc
 
+    from incidentkit.api.config import without_password
     from incidentkit.store import Store, StoreURLError, default_store_url
     from incidentkit.store.engine import describe_url
 
@@ -57,7 +58,7 @@ def open_store(url: str | None, *, create: bool = False) -> Store:
     except (sqlalchemy.exc.ArgumentError, ValueError) as error:
         reason = "its port is not a number" if "int()" in str(error) else "it is not a store URL"
         raise StoreChoiceError(
-            f"invalid {option} {_without_password(given)!r}: {reason}; expected sqlite:///path/to/file.db "
+            f"invalid {option} {without_password(given)!r}: {reason}; expected sqlite:///path/to/file.db "
             "or postgresql://user@host:5432/db"
         ) from None
     where = describe_url(given)
@@ -75,10 +76,3 @@ def open_store(url: str | None, *, create: bool = False) -> Store:
     except sqlalchemy.exc.OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else "unreachable"
         raise click.ClickException(f"cannot open the store {where}: {reason}") from None
-
-
-def _without_password(url: str) -> str:
-    """A URL that did not parse, with whatever sits where a password would be replaced by ``***``."""
-    import re
-
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
