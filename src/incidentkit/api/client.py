@@ -248,8 +248,13 @@ class _BaseClient:
         )
         status = attempt.status if error is None else type(error).__name__
         if decision.retry and self.max_wait is not None and waited + decision.delay > self.max_wait:
-            logger.info("not retrying %s %s: waiting %.1fs would pass max_wait", request.method, request.path,
-                        decision.delay)  # fmt: skip
+            logger.info(
+                "%s %s got %s; not retrying: waiting %.1fs more would pass max_wait",
+                request.method,
+                request.path,
+                status,
+                decision.delay,
+            )
             return None, body
         if decision.retry:
             if self.on_wait is not None:

@@ -162,7 +162,7 @@ def serve(
                 click.echo(
                     f"Sandbox emulator on {sandboxed.url} (demo organisation, receiver registered); "
                     f"try: INCIDENT_IO_BASE_URL={sandboxed.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
-                    "incidentkit incidents create --name ... --severity Minor"
+                    "incidentkit incidents declare --name ... --severity Minor"
                 )
             describe_workflows(runtime)
 
