@@ -333,11 +333,16 @@ def test_workflows_validate_reports_problems_after_an_expression_error(
         "  - id: one\n    type: slack.post\n    inputs:\n"
         "      channel: '{{ $vars.channel + }}'\n      message: hi\n"
         "  - id: two\n    type: no.such.type\n    if: '{{ 1 + }}'\n"
+        "  - id: one\n    type: slack.post\n    inputs:\n"
+        "      channel: '#x'\n      message: hi\n      colour: red\n"
     )
     result = invoke("workflows", "validate", str(path))
     assert result.exit_code == 2
     assert f"{path}:8:" in result.stderr and "unknown step type 'no.such.type'" in result.stderr
-    assert f"{path}:12:" in result.stderr and "3 problems in 1 file" in result.stderr
+    assert f"{path}:12:" in result.stderr  # the expression of the step with an unknown type
+    assert f"{path}:13:" in result.stderr and "duplicate step id 'one' (first on line 5)" in result.stderr
+    assert "unknown input 'colour' for slack.post" in result.stderr
+    assert "5 problems in 1 file" in result.stderr
 
 
 def test_profiles_list_shows_the_keys_last_characters_and_json(invoke: Invoke) -> None:

@@ -256,6 +256,8 @@ def _load(text: str, file: str) -> tuple[Workflow | None, list[Problem]]:
     _check_step_expressions(checker, numbered or [])
     if steps is not None:
         _check_references(checker, steps)
+    elif numbered:
+        _check_standalone(checker, data.get("steps"), numbered)
     if spec is None or steps is None or checker.problems:
         return None, checker.problems
     spec = spec.model_copy(update={"steps": steps})
@@ -366,6 +368,29 @@ def _check_references(checker: _Checker, steps: list[Step]) -> None:
                 ("steps", index, "foreach"), f"foreach: is not supported on a {step.type} step", step.id
             )
     _check_route_cycles(checker, router_of, index_of)
+
+
+def _check_standalone(checker: _Checker, raw: Any, numbered: list[tuple[int, Step]]) -> None:
+    """With some steps invalid, the checks that need no other step: duplicate ids and node inputs.
+
+    Routes and gotos name other steps, so they wait until every step is valid; these do not, and
+    reporting them now saves a second run of ``workflows validate``.
+    """
+    first: dict[str, int] = {}
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        step_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(step_id, str):
+            continue
+        if step_id in first:
+            line = checker.source.value_position(checker.to_source(("steps", first[step_id], "id"))).line
+            checker.add(
+                ("steps", index, "id"), f"duplicate step id '{step_id}' (first on line {line})", step_id
+            )
+        else:
+            first[step_id] = index
+    for index, step in numbered:
+        if isinstance(step, NodeStep):
+            _check_inputs(checker, step, ("steps", index))
 
 
 def _routed_later(steps: list[Step], after: int, step_id: str) -> bool:
