@@ -23,7 +23,7 @@ SECONDS = 5.0
 
 BASELINE_APP = """
 import sys
-from incidentkit.emulator.server import bind, serve_forever, url_of
+from incidentkit.serving import bind, serve_forever, url_of
 
 BODY = b'{"incident":{"id":"01HDH3SMWK0C2D8TN41PVW61TA"}}'
 

@@ -4,7 +4,7 @@ The receiver (``incidentkit.webhooks.receiver`` under uvicorn, as ``incidentkit 
 verifies each signed delivery and commits it to the store before answering 202. The baseline is a
 bare Starlette POST endpoint that reads the body (any real endpoint must, to use it; not reading it
 would leave part of the work to the server's connection handling) and answers 202, doing nothing
-else. Both run under the same uvicorn set-up (``incidentkit.emulator.server``: the same HTTP
+else. Both run under the same uvicorn set-up (``incidentkit.serving``: the same HTTP
 implementation and event loop, access log off) in this process, one at a time. A load generator in
 a second process (``bench/_loadgen.py``) sends 4.5 kB deliveries (incident.io's example
 ``incident_created_v2`` payload), each signed with a unique webhook id, over 16 keep-alive
@@ -53,7 +53,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from incidentkit.emulator.server import serve_in_thread
+from incidentkit.serving import serve_in_thread
 from incidentkit.store import Store
 from incidentkit.store.pgtemp import PostgresUnavailable, TemporaryPostgres
 from incidentkit.webhooks.events import event_types

@@ -83,7 +83,7 @@ def test_output_formats(invoke: Invoke) -> None:
     jsonl = invoke("severities", "list", "--sandbox", "--jsonl")
     assert all(json.loads(line)["id"] for line in jsonl.stdout.splitlines())
     csv_out = invoke("severities", "list", "--sandbox", "--csv")
-    assert csv_out.stdout.splitlines()[0] == "Rank,Name,Description,ID"
+    assert csv_out.stdout.splitlines()[0] == "Label,Rank,Name,Description,ID"
     table = invoke("severities", "list", "--sandbox", "--table")
     assert "Rank" in table.stdout and not table.stdout.lstrip().startswith("[")
 

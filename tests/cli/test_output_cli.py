@@ -49,7 +49,8 @@ def test_the_progress_bar_draws_on_its_console_and_every_incident_comes_through(
     expected = [i.id for i in client.incidents.list(limit=None)]
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=80)
-    found = list(_with_progress(client.incidents.list(page_size=10, limit=None).raw(), console))
+    pages = _with_progress(client.incidents.list(page_size=10, limit=None).raw(), console)
+    found = [incident for page in pages for incident in page.items]
     assert [i["id"] for i in found] == expected
     assert "Fetching incidents" in screen.getvalue()
 
@@ -59,9 +60,11 @@ def test_the_progress_bar_draws_on_its_console_and_every_incident_comes_through(
     [
         ("table", True, True, True),  # a person at a terminal
         ("table", True, False, False),  # stderr goes to a log: no bar
-        ("json", False, True, False),  # JSON for a program: stderr stays quiet
-        ("json", True, True, False),
-        ("jsonl", False, True, False),
+        ("json", False, True, True),  # --all > file while a person watches the terminal
+        ("json", True, True, True),  # JSON is printed once all pages are in; the bar clears first
+        ("jsonl", False, True, True),
+        ("jsonl", True, True, False),  # JSON lines streaming onto the terminal would mix with the bar
+        ("json", False, False, False),  # a program reading both: stderr stays quiet
         ("csv", False, True, True),  # CSV into a file while a person watches
         ("csv", True, True, False),  # CSV streaming onto the terminal would mix with the bar
     ],

@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx2
 import pytest
+
+from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
@@ -17,10 +20,14 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal
 class Terminal:
     """A command running with a pseudo-terminal as its stdin, stdout and stderr."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], program: list[str] | None = None) -> None:
         self._master, slave = pty.openpty()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "incidentkit", *args], stdin=slave, stdout=slave, stderr=slave, env=env
+            [*(program or [sys.executable, "-m", "incidentkit"]), *args],
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
         )
         os.close(slave)
         self.screen = b""
@@ -95,3 +102,48 @@ def test_setup_reads_the_key_without_echoing_it(env: dict[str, str]) -> None:
     screen = terminal.screen.decode()
     assert "Saved profile 'laptop'" in screen
     assert "inc_secret_typed_at_the_prompt" not in screen
+
+
+# The CLI with an injected sleep, so a terminal test sees every wait announced without waiting.
+NO_WAITING = [
+    sys.executable,
+    "-c",
+    "import sys\nfrom incidentkit.cli import main\nmain(sys.argv[1:], obj={'sleep': lambda seconds: None})",
+]
+
+
+def test_a_rate_limit_wait_is_announced_and_the_error_counts_the_attempts(env: dict[str, str]) -> None:
+    emulator = Emulator(seed="default", rate_limit=1)
+    with serve_in_thread(emulator.asgi_app()) as server:
+        headers = {"Authorization": f"Bearer {SANDBOX_API_KEY}"}
+        assert (
+            httpx2.get(f"{server.url}/v1/incident_types", headers=headers).status_code == 200
+        )  # the one token
+        terminal = Terminal(
+            ["types", "list", "--api-key", SANDBOX_API_KEY, "--base-url", server.url], env, NO_WAITING
+        )
+        terminal.read_until(b"(attempt 5; Ctrl-C to stop)")
+        code = terminal.finish()
+    screen = terminal.screen.decode()
+    assert code == 1
+    assert "rate limited by incident.io; retrying in " in screen and "(attempt 2; Ctrl-C to stop)" in screen
+    assert "gave up after 5 attempts" in screen
+
+
+def test_a_server_error_wait_is_announced(env: dict[str, str]) -> None:
+    emulator = Emulator(seed="default")
+    emulator.inject_fault(status=503, path="/v1/incident_types", times=1)
+    with serve_in_thread(emulator.asgi_app()) as server:
+        terminal = Terminal(
+            ["types", "list", "--api-key", SANDBOX_API_KEY, "--base-url", server.url], env, NO_WAITING
+        )
+        code = terminal.finish()
+    screen = terminal.screen.decode()
+    assert code == 0
+    assert "incident.io answered 503; retrying in" in screen and "Default" in screen
+
+
+def test_the_incidents_table_colours_status_on_a_terminal(env: dict[str, str]) -> None:
+    terminal = Terminal(["incidents", "list", "--sandbox", "--live", "--limit", "3"], env)
+    assert terminal.finish() == 0
+    assert b"\x1b[1;31m" in terminal.screen  # live statuses in bold red

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from incidentkit.store import Store
 from tests.cli.conftest import Invoke
 
 
@@ -34,7 +35,13 @@ def test_sync_then_similar_finds_the_incidents_like_one(invoke: Invoke, tmp_path
 
 
 def test_similar_for_an_incident_not_synced_says_to_sync(invoke: Invoke, tmp_path: Path) -> None:
-    result = invoke("similar", "INC-77", "--store", f"sqlite:///{tmp_path / 'empty.db'}")
+    store = f"sqlite:///{tmp_path / 'empty.db'}"
+    missing = invoke("similar", "INC-77", "--store", store)
+    assert missing.exit_code == 2
+    assert "no store at" in missing.stderr and "`incidentkit sync` creates it" in missing.stderr
+
+    Store.open(store).close()
+    result = invoke("similar", "INC-77", "--store", store)
     assert result.exit_code == 2
     assert "INC-77" in result.stderr and "incidentkit sync" in result.stderr
 

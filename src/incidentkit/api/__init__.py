@@ -50,6 +50,9 @@ if TYPE_CHECKING:
         InternalServerError as InternalServerError,
     )
     from incidentkit.api.errors import (
+        InvalidBaseURLError as InvalidBaseURLError,
+    )
+    from incidentkit.api.errors import (
         InvalidReferenceError as InvalidReferenceError,
     )
     from incidentkit.api.errors import (
@@ -154,6 +157,7 @@ _MODULES = {
     "IncidentType": "models",
     "IncidentUpdate": "models",
     "InternalServerError": "errors",
+    "InvalidBaseURLError": "errors",
     "InvalidReferenceError": "errors",
     "NotFoundError": "errors",
     "OrganisationMismatchError": "errors",

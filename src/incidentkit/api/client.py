@@ -21,7 +21,7 @@ import httpx2
 
 from incidentkit import __version__
 from incidentkit.api.catalog import Catalog
-from incidentkit.api.config import api_key_from_env, base_url_from_env
+from incidentkit.api.config import BASE_URL_VARIABLE, api_key_from_env, base_url_from_env, check_base_url
 from incidentkit.api.core import INVALID_JSON, APIRequest, Op, Params, decode_body, read_response
 from incidentkit.api.errors import (
     APIConnectionError,
@@ -71,6 +71,10 @@ _HELD_WRITES: ContextVar[frozenset[int]] = ContextVar("incidentkit_client_held_w
 # Connection failures that happen before a request leaves are safe to retry for any request.
 _NOT_SENT = (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout)
 
+OnWait = Callable[[str, float, int], None]
+"""``on_wait(reason, seconds, attempt)``: called before every wait, with what is waited for (a sentence
+such as ``"rate limited by incident.io"``), how long, and the number of the attempt that follows."""
+
 
 async def _asyncio_sleep(seconds: float) -> None:
     import asyncio  # imported here so that blocking users never pay for asyncio
@@ -104,6 +108,8 @@ class _BaseClient:
         now: Callable[[], datetime] | None,
         rng: Callable[[], float] | None,
         timeout: float = DEFAULT_TIMEOUT,
+        on_wait: OnWait | None = None,
+        max_wait: float | None = None,
     ) -> None:
         key = api_key if api_key is not None else api_key_from_env()
         if not key:
@@ -112,7 +118,14 @@ class _BaseClient:
                 "(or INCIDENTIO_API_KEY) in the environment"
             )
         self._api_key = key
-        self.base_url = (base_url or base_url_from_env()).rstrip("/")
+        if base_url:
+            self.base_url = check_base_url(base_url)
+        else:
+            self.base_url = check_base_url(base_url_from_env(), where=BASE_URL_VARIABLE)
+        if max_wait is not None and max_wait < 0:
+            raise ConfigurationError(f"max_wait must be 0 or more seconds, not {max_wait!r}")
+        self.on_wait = on_wait
+        self.max_wait = max_wait
         self.read_only = read_only
         self.retry_policy = retry or RetryPolicy()
         if rate_limit is None or isinstance(rate_limit, TokenBucket):
@@ -190,10 +203,28 @@ class _BaseClient:
             "timeout": self.timeout if cap is None else min(cap, self.timeout),
         }
 
+    def _limiter_wait(self, attempt: int) -> float:
+        """The seconds the client-side rate limiter asks to wait before the next request (announced)."""
+        if self.rate_limiter is None:
+            return 0.0
+        wait = self.rate_limiter.reserve()
+        if wait > 0 and self.on_wait is not None:
+            self.on_wait("holding to the client-side rate limit", wait, attempt)
+        return wait
+
     def _after_attempt(
-        self, request: APIRequest, retries: int, response: httpx2.Response | None, error: Exception | None
+        self,
+        request: APIRequest,
+        retries: int,
+        response: httpx2.Response | None,
+        error: Exception | None,
+        waited: float = 0.0,
     ) -> tuple[float | None, Any]:
-        """Decide what to do after one attempt: (seconds to wait before retrying, or None; the body)."""
+        """Decide what to do after one attempt: (seconds to wait before retrying, or None; the body).
+
+        ``waited`` is how long this request has already waited between attempts: with ``max_wait``
+        set, a retry that would wait past it is not made, and the last error is raised instead.
+        """
         if error is not None:
             attempt = Attempt(connection_error=True, sent=not isinstance(error, _NOT_SENT))
             body: Any = None
@@ -216,7 +247,18 @@ class _BaseClient:
             rng=self._rng,
         )
         status = attempt.status if error is None else type(error).__name__
+        if decision.retry and self.max_wait is not None and waited + decision.delay > self.max_wait:
+            logger.info(
+                "%s %s got %s; not retrying: waiting %.1fs more would pass max_wait",
+                request.method,
+                request.path,
+                status,
+                decision.delay,
+            )
+            return None, body
         if decision.retry:
+            if self.on_wait is not None:
+                self.on_wait(_wait_reason(attempt, error, self.base_url), decision.delay, retries + 2)
             logger.info(
                 "%s %s got %s; retry %d in %.2fs",
                 request.method,
@@ -228,9 +270,49 @@ class _BaseClient:
             return decision.delay, body
         return None, body
 
+    def _connection_error(self, request: APIRequest, error: Exception, attempts: int) -> APIConnectionError:
+        return APIConnectionError(
+            f"{request.method} {request.path} could not reach the API at {self.base_url}: {error}",
+            hint=_connection_hint(error, self.base_url),
+            attempts=attempts,
+        )
+
     @staticmethod
-    def _connection_error(request: APIRequest, error: Exception) -> APIConnectionError:
-        return APIConnectionError(f"{request.method} {request.path} could not reach the API: {error}")
+    def _final(request: APIRequest, response: httpx2.Response, body: Any, attempts: int) -> Any:
+        """The body of the last response, or its error, which says how many attempts were made."""
+        try:
+            return read_response(request, response.status_code, body, response.content, response.headers)
+        except APIStatusError as status_error:
+            status_error.attempts = attempts
+            raise
+
+
+def _wait_reason(attempt: Attempt, error: Exception | None, base_url: str) -> str:
+    """What a retry waits for, in words a person at a terminal understands."""
+    if error is not None:
+        return f"could not reach {base_url} ({type(error).__name__})"
+    if attempt.status == 429:
+        return "rate limited by incident.io"
+    return f"incident.io answered {attempt.status}"
+
+
+def _connection_hint(error: Exception, base_url: str) -> str:
+    """What to check after a connection failure, matched to its cause."""
+    text = str(error).lower()
+    if isinstance(error, httpx2.UnsupportedProtocol):
+        return f"the base URL {base_url!r} needs http:// or https://"
+    if isinstance(error, httpx2.TimeoutException):
+        return f"{base_url} did not answer in time: check your network (and any proxy), then try again"
+    if isinstance(error, httpx2.ConnectError) and any(
+        sign in text for sign in ("name or service", "nodename", "getaddrinfo", "name resolution")
+    ):
+        return f"the host of {base_url} was not found: check the base URL's spelling and your network (DNS)"
+    if isinstance(error, httpx2.ConnectError) and "refused" in text:
+        return (
+            f"nothing accepts connections at {base_url}: check the base URL (is the emulator or proxy "
+            "running?)"
+        )
+    return "Check your network and the base URL."
 
 
 class Client(_BaseClient):
@@ -248,6 +330,16 @@ class Client(_BaseClient):
         sleep: how to wait; injectable so tests need no real time.
         now: the wall clock, to read the body's absolute ``retry_after``.
         rng: jitter source in [0, 1).
+        on_wait: called as ``on_wait(reason, seconds, attempt)`` before every wait (a retry's backoff,
+            a ``Retry-After``, the client-side rate limit), so a program can tell its user what it
+            waits for; the CLI prints it on a terminal.
+        max_wait: the most seconds one request may spend waiting between retries; a retry that
+            would wait longer is not made and the last error is raised (``None``: no limit beyond
+            ``retry``). ``RetryPolicy(max_retries=0)`` turns retries off.
+
+    Raises:
+        ConfigurationError: no API key; :class:`InvalidBaseURLError` (a subclass) for a base URL
+            that does not parse, has no scheme or ends with the API version.
 
     Example:
         >>> client = Client(api_key="...")  # doctest: +SKIP
@@ -268,6 +360,8 @@ class Client(_BaseClient):
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] | None = None,
         rng: Callable[[], float] | None = None,
+        on_wait: OnWait | None = None,
+        max_wait: float | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -278,6 +372,8 @@ class Client(_BaseClient):
             now=now,
             rng=rng,
             timeout=timeout,
+            on_wait=on_wait,
+            max_wait=max_wait,
         )
         self._sleep = sleep
         self._http = httpx2.Client(
@@ -334,26 +430,27 @@ class Client(_BaseClient):
     def _send(self, request: APIRequest) -> Any:
         self._check_writable(request)
         retries = 0
+        waited = 0.0
         while True:
-            if self.rate_limiter is not None:
-                wait = self.rate_limiter.reserve()
-                if wait > 0:
-                    self._sleep(wait)
+            wait = self._limiter_wait(retries + 1)
+            if wait > 0:
+                self._sleep(wait)
             response: httpx2.Response | None = None
             error: Exception | None = None
             try:
                 response = self._http.request(headers=self._headers(), **self._httpx_args(request))
             except httpx2.TransportError as exc:
                 error = exc
-            delay, body = self._after_attempt(request, retries, response, error)
+            delay, body = self._after_attempt(request, retries, response, error, waited)
             if delay is None:
                 break
             self._sleep(delay)
+            waited += delay
             retries += 1
         if error is not None:
-            raise self._connection_error(request, error) from None
+            raise self._connection_error(request, error, retries + 1) from None
         assert response is not None
-        return read_response(request, response.status_code, body, response.content, response.headers)
+        return self._final(request, response, body, retries + 1)
 
 
 class AsyncClient(_BaseClient):
@@ -378,6 +475,8 @@ class AsyncClient(_BaseClient):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         now: Callable[[], datetime] | None = None,
         rng: Callable[[], float] | None = None,
+        on_wait: OnWait | None = None,
+        max_wait: float | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -388,6 +487,8 @@ class AsyncClient(_BaseClient):
             now=now,
             rng=rng,
             timeout=timeout,
+            on_wait=on_wait,
+            max_wait=max_wait,
         )
         self._sleep = sleep or _asyncio_sleep
         self._http = httpx2.AsyncClient(
@@ -446,23 +547,24 @@ class AsyncClient(_BaseClient):
     async def _send(self, request: APIRequest) -> Any:
         self._check_writable(request)
         retries = 0
+        waited = 0.0
         while True:
-            if self.rate_limiter is not None:
-                wait = self.rate_limiter.reserve()
-                if wait > 0:
-                    await self._sleep(wait)
+            wait = self._limiter_wait(retries + 1)
+            if wait > 0:
+                await self._sleep(wait)
             response: httpx2.Response | None = None
             error: Exception | None = None
             try:
                 response = await self._http.request(headers=self._headers(), **self._httpx_args(request))
             except httpx2.TransportError as exc:
                 error = exc
-            delay, body = self._after_attempt(request, retries, response, error)
+            delay, body = self._after_attempt(request, retries, response, error, waited)
             if delay is None:
                 break
             await self._sleep(delay)
+            waited += delay
             retries += 1
         if error is not None:
-            raise self._connection_error(request, error) from None
+            raise self._connection_error(request, error, retries + 1) from None
         assert response is not None
-        return read_response(request, response.status_code, body, response.content, response.headers)
+        return self._final(request, response, body, retries + 1)

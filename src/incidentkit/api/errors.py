@@ -8,6 +8,7 @@ Every exception derives from :class:`IncidentIOError`. Errors the API answered w
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,10 @@ class IncidentIOError(Exception):
 
 class ConfigurationError(IncidentIOError):
     """Raised when the client is missing configuration it needs, such as an API key."""
+
+
+class InvalidBaseURLError(ConfigurationError, ValueError):
+    """Raised when a base URL cannot be the API's (does not parse, no scheme, ends in ``/v2``)."""
 
 
 class InvalidReferenceError(IncidentIOError, ValueError):
@@ -85,7 +90,21 @@ class WriteHeldError(IncidentIOError):
 
 
 class APIConnectionError(IncidentIOError):
-    """Raised when the API could not be reached (refused, reset, DNS, timeout)."""
+    """Raised when the API could not be reached (refused, reset, DNS, timeout).
+
+    Attributes:
+        hint: what to check, matched to the cause (refused, unknown host, timeout, scheme).
+        attempts: how many times the request was tried before giving up.
+    """
+
+    def __init__(self, message: str, *, hint: str = "", attempts: int = 1) -> None:
+        self.message = message
+        self.hint = hint
+        self.attempts = attempts
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message + _after(self.attempts)
 
 
 class APIResponseError(IncidentIOError):
@@ -133,7 +152,12 @@ class APIStatusError(IncidentIOError):
         self.body = body
         # The response headers, for Retry-After; never the request's, which carry the API key.
         self.headers: dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
+        self.attempts = 1
+        """How many times the request was tried; the client sets it after retrying."""
         super().__init__(self._describe())
+
+    def __str__(self) -> str:
+        return self._describe() + _after(self.attempts)
 
     def _describe(self) -> str:
         detail = "; ".join(str(e) for e in self.errors) or self.type
@@ -253,3 +277,38 @@ def error_class_for(status: int) -> type[APIStatusError]:
     if status >= 500:
         return InternalServerError
     return STATUS_ERRORS.get(status, APIStatusError)
+
+
+def _after(attempts: int) -> str:
+    return f" (gave up after {attempts} attempts)" if attempts > 1 else ""
+
+
+_DOUBLE_VERSION = re.compile(r"^/(v\d+)/v\d+/")
+_ROUTE_NOT_FOUND = re.compile(r"no endpoint|no route|not a valid (?:path|route)", re.IGNORECASE)
+
+
+def hint(error: IncidentIOError) -> str | None:
+    """What to check for an error, matched to its cause, or None when the message says it all.
+
+    A 404 is a missing resource only when the path exists: a path with the API version twice
+    (``/v2/v2/incidents``) means the base URL ends in the version, and an answer saying the
+    endpoint does not exist means the base URL points somewhere else. Connection failures carry
+    the hint of their cause.
+    """
+    if isinstance(error, APIConnectionError):
+        return error.hint or "Check your network and the base URL."
+    if isinstance(error, NotFoundError):
+        doubled = _DOUBLE_VERSION.match(error.path)
+        if doubled:
+            return (
+                f"the path {error.path} has the API version twice: the base URL ends in "
+                f"/{doubled.group(1)}; drop it (the real API is https://api.incident.io, with no path)"
+            )
+        said = " ".join([error.type, *(d.message for d in error.errors)])
+        if _ROUTE_NOT_FOUND.search(said) or error.type == "unexpected_response":
+            return (
+                f"there is no endpoint {error.method} {error.path} at this base URL: check --base-url "
+                "or INCIDENT_IO_BASE_URL (the real API is https://api.incident.io, with no path)"
+            )
+        return "Check the reference or id."
+    return None

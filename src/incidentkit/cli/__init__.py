@@ -2,16 +2,26 @@
 
 Sub-commands are registered by name and imported only when they run, so that
 ``incidentkit --help`` does not pay for importing the client, the emulator or the servers.
+
+The entry point also owns how the process ends: Ctrl-C exits 130 (128 + SIGINT, as shells report
+it) with one line instead of a traceback, and a closed pipe (``incidentkit ... | head``) ends the
+command quietly with 141 (128 + SIGPIPE), what a program killed by the pipe reports.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
 
 from incidentkit import __version__
+from incidentkit.cli.connection import ROOT_FLAGS, connection_flags
+
+INTERRUPTED = 130
+BROKEN_PIPE = 141
 
 # name -> (module, attribute, one-line help shown in `incidentkit --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -68,6 +78,12 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted.", err=True)
+            raise SystemExit(INTERRUPTED) from None
+        except BrokenPipeError:
+            _silence_stdout()
+            raise SystemExit(BROKEN_PIPE) from None
         except Exception as error:
             from incidentkit.cli.errors import fail
 
@@ -85,7 +101,30 @@ class LazyGroup(click.Group):
                 formatter.write_dl(sorted(rows))
 
 
-@click.group(cls=LazyGroup)
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests run the CLI in-process)
+        pass
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="incidentkit")
-def main(**_: Any) -> None:
-    """A toolkit for teams that run their incidents in incident.io."""
+@connection_flags
+@click.pass_context
+def main(ctx: click.Context, /, **flags: Any) -> None:
+    """A toolkit for teams that run their incidents in incident.io.
+
+    The connection flags (--profile, --api-key, --base-url, --sandbox, --read-only, --max-wait,
+    --no-retry) may be given here, before the command, or after it; after it wins.
+    """
+    ctx.meta[ROOT_FLAGS] = flags
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(0)

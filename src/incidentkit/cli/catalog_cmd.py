@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from incidentkit.cli.connection import Connection, connection_options
-from incidentkit.cli.output import column, emit_list, output_options
+from incidentkit.cli.output import Column, column, emit_list, output_options
 
 # The categories an incident status can have (IncidentStatusV1.category in the schema).
 STATUS_CATEGORIES = ("triage", "declined", "merged", "canceled", "live", "learning", "closed", "paused")
@@ -20,11 +20,14 @@ def severities() -> None:
 @connection_options
 @output_options
 def severities_list(connection: Connection, output_format: str | None) -> None:
-    """List severities, most severe first (SEV-1 is the first)."""
+    """List severities, most severe first, with the SEV-n label each answers to (SEV-1 is the first)."""
     found = connection.client().severities.list()
+    by_rank = sorted(found, key=lambda s: s.rank, reverse=True)
+    labels = {s.id: f"SEV-{position}" for position, s in enumerate(by_rank, start=1)}
     emit_list(
         [s.to_json() for s in found],
         [
+            Column("Label", lambda s: labels.get(s.get("id", ""), "")),
             column("Rank", "rank"),
             column("Name", "name"),
             column("Description", "description"),

@@ -1,4 +1,4 @@
-"""``incidentkit emulator serve``: incident.io's API on loopback, for trying things and for tests."""
+"""``incidentkit emulator``: incident.io's API on loopback (``serve``); a fresh ``--sandbox`` (``reset``)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,8 @@ def serve(
         read_only_keys=read_only_keys,
         rate_limit=rate_limit or None,
     )
-    if not api_keys and SANDBOX_API_KEY in emulator.state.api_keys:
+    sandbox_key = not api_keys and SANDBOX_API_KEY in emulator.state.api_keys
+    if sandbox_key:
         click.echo(f"API key: {SANDBOX_API_KEY}")
     try:
         sock = bind(host, port)
@@ -77,7 +78,7 @@ def serve(
 
     def ready() -> None:
         click.echo(f"incident.io emulator listening on {url}")
-        click.echo(f"Try: INCIDENT_IO_BASE_URL={url} incidentkit incidents list")
+        click.echo(f"Try: {try_line(url, SANDBOX_API_KEY if sandbox_key else None)}")
 
     # Webhooks registered under /_emulator/webhook_endpoints are delivered as they fall due.
     worker = emulator.deliver_in_background()
@@ -85,3 +86,31 @@ def serve(
         serve_forever(emulator.asgi_app(), sock, on_ready=ready)
     finally:
         worker.stop()
+
+
+def try_line(url: str, api_key: str | None) -> str:
+    """A command line that works when pasted: the base URL and, when it is the public sandbox key, the key.
+
+    A key given with ``--api-key`` is the user's own and is never printed; the line then reads it
+    from the environment, where the user puts it.
+    """
+    key = api_key if api_key is not None else '"$YOUR_API_KEY"'
+    return f"INCIDENT_IO_BASE_URL={url} INCIDENT_IO_API_KEY={key} incidentkit incidents list"
+
+
+@emulator.command()
+def reset() -> None:
+    """Start the --sandbox organisation afresh.
+
+    Commands run with --sandbox keep their organisation (incidents declared, statuses changed)
+    between runs in sandbox-state.json in the data directory; this deletes that file, so the next
+    --sandbox command starts again from the demo seed.
+    """
+    from incidentkit.cli.connection import sandbox_state_file
+
+    state = sandbox_state_file()
+    if state.exists():
+        state.unlink()
+        click.echo(f"Removed {state}; the next --sandbox command starts from the demo seed.")
+    else:
+        click.echo(f"Nothing to reset: {state} does not exist yet.")

@@ -57,10 +57,9 @@ def explain(error: Exception) -> tuple[str, int] | None:
             "in incident.io (Settings → API keys).",
             API_ERROR,
         )
-    if isinstance(error, errors.NotFoundError):
-        return f"{error}\nCheck the reference or id.", API_ERROR
-    if isinstance(error, errors.APIConnectionError):
-        return f"{error}\nCheck your network and the base URL.", API_ERROR
+    if isinstance(error, errors.NotFoundError | errors.APIConnectionError):
+        # The hint matches the cause: a missing resource, a base URL ending in /v2, nothing listening, ...
+        return f"{error}\n{errors.hint(error)}", API_ERROR
     if isinstance(error, errors.ReadOnlyError | errors.ConfigurationError):
         return str(error), USAGE_ERROR
     if isinstance(error, errors.IncidentIOError) and isinstance(error, ValueError):

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from incidentkit.cli.output import column, emit_list, emit_object, output_options
+from incidentkit.cli.output import column, emit_list, emit_object, output_options, time_column
 from incidentkit.cli.storage import open_store, store_option
 
 STATUSES = ("pending", "processing", "processed", "dead")
 
 EVENT_COLUMNS = [
-    column("Received", "received_at"),
+    time_column("Received", "received_at"),
     column("Type", "event_type"),
     column("Status", "status"),
     column("Attempts", "attempts"),
@@ -23,10 +23,10 @@ EVENT_FIELDS = [
     column("Type", "event_type"),
     column("Status", "status"),
     column("Reason", "reason"),
-    column("Received", "received_at"),
-    column("Processed", "processed_at"),
+    time_column("Received", "received_at"),
+    time_column("Processed", "processed_at"),
     column("Attempts", "attempts"),
-    column("Next attempt", "next_attempt_at"),
+    time_column("Next attempt", "next_attempt_at"),
     column("Outcome", "outcome"),
     column("Headers", "headers"),
     column("Body", "body"),
@@ -38,8 +38,40 @@ def events() -> None:
     """Webhook events received: list, show and replay."""
 
 
+def event_types_named(name: str) -> list[str]:
+    """The incident.io event types ``name`` stands for: itself, or every type it is the suffix of.
+
+    ``incident_created_v2`` stands for ``public_incident.incident_created_v2`` and
+    ``private_incident.incident_created_v2``, so people need not know the prefixes.
+
+    Raises:
+        click.BadParameter: no event type is or ends with ``name``; the message lists them.
+    """
+    from incidentkit.webhooks.events import event_types
+
+    known = sorted(event_types())
+    wanted = name.strip()
+    if wanted in known:
+        return [wanted]
+    matching = [t for t in known if t.split(".", 1)[-1] == wanted or t.endswith("." + wanted)]
+    if matching:
+        return matching
+    short = sorted({t.split(".", 1)[-1] for t in known})
+    raise click.BadParameter(
+        f"{name!r} is not an incident.io event type. Known types (with or without their prefix, such as "
+        f"public_incident.): {', '.join(short)}",
+        param_hint="--type",
+    )
+
+
 @events.command("list")
-@click.option("--type", "event_type", metavar="EVENT_TYPE", help="Only events of this type.")
+@click.option(
+    "--type",
+    "event_type",
+    metavar="EVENT_TYPE",
+    help="Only events of this type: its full name or its end (incident_created_v2 matches the public "
+    "and private ones).",
+)
 @click.option("--status", type=click.Choice(STATUSES), help="Only events with this status.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many.")
 @store_option
@@ -48,8 +80,10 @@ def list_events(
     event_type: str | None, status: str | None, limit: int, store_url: str | None, output_format: str | None
 ) -> None:
     """List stored webhook events, newest first."""
+    types: list[str | None] = list(event_types_named(event_type)) if event_type else [None]
     with open_store(store_url) as store:
-        found = store.list_events(event_type=event_type, status=status, limit=limit)
+        found = [e for t in types for e in store.list_events(event_type=t, status=status, limit=limit)]
+    found = sorted(found, key=lambda e: (e.received_at, e.webhook_id), reverse=True)[:limit]
     emit_list([event.to_dict(include_body=False) for event in found], EVENT_COLUMNS, output_format)
 
 

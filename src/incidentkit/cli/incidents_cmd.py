@@ -1,9 +1,10 @@
-"""``incidentkit incidents``: list, show, create, edit, acknowledge, escalate and close."""
+"""``incidentkit incidents``: list, show, declare (or ``create``), edit, acknowledge, escalate and close."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,44 +13,102 @@ import click
 from incidentkit.cli.catalog_cmd import STATUS_CATEGORIES
 from incidentkit.cli.completion import complete_severity, complete_status
 from incidentkit.cli.connection import Connection, connection_options
-from incidentkit.cli.output import Column, choose_format, column, emit_list, emit_object, output_options
+from incidentkit.cli.output import (
+    Column,
+    category_style,
+    choose_format,
+    column,
+    emit_list,
+    emit_object,
+    output_options,
+    severity_style,
+    time_column,
+)
 from incidentkit.cli.timeparse import WhenType
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from incidentkit.api import IncidentChange, SyncPager
+    from incidentkit.api import IncidentChange, Page, SyncPager
 
 MODES = ("standard", "retrospective", "test", "tutorial")
 DEFAULT_LIMIT = 25
 
+
+def _lead(incident: dict[str, Any]) -> str:
+    """The name (or email) of whoever holds the incident's lead role."""
+    for assignment in incident.get("incident_role_assignments") or []:
+        role = assignment.get("role") or {}
+        assignee = assignment.get("assignee") or {}
+        if role.get("role_type") == "lead" and assignee:
+            return str(assignee.get("name") or assignee.get("email") or assignee.get("id") or "")
+    return ""
+
+
+def _custom_fields(incident: dict[str, Any]) -> str:
+    """Every custom field that has a value, as ``Name: value, value``, one per line."""
+    lines = []
+    for entry in incident.get("custom_field_entries") or []:
+        values = [_field_value(v) for v in entry.get("values") or []]
+        values = [v for v in values if v]
+        if values:
+            lines.append(f"{(entry.get('custom_field') or {}).get('name', '?')}: {', '.join(values)}")
+    return "\n".join(lines)
+
+
+def _field_value(value: dict[str, Any]) -> str:
+    """One custom field value, whichever of the schema's kinds it is."""
+    if isinstance(value.get("value_option"), dict):
+        return str(value["value_option"].get("value", ""))
+    if isinstance(value.get("value_catalog_entry"), dict):
+        return str(value["value_catalog_entry"].get("name", ""))
+    for kind in ("value_text", "value_link", "value_numeric", "value_timestamp"):
+        if value.get(kind) not in (None, ""):
+            return str(value[kind])
+    return ""
+
+
+def _slack_channel(incident: dict[str, Any]) -> str:
+    name = incident.get("slack_channel_name")
+    return f"#{name}" if name else str(incident.get("slack_channel_id") or "")
+
+
+SEVERITY_STYLE = severity_style("severity", "rank")
+STATUS_STYLE = category_style("incident_status", "category")
+
 INCIDENT_COLUMNS = [
     column("Ref", "reference"),
     column("Name", "name"),
-    column("Severity", "severity", "name"),
-    column("Status", "incident_status", "name"),
-    column("Category", "incident_status", "category"),
-    column("Created", "created_at"),
+    column("Severity", "severity", "name", style=SEVERITY_STYLE),
+    column("Status", "incident_status", "name", style=STATUS_STYLE),
+    column("Category", "incident_status", "category", style=STATUS_STYLE),
+    time_column("Created", "created_at"),
 ]
+
+# CSV is for spreadsheets and scripts: the id and the link make every row usable on its own.
+INCIDENT_CSV_COLUMNS = [*INCIDENT_COLUMNS, column("ID", "id"), column("Link", "permalink")]
 
 INCIDENT_FIELDS = [
     column("Reference", "reference"),
     column("Name", "name"),
-    column("Status", "incident_status", "name"),
-    column("Category", "incident_status", "category"),
-    column("Severity", "severity", "name"),
+    column("Status", "incident_status", "name", style=STATUS_STYLE),
+    column("Category", "incident_status", "category", style=STATUS_STYLE),
+    column("Severity", "severity", "name", style=SEVERITY_STYLE),
     column("Type", "incident_type", "name"),
+    Column("Lead", _lead),
     column("Mode", "mode"),
     column("Visibility", "visibility"),
     column("Summary", "summary"),
-    column("Created", "created_at"),
-    column("Updated", "updated_at"),
+    Column("Custom fields", _custom_fields),
+    Column("Slack", _slack_channel),
+    time_column("Created", "created_at"),
+    time_column("Updated", "updated_at"),
     column("Link", "permalink"),
     column("ID", "id"),
 ]
 
 UPDATE_COLUMNS = [
-    column("When", "created_at"),
+    time_column("When", "created_at"),
     column("Status", "new_incident_status", "name"),
     column("Severity", "new_severity", "name"),
     column("Message", "message"),
@@ -57,7 +116,7 @@ UPDATE_COLUMNS = [
 ]
 
 TIMELINE_COLUMNS = [
-    column("When", "timestamp"),
+    time_column("When", "timestamp"),
     column("Title", "title"),
     column("Description", "description"),
     column("ID", "id"),
@@ -73,7 +132,22 @@ def _actor_name(actor: Any) -> str:
     return ""
 
 
-@click.group()
+class AliasedGroup(click.Group):
+    """A group whose commands may also be called by an older name, which help does not list."""
+
+    aliases = {"create": "declare"}
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        return (command.name if command is not None else name), command, rest
+
+
+@click.group(cls=AliasedGroup)
 def incidents() -> None:
     """List, show, declare and change incidents."""
 
@@ -146,6 +220,17 @@ def incidents_list(
     """List incidents, newest first."""
     if fetch_all and limit is not None:
         raise click.UsageError("give either --limit or --all, not both")
+    other = sorted({c.lower() for c in status_category} - {"live"})
+    if live and other:
+        raise click.UsageError(
+            f"--live and --status-category {' '.join(other)} contradict each other: --live means "
+            "--status-category live; give the categories you want with --status-category (repeatable)"
+        )
+    if since is not None and until is not None and since > until:
+        raise click.UsageError(
+            f"--since {since.isoformat()} is after --until {until.isoformat()}: nothing can match. "
+            "Durations count back from now, so --since 7d --until 1d means from 7 days ago to 1 day ago"
+        )
     categories = [*status_category, *(["live"] if live else [])]
     pager = connection.client().incidents.list(
         status_category=categories or None,
@@ -164,25 +249,58 @@ def incidents_list(
     show_bar = fetch_all and wants_progress(
         fmt, stdout_tty=sys.stdout.isatty(), stderr_tty=sys.stderr.isatty()
     )
-    emit_list(_with_progress(raw) if show_bar else iter(raw), INCIDENT_COLUMNS, fmt)
+    tally = Tally()
+    pages = _with_progress(raw) if show_bar else raw.pages()
+    emit_list(tally.count(pages), INCIDENT_CSV_COLUMNS if fmt == "csv" else INCIDENT_COLUMNS, fmt)
+    if not fetch_all:
+        note = tally.more_note(limit or DEFAULT_LIMIT)
+        if note:
+            click.echo(note, err=True)
+
+
+@dataclass
+class Tally:
+    """How many incidents a listing showed, and how many the API said match."""
+
+    shown: int = 0
+    total: int | None = None
+
+    def count(self, pages: Iterable[Page[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+        """The items of ``pages``, counted on the way."""
+        for page in pages:
+            if page.total is not None:
+                self.total = page.total
+            self.shown += len(page.items)
+            yield from page.items
+
+    def more_note(self, limit: int) -> str | None:
+        """What to say on stderr when the listing stopped at its limit with more to show (as ``gh`` does)."""
+        if self.total is not None:
+            if self.total <= self.shown:
+                return None
+            return f"Showing {self.shown} of {self.total} incidents; use --all or --limit N for more."
+        if self.shown >= limit:
+            return f"Showing the first {self.shown} incidents; use --all or --limit N for more."
+        return None
 
 
 def wants_progress(fmt: str, *, stdout_tty: bool, stderr_tty: bool) -> bool:
     """Whether a long listing draws a progress bar (on stderr).
 
-    Only for a person watching stderr, never alongside JSON (whoever reads JSON wants a quiet
-    stderr), and never while CSV streams onto the same terminal, where the two would mix. A table
-    is printed once every page is in, so the bar and the table never overlap.
+    Only for a person watching stderr, and never while JSON lines or CSV stream onto the same
+    terminal, where the two would mix. A table and a JSON document are printed once every page
+    is in, so the bar (which clears itself) never overlaps them; with ``--all > file`` the person
+    at the terminal sees the progress and the file gets only the output.
     """
-    if not stderr_tty or fmt in ("json", "jsonl"):
+    if not stderr_tty:
         return False
-    return fmt == "table" or not stdout_tty
+    return fmt in ("table", "json") or not stdout_tty
 
 
 def _with_progress(
     pager: SyncPager[dict[str, Any]], console: Console | None = None
-) -> Iterator[dict[str, Any]]:
-    """Every incident, with a progress bar on ``console`` (by default stderr)."""
+) -> Iterator[Page[dict[str, Any]]]:
+    """Every page of incidents, with a progress bar on ``console`` (by default stderr)."""
     from rich.console import Console
     from rich.progress import Progress
 
@@ -192,7 +310,7 @@ def _with_progress(
             if page.total is not None:
                 progress.update(task, total=page.total)
             progress.advance(task, len(page.items))
-            yield from page.items
+            yield page
 
 
 @incidents.command("show")
@@ -231,7 +349,7 @@ def incidents_show(
         emit_list(timeline_list, TIMELINE_COLUMNS, output_format)
 
 
-@incidents.command("create")
+@incidents.command("declare")
 @click.option("--name", required=True, help="The incident's name.")
 @click.option("--summary", help="What is happening, for responders.")
 @click.option("--severity", shell_complete=complete_severity, help="Severity name, id or SEV-n.")
@@ -248,7 +366,7 @@ def incidents_show(
 )
 @connection_options
 @output_options
-def incidents_create(
+def incidents_declare(
     name: str,
     summary: str | None,
     severity: str | None,
@@ -260,7 +378,7 @@ def incidents_create(
     connection: Connection,
     output_format: str | None,
 ) -> None:
-    """Declare an incident."""
+    """Declare an incident (`incidents create` is the same command, under its former name)."""
     incident = connection.client().incidents.create(
         name=name,
         summary=summary,

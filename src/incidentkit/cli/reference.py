@@ -34,11 +34,26 @@ def all_commands() -> list[tuple[list[str], click.Command]]:
 
 
 def help_text(path: list[str], command: click.Command) -> str:
-    """The ``--help`` output of one command, at a fixed width so it is reproducible."""
+    """The ``--help`` output of one command, at a fixed width so it is reproducible.
+
+    Every context gets the help option names ``incidentkit`` gives its commands (``-h``, ``--help``),
+    as when the command runs: click caches a command's help option the first time it is built, so
+    the text must not depend on which context built it first.
+    """
+    from incidentkit.cli import main
+
+    names = main.context_settings.get("help_option_names")
     parent: click.Context | None = None
     for name in path[:-1]:
-        parent = click.Context(click.Command(name), info_name=name, parent=parent)
-    ctx = click.Context(command, info_name=path[-1], parent=parent, terminal_width=100, max_content_width=100)
+        parent = click.Context(click.Command(name), info_name=name, parent=parent, help_option_names=names)
+    ctx = click.Context(
+        command,
+        info_name=path[-1],
+        parent=parent,
+        terminal_width=100,
+        max_content_width=100,
+        help_option_names=names,
+    )
     return command.get_help(ctx)
 
 

@@ -35,6 +35,7 @@ from incidentkit.cli.engine import (
 )
 from incidentkit.cli.storage import open_store, store_option
 from incidentkit.webhooks.config import SECRET_ENV
+from incidentkit.webhooks.receiver import DEFAULT_PORT
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
@@ -48,7 +49,11 @@ def new_sandbox_secret() -> str:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", default=8700, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+    "--port",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0 picks a free port.",
 )
 @store_option
 @click.option(
@@ -143,7 +148,7 @@ def serve(
                 stack.enter_context(client)
                 step_client = stack.enter_context(engine_client_from_configuration(connection))
         organisation = describe_organisation(client) if client is not None else None
-        store = stack.enter_context(open_store(store_url))
+        store = stack.enter_context(open_store(store_url, create=True))
         settings = ServiceSettings(
             host=host,
             port=port,
@@ -170,7 +175,7 @@ def serve(
                 click.echo(
                     f"Sandbox emulator on {sandboxed.url} (demo organisation, receiver registered); "
                     f"try: INCIDENT_IO_BASE_URL={sandboxed.url} INCIDENT_IO_API_KEY={SANDBOX_API_KEY} "
-                    "incidentkit incidents create --name ... --severity Minor"
+                    "incidentkit incidents declare --name ... --severity Minor"
                 )
                 click.echo(
                     f"Slack stand-in on {sandboxed.slack.base_url} (as in `incidentkit demo`): slack.post "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -9,6 +10,10 @@ from typing import TYPE_CHECKING
 import click
 
 from incidentkit.cli.connection import Connection, connection_options
+from incidentkit.cli.output import column, emit_list, output_options
+
+# How many of a key's last characters `profiles list` shows (as Stripe and gh do): enough to tell keys apart.
+KEY_ENDING = 4
 
 if TYPE_CHECKING:
     from incidentkit.secrets import CredentialStore
@@ -169,6 +174,10 @@ def setup(
         raise click.UsageError("the API key is empty")
     if interactive and base_url is None:
         base_url = click.prompt("Base URL (empty for the real API)", default="", show_default=False) or None
+    if base_url:
+        from incidentkit.api.config import check_base_url
+
+        base_url = check_base_url(base_url, where="--base-url")
     if interactive and profile_name is None:
         profile_name = click.prompt("Profile name", default="default")
     profile_name = (profile_name or "default").strip()
@@ -245,17 +254,38 @@ def profiles() -> None:
 
 
 @profiles.command("list")
-def profiles_list() -> None:
-    """List saved profiles (keys are never shown, only their last characters)."""
-    from incidentkit.secrets import CredentialStore
+@output_options
+def profiles_list(output_format: str | None) -> None:
+    """List saved profiles (keys are never shown, only their last characters).
 
-    found = CredentialStore().list_profiles()
-    if not found:
-        click.echo("No profiles yet: run `incidentkit setup`.", err=True)
+    One line a profile, the default marked *, unless a format is asked for (--json, -o csv, ...).
+    """
+    from incidentkit.secrets import CredentialStore, CredentialStoreError
+
+    store = CredentialStore()
+    found = store.list_profiles()
+    rows = []
     for summary in found:
-        marker = "*" if summary.is_default else " "
-        base_url = summary.base_url or "https://api.incident.io"
-        click.echo(f"{marker} {summary.name}  {base_url}  key {summary.fingerprint}")
+        profile = None
+        with contextlib.suppress(CredentialStoreError):  # listed as not decrypting, below
+            profile = store.get_profile(summary.name)
+        ending = "…" + profile.api_key.reveal()[-KEY_ENDING:] if profile else "(does not decrypt)"
+        rows.append(
+            {
+                "name": summary.name,
+                "default": summary.is_default,
+                "base_url": summary.base_url or "https://api.incident.io",
+                "key": ending,
+            }
+        )
+    if not rows:
+        click.echo("No profiles yet: run `incidentkit setup`.", err=True)
+    if output_format is None:
+        for row in rows:
+            click.echo(f"{'*' if row['default'] else ' '} {row['name']}  {row['base_url']}  key {row['key']}")
+        return
+    columns = [column("Name", "name"), column("Default", "default"), column("Base URL", "base_url")]
+    emit_list(rows, [*columns, column("Key", "key")], output_format)
 
 
 @profiles.command("use")

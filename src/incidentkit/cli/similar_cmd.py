@@ -46,6 +46,6 @@ def similar(
     from incidentkit.investigation import History
     from incidentkit.investigation import similar as find_similar
 
-    with open_store(store_url) as store:
+    with open_store(store_url, filled_by="incidentkit sync") as store:
         matches = find_similar(ref, k=k, since=since, threshold=threshold, history=History(store))
     emit_list([match.to_dict() for match in matches], MATCH_COLUMNS, output_format)

@@ -29,7 +29,7 @@ def sync(full: bool, store_url: str | None, connection: Connection) -> None:
 
     config = load_investigation_config()
     client = connection.client()
-    with open_store(store_url) as store, _progress() as progress:
+    with open_store(store_url, create=True) as store, _progress() as progress:
         result = sync_history(client, History(store), config, full=full, progress=progress)
         where = store.url
     kind = "full" if result.full else "incremental"

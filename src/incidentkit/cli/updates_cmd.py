@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -11,6 +11,9 @@ from incidentkit.cli.connection import Connection, connection_options
 from incidentkit.cli.incidents_cmd import TIMELINE_COLUMNS, UPDATE_COLUMNS
 from incidentkit.cli.output import emit_list, emit_object, output_options
 from incidentkit.cli.timeparse import WhenType
+
+# Clocks disagree by a few seconds; a time that far ahead is still "now".
+FUTURE_TOLERANCE = timedelta(seconds=60)
 
 
 @click.group()
@@ -86,6 +89,12 @@ def timeline_add(
     output_format: str | None,
 ) -> None:
     """Add an item to the timeline of the incident REF."""
+    if at is not None and at > datetime.now(UTC) + FUTURE_TOLERANCE:
+        raise click.BadParameter(
+            f"{at.isoformat()} is in the future: a timeline item records something that happened "
+            "(give a time ago, such as 10m, or a past timestamp)",
+            param_hint="--at",
+        )
     item = connection.client().incident_timeline_items.create(
         ref, title=title, description=description, timestamp=at
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-DEFAULT_RECEIVER_URL = "http://127.0.0.1:8000/api/webhooks/ingest/incident-io"
+from incidentkit.webhooks.receiver import DEFAULT_PORT, INGEST_PATH
+
+DEFAULT_RECEIVER_URL = f"http://127.0.0.1:{DEFAULT_PORT}{INGEST_PATH}"
 TEST_EVENT_TYPE = "public_incident.incident_created_v2"
 
 _secret_option = click.option(
@@ -81,10 +83,12 @@ def test(url: str, secret_options: tuple[str, ...], explicit_secret: str | None,
 
     import httpx2
 
+    from incidentkit.api.config import check_http_url
     from incidentkit.webhooks.config import configured_secrets
     from incidentkit.webhooks.events import event_types
     from incidentkit.webhooks.verify import secret_fingerprint, signed_headers
 
+    url = check_http_url(url, where="--url")
     catalogue = event_types()
     if event_type not in catalogue:
         raise click.BadParameter(

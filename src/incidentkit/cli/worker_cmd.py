@@ -67,7 +67,7 @@ def worker(
     )
     with (
         engine_client_from_configuration(connection) as client,
-        open_store(store_url) as store,
+        open_store(store_url, create=True) as store,
         Service(settings, steps_client=client, store=store) as service,
     ):
 

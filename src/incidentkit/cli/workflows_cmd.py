@@ -59,7 +59,16 @@ def workflows_list(workflows_dir: Path | None, output_format: str | None) -> Non
     """
     from incidentkit.workflows.directory import WorkflowDirectory
 
-    directory = WorkflowDirectory(workflows_dir or load_engine_config().workflows_dir or Path("workflows"))
+    path = workflows_dir or load_engine_config().workflows_dir or Path("workflows")
+    if not path.is_dir():
+        click.secho(
+            f"Error: no workflow directory at {path}: give --workflows DIR, or set workflows = in the "
+            "configuration file",
+            err=True,
+            fg="red",
+        )
+        raise SystemExit(USAGE_ERROR)
+    directory = WorkflowDirectory(path)
     rows = [
         {
             "name": workflow.name,
@@ -162,7 +171,7 @@ def workflows_run(
 
     client = _run_client(connection)
     try:
-        with open_store(store_url) as store:
+        with open_store(store_url, create=True) as store:
             runtime = EngineRuntime(store, directory, client, config, on_event=show)
             try:
                 if incident_ref is not None:
@@ -213,7 +222,7 @@ def _pairs(items: tuple[str, ...], option: str, shape: str) -> dict[str, str]:
 
 def _run_client(connection: Connection) -> Client | None:
     """The client for a manual run (retries off); None without a key (a dry run may not need one)."""
-    from incidentkit.api import ConfigurationError
+    from incidentkit.api import ConfigurationError, InvalidBaseURLError
     from incidentkit.cli.connection import sandbox_client
     from incidentkit.workflows.runtime import engine_client
 
@@ -221,6 +230,8 @@ def _run_client(connection: Connection) -> Client | None:
         return sandbox_client(read_only=connection.read_only)
     try:
         api_key, base_url = connection.resolve()
+    except InvalidBaseURLError:
+        raise  # a wrong base URL is the user's to fix, not "no key"
     except ConfigurationError:
         return None
     return engine_client(api_key, base_url)

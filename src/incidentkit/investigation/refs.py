@@ -63,10 +63,11 @@ def find_incident_refs(text_or_payload: Any) -> list[FoundRef]:
         with suppress(ValueError):  # not JSON after all: read it as text
             payload = json.loads(payload)
     found: list[FoundRef] = []
-    seen: set[IncidentRef] = set()
+    # One incident once, however it was written: a URL's organisation slug does not make it another.
+    seen: set[tuple[str | None, int | None]] = set()
     for item in _walk(payload, "$", key=None):
-        if item.ref not in seen:
-            seen.add(item.ref)
+        if (item.ref.id, item.ref.number) not in seen:
+            seen.add((item.ref.id, item.ref.number))
             found.append(item)
     return found
 

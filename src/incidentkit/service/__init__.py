@@ -4,6 +4,6 @@
 :class:`Service`; see :mod:`incidentkit.service.builder`.
 """
 
-from incidentkit.service.builder import DEFAULT_PORT, Service, ServiceSettings, describe
+from incidentkit.service.builder import Service, ServiceSettings, describe
 
-__all__ = ["DEFAULT_PORT", "Service", "ServiceSettings", "describe"]
+__all__ = ["Service", "ServiceSettings", "describe"]

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from incidentkit.serving import DEFAULT_HOST, RunningServer, bind, serve_forever, serve_in_thread, url_of
 from incidentkit.store import RetentionPolicy, Store
 from incidentkit.store.runs import DEFAULT_RUN_LEASE, Run
-from incidentkit.webhooks.receiver import DEFAULT_MAX_BODY_BYTES, INGEST_PATH
+from incidentkit.webhooks.receiver import DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, INGEST_PATH
 from incidentkit.workflows.config import EngineConfig
 
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ if TYPE_CHECKING:
     from incidentkit.workflows.runtime import EngineRuntime
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_PORT = 8700
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ from incidentkit.webhooks.verify import WebhookVerificationError, WebhookVerifie
 logger = logging.getLogger(__name__)
 
 INGEST_PATH = "/api/webhooks/ingest/incident-io"
+DEFAULT_PORT = 8700
+"""The port ``incidentkit serve`` listens on by default (and where ``webhooks test`` sends)."""
 HEALTH_PATH = "/healthz"
 # incident.io's largest payloads (an incident with its custom fields) are tens of kilobytes.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024

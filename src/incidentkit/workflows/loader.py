@@ -256,6 +256,8 @@ def _load(text: str, file: str) -> tuple[Workflow | None, list[Problem]]:
     _check_step_expressions(checker, numbered or [])
     if steps is not None:
         _check_references(checker, steps)
+    elif numbered:
+        _check_standalone(checker, data.get("steps"), numbered)
     if spec is None or steps is None or checker.problems:
         return None, checker.problems
     spec = spec.model_copy(update={"steps": steps})
@@ -295,13 +297,32 @@ def _check_steps(checker: _Checker, raw: Any) -> list[tuple[int, Step]] | None:
             checker.add(
                 (*path, "type"), f"unknown step type '{step_type}'; known types: {', '.join(known)}", step_id
             )
+            _check_raw_expressions(checker, path, item, step_id)
             continue
         model = ENGINE_STEP_MODELS.get(step_type, NodeStep)
         try:
             steps.append((index, model.model_validate(item)))  # type: ignore[arg-type]
         except pydantic.ValidationError as error:
             checker.add_validation(path, item, error, step_id)
+            _check_raw_expressions(checker, path, item, step_id)
     return steps
+
+
+def _check_raw_expressions(checker: _Checker, path: Path, item: dict[str, Any], step_id: str | None) -> None:
+    """Compile the expressions of a step that did not validate, so one run reports all of its problems."""
+    in_loop = isinstance(item.get("foreach"), str)
+    for key in ("if", "foreach", "condition"):
+        if isinstance(item.get(key), str):
+            _compile(
+                checker,
+                (*path, key),
+                item[key],
+                step_id,
+                condition=True,
+                foreach=in_loop and key != "foreach",
+            )
+    for text_path, text in _templates(item.get("inputs"), (*path, "inputs")):
+        _compile(checker, text_path, text, step_id, condition=False, foreach=in_loop)
 
 
 def _check_references(checker: _Checker, steps: list[Step]) -> None:
@@ -347,6 +368,29 @@ def _check_references(checker: _Checker, steps: list[Step]) -> None:
                 ("steps", index, "foreach"), f"foreach: is not supported on a {step.type} step", step.id
             )
     _check_route_cycles(checker, router_of, index_of)
+
+
+def _check_standalone(checker: _Checker, raw: Any, numbered: list[tuple[int, Step]]) -> None:
+    """With some steps invalid, the checks that need no other step: duplicate ids and node inputs.
+
+    Routes and gotos name other steps, so they wait until every step is valid; these do not, and
+    reporting them now saves a second run of ``workflows validate``.
+    """
+    first: dict[str, int] = {}
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        step_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(step_id, str):
+            continue
+        if step_id in first:
+            line = checker.source.value_position(checker.to_source(("steps", first[step_id], "id"))).line
+            checker.add(
+                ("steps", index, "id"), f"duplicate step id '{step_id}' (first on line {line})", step_id
+            )
+        else:
+            first[step_id] = index
+    for index, step in numbered:
+        if isinstance(step, NodeStep):
+            _check_inputs(checker, step, ("steps", index))
 
 
 def _routed_later(steps: list[Step], after: int, step_id: str) -> bool:
