@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from incidentkit.timeutil import parse_timestamp
+
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -125,13 +127,9 @@ def _retry_after(attempt: Attempt, now: Callable[[], datetime]) -> float | None:
     body = attempt.body
     if isinstance(body, dict):
         rate_limit = body.get("rate_limit")
-        if isinstance(rate_limit, dict) and isinstance(rate_limit.get("retry_after"), str):
-            try:
-                until = datetime.fromisoformat(rate_limit["retry_after"].replace("Z", "+00:00"))
-            except ValueError:
-                until = None
-            if until is not None and until.tzinfo is not None:
-                waits.append(max(0.0, (until - now()).total_seconds()))
+        until = parse_timestamp(rate_limit.get("retry_after")) if isinstance(rate_limit, dict) else None
+        if until is not None:
+            waits.append(max(0.0, (until - now()).total_seconds()))
     return float(max(waits)) if waits else None
 
 

@@ -28,6 +28,7 @@ from incidentkit.store.engine import READ_ONLY_OPTION
 from incidentkit.store.errors import AlreadyDecidedError, LeaseLostError, RunNotFoundError, RunStateError
 from incidentkit.store.schema import approvals, run_logs, run_steps, workflow_runs
 from incidentkit.store.store import Store
+from incidentkit.timeutil import iso as _iso
 
 DEFAULT_RUN_LEASE = timedelta(seconds=60)
 
@@ -907,7 +908,3 @@ def _approval(row: sa.Row[Any]) -> Approval:
         decided_by=row.decided_by,
         decided_at=row.decided_at,
     )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None

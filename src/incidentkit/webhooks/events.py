@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from incidentkit.webhooks.timestamps import parse_timestamp
+from incidentkit.timeutil import parse_timestamp
 
 __all__ = [
     "EVENT_RULES",

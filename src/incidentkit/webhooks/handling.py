@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.store import InboxEvent, Store
+from incidentkit.timeutil import parse_timestamp
 from incidentkit.webhooks.events import EventParseError, WebhookEvent, parse_event
 from incidentkit.webhooks.lifecycle import LifecycleEvent, lifecycle_events
 from incidentkit.webhooks.processor import DeadEvent
-from incidentkit.webhooks.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from incidentkit.api import Client

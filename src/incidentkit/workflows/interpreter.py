@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from incidentkit.timeutil import iso, parse_iso
 from incidentkit.workflows.errors import ExpressionError, MissingFieldError
 from incidentkit.workflows.expressions import compile_condition, compile_template, is_template
 from incidentkit.workflows.loader import Workflow
@@ -313,14 +314,14 @@ def _from_checkpoint(
         if done.until is None or run.now < done.until:
             return WaitUntil(done.until, f"step '{key}' is waiting", key)
         if isinstance(step, WaitStep):
-            return CompleteStep(key, "succeeded", {"waited_until": done.until.isoformat()})
+            return CompleteStep(key, "succeeded", {"waited_until": iso(done.until)})
         if isinstance(step, ApprovalStep):
             if step.on_timeout == "fail":
                 return CompleteStep(key, "failed", error="the approval expired without a decision")
             decision = "approved" if step.on_timeout == "approve" else "rejected"
             return CompleteStep(key, "succeeded", {"decision": decision, "decided_by": None, "expired": True})
         # A parked node (an agent's answer): the engine records the answer when it arrives.
-        return CompleteStep(key, "failed", error=f"no answer before {done.until.isoformat()}")
+        return CompleteStep(key, "failed", error=f"no answer before {iso(done.until)}")
     policy = step.retry or DEFAULT_RETRY
     if not done.retryable or done.attempt >= policy.maximum_attempts:
         tries = f" after {done.attempt} attempts" if done.attempt > 1 else ""
@@ -395,12 +396,11 @@ def _wait_until(step: WaitStep, scope: dict[str, Any], now: datetime) -> datetim
         return now + step.duration
     text = _text(step.until or "", scope)
     try:
-        until = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso(text, assume_utc=True)
     except ValueError:
         raise ExpressionError(
             f"until gave {text!r}, expected an RFC 3339 time", source=step.until or ""
         ) from None
-    return until if until.tzinfo else until.replace(tzinfo=now.tzinfo)
 
 
 def _truth(value: Any) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from incidentkit.timeutil import iso as _iso
 from incidentkit.webhooks.lifecycle import LifecycleEvent
 from incidentkit.workflows.severity import SeverityScale
 
@@ -131,7 +132,3 @@ def _team(incident: Mapping[str, Any], team_field: str | None) -> Any:
         if values:
             return values[0] if len(values) == 1 else values
     return None
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None

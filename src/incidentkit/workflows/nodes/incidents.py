@@ -7,13 +7,13 @@ engine's idempotency key, so a retried step never makes a second incident or upd
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
+from incidentkit.timeutil import parse_when
 from incidentkit.workflows.nodes.base import Completed, NodeContext, StepInputs
 from incidentkit.workflows.nodes.registry import register
 
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from incidentkit.api.models import CustomField, CustomFieldValue, Incident
     from incidentkit.api.operations import IncidentChange
 
-_AGO = re.compile(r"^(\d+)\s*([smhdw])$", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 OPEN_CATEGORIES = ("triage", "live")
 
 
@@ -34,28 +32,16 @@ def _api_severity(value: str, context: NodeContext) -> str:
     return severity_for_api(value, context.severity_map)
 
 
-def parse_since(value: str, now: datetime) -> date | datetime:
-    """``since`` as a point in time: an ISO date or datetime with a zone, or an age such as ``24h`` or ``7d``.
+def parse_since(value: str, now: Callable[[], datetime]) -> datetime:
+    """``since`` as a point in time, by the package's one rule (:func:`incidentkit.timeutil.parse_when`).
 
     Raises:
-        ValueError: none of those; the message names the input and the value.
+        ValueError: not a time; the message names the input and the value.
     """
-    text = value.strip()
-    ago = _AGO.match(text)
-    if ago:
-        return now - timedelta(**{_UNITS[ago.group(2).lower()]: int(ago.group(1))})
     try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValueError(
-            f"input 'since': {value!r} is not a date (2024-05-01), a datetime with a time zone "
-            "(2024-05-01T09:00:00Z) or an age such as 30m, 24h or 7d"
-        )
-    return moment
+        return parse_when(value, now)
+    except ValueError as error:
+        raise ValueError(f"input 'since': {error}") from None
 
 
 def incident_output(incident: Incident) -> dict[str, Any]:
@@ -180,7 +166,7 @@ def list_incidents(inputs: ListInputs, context: NodeContext) -> Completed:
     if inputs.severity is not None:
         filters["severity"] = [_api_severity(inputs.severity, context)]
     if inputs.since is not None:
-        filters["created_at_gte"] = parse_since(inputs.since, context.clock())
+        filters["created_at_gte"] = parse_since(inputs.since, context.clock)
     output: dict[str, Any] = {}
     if inputs.team is None:
         found = list(client.incidents.list(limit=inputs.limit, **filters))
