@@ -22,10 +22,11 @@ from typing import Any
 
 from pydantic import Field
 
+from incidentkit.api.retry import is_retryable_status
 from incidentkit.secrets import Secret
 from incidentkit.workflows.nodes.base import Completed, NodeContext, Park, StepError, StepInputs
 from incidentkit.workflows.nodes.incidents import incident_output
-from incidentkit.workflows.nodes.registry import is_retryable_status, register
+from incidentkit.workflows.nodes.registry import register
 
 PARK_KIND = "agent"
 

@@ -393,10 +393,12 @@ class TimelineEventInputs(StepInputs):
 def add_timeline_event(inputs: TimelineEventInputs, context: NodeContext) -> Completed:
     """Add a timeline item; where the API refuses it, post the same text as an incident update instead.
 
-    Only a final refusal (a 4xx other than 401/408/409/429) falls back; a transient failure is
-    raised so the engine retries the timeline item itself. The output says which was made.
+    Only a final refusal falls back: a retryable status (the client's one table) is raised so the
+    engine retries the timeline item itself, and so is a 401, which an update would meet too. The
+    output says which was made.
     """
     from incidentkit.api.errors import APIStatusError
+    from incidentkit.api.retry import is_retryable_status
 
     client = context.api()
     key = context.idempotency_key or None
@@ -409,7 +411,7 @@ def add_timeline_event(inputs: TimelineEventInputs, context: NodeContext) -> Com
             idempotency_key=key,
         )
     except APIStatusError as refused:
-        if refused.status in (401, 408, 409, 429) or refused.status >= 500:
+        if refused.status == 401 or is_retryable_status(refused.status):
             raise
         context.log.warning("timeline item refused (%s); posting an incident update instead", refused.status)
         message = inputs.title if not inputs.description else f"{inputs.title}\n\n{inputs.description}"
