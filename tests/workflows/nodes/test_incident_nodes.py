@@ -111,6 +111,28 @@ def test_list_by_team_matches_the_team_custom_field(
     assert example["incidents"] == [] and example["count"] == 0
 
 
+def test_the_trigger_and_the_list_step_find_the_same_team(
+    context: NodeContext, step_client: Client, emulator: Emulator
+) -> None:
+    """One incident view: a team_field in another case names the field for $trigger and the list step."""
+    from incidentkit.workflows.trigger_data import incident_fields
+
+    teams_field = next(f for f in emulator.state.custom_fields if f["name"] == "Affected teams")
+    options = {o["value"]: o["id"] for o in emulator.state.custom_field_options[teams_field["id"]]}
+    payments = declare(step_client, name="Payments down")
+    run(
+        "incident_io.incident.update",
+        {"incidentId": payments, "customFields": {"Affected teams": [options["Payments"]]}},
+        context,
+    )
+    configured = dataclasses.replace(context, team_field="affected TEAMS")
+    incident = step_client.incidents.get(payments).to_json()
+    assert incident_fields(incident, None, team_field="affected TEAMS")["team"] == "Payments"
+    output = run("incident_io.incident.list", {"status": "open", "team": "payments"}, configured)
+    assert [i["incident_id"] for i in output["incidents"]] == [payments]
+    assert output["incidents"][0]["team"] == "Payments"
+
+
 @pytest.mark.incidentkit_seed("empty")
 def test_list_by_team_without_a_team_field_says_it_matched_team_ids_only(context: NodeContext) -> None:
     output = run("incident_io.incident.list", {"status": "open", "team": "eng-on-call", "limit": 10}, context)

@@ -19,7 +19,7 @@ from incidentkit.workflows.nodes.registry import register
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
-    from incidentkit.api.models import CustomField, CustomFieldValue, Incident
+    from incidentkit.api.models import Incident
     from incidentkit.api.operations import IncidentChange
 
 OPEN_CATEGORIES = ("triage", "live")
@@ -44,26 +44,16 @@ def parse_since(value: str, now: Callable[[], datetime]) -> datetime:
         raise ValueError(f"input 'since': {error}") from None
 
 
-def incident_output(incident: Incident) -> dict[str, Any]:
-    """What an incident step outputs: the fields workflows use most, flat, plus the whole incident."""
-    return {
-        "incident_id": incident.id,
-        "reference": incident.reference,
-        "name": incident.name,
-        "title": incident.name,
-        "summary": incident.summary,
-        "status": incident.incident_status.name,
-        "status_category": incident.status_category,
-        "severity": incident.severity.name if incident.severity else None,
-        "severity_rank": incident.severity.rank if incident.severity else None,
-        "url": incident.permalink,
-        "incident": incident.to_json(),
-    }
+def incident_output(incident: Incident, context: NodeContext | None = None) -> dict[str, Any]:
+    """What an incident step outputs: the incident view's flat fields, as ``$trigger`` has them."""
+    from incidentkit.api.incident_view import incident_view
+
+    return incident_view(incident, team_field=context.team_field if context else None).fields()
 
 
-def _change_output(change: IncidentChange) -> dict[str, Any]:
+def _change_output(change: IncidentChange, context: NodeContext) -> dict[str, Any]:
     return {
-        **incident_output(change.incident),
+        **incident_output(change.incident, context),
         "changed": change.changed,
         "description": change.description,
         "update_id": change.update.id if change.update else None,
@@ -82,7 +72,7 @@ class GetInputs(StepInputs):
 @register("incident_io.incident.get", GetInputs, writes=False)
 def get_incident(inputs: GetInputs, context: NodeContext) -> Completed:
     """Fetch one incident."""
-    return Completed(incident_output(context.api().incidents.get(inputs.incident_id)))
+    return Completed(incident_output(context.api().incidents.get(inputs.incident_id), context))
 
 
 class ListInputs(StepInputs):
@@ -108,17 +98,6 @@ def _status_filter(status: str) -> dict[str, list[str]]:
     return {"status": [status]}  # a status name or id, resolved by the client
 
 
-def _value_names(value: CustomFieldValue) -> set[str]:
-    names: set[str] = set()
-    if value.value_option is not None:
-        names |= {value.value_option.value, value.value_option.id}
-    if value.value_text:
-        names.add(value.value_text)
-    if value.value_catalog_entry:
-        names |= {str(value.value_catalog_entry.get(k)) for k in ("id", "name", "external_id")}
-    return {name.strip().lower() for name in names if name}
-
-
 def _team_filter(client: Client, context: NodeContext, team: str) -> tuple[Callable[[Incident], bool], str]:
     """How an incident is matched to a team, and a sentence saying so (for the step output).
 
@@ -126,30 +105,16 @@ def _team_filter(client: Client, context: NodeContext, team: str) -> tuple[Calla
     its ``team_ids`` hold it, or when a team custom field (``team_field`` in the config, else any
     custom field whose name contains "team") has a value, option or catalog entry of that name or id.
     """
+    from incidentkit.api.incident_view import incident_view, is_team_field
+
     fields = client.custom_fields.list()
-    chosen: list[CustomField]
-    if context.team_field:
-        wanted = context.team_field.strip().lower()
-        chosen = [f for f in fields if f.id == context.team_field or f.name.lower() == wanted]
-        if not chosen:
-            names = ", ".join(f.name for f in fields) or "(none)"
-            raise ValueError(
-                f"team_field {context.team_field!r} is not a custom field; custom fields: {names}"
-            )
-    else:
-        chosen = [f for f in fields if "team" in f.name.lower()]
-    field_ids = {f.id for f in chosen}
-    wanted_team = team.strip().lower()
+    chosen = [f for f in fields if is_team_field(f.to_json(), context.team_field)]
+    if context.team_field and not chosen:
+        names = ", ".join(f.name for f in fields) or "(none)"
+        raise ValueError(f"team_field {context.team_field!r} is not a custom field; custom fields: {names}")
 
     def belongs(incident: Incident) -> bool:
-        if team in incident.team_ids:
-            return True
-        return any(
-            wanted_team in _value_names(value)
-            for entry in incident.custom_field_entries
-            if entry.custom_field.id in field_ids
-            for value in entry.values
-        )
+        return incident_view(incident, team_field=context.team_field).belongs_to_team(team)
 
     if chosen:
         how = f"team_ids or custom field {', '.join(repr(f.name) for f in chosen)}"
@@ -180,7 +145,7 @@ def list_incidents(inputs: ListInputs, context: NodeContext) -> Completed:
                 found.append(incident)
                 if len(found) >= inputs.limit:
                     break
-    incidents = [incident_output(incident) for incident in found]
+    incidents = [incident_output(incident, context) for incident in found]
     return Completed({"incidents": incidents, "count": len(incidents), **output})
 
 
@@ -205,7 +170,7 @@ def acknowledge_incident(inputs: AcknowledgeInputs, context: NodeContext) -> Com
         notify_incident_channel=inputs.notify,
     )
     context.log.info("%s", change.description)
-    return Completed(_change_output(change))
+    return Completed(_change_output(change, context))
 
 
 @register("incident_io.incident.resolve", AcknowledgeInputs, writes=True)
@@ -218,7 +183,7 @@ def resolve_incident(inputs: AcknowledgeInputs, context: NodeContext) -> Complet
         notify_incident_channel=inputs.notify,
     )
     context.log.info("%s", change.description)
-    return Completed(_change_output(change))
+    return Completed(_change_output(change, context))
 
 
 class EscalateInputs(StepInputs):
@@ -242,7 +207,7 @@ def escalate_incident(inputs: EscalateInputs, context: NodeContext) -> Completed
         notify_incident_channel=inputs.notify,
     )
     context.log.info("%s", change.description)
-    return Completed(_change_output(change))
+    return Completed(_change_output(change, context))
 
 
 # --- edits and creates ------------------------------------------------------------------------
@@ -310,7 +275,7 @@ def update_incident(inputs: UpdateInputs, context: NodeContext) -> Completed:
         ),
         notify_incident_channel=inputs.notify,
     )
-    return Completed(incident_output(incident))
+    return Completed(incident_output(incident, context))
 
 
 class CreateInputs(StepInputs):
@@ -343,7 +308,7 @@ def create_incident(inputs: CreateInputs, context: NodeContext) -> Completed:
             custom_field_entries(client, inputs.custom_fields) if inputs.custom_fields is not None else None
         ),
     )
-    return Completed(incident_output(incident))
+    return Completed(incident_output(incident, context))
 
 
 # --- updates, timeline, follow-ups --------------------------------------------------------------
