@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidentkit.api.incident_view import incident_view
+from incidentkit.api.view import incident_view
 
 
 def entry(field_id: str, name: str, *values: dict[str, Any]) -> dict[str, Any]:

@@ -226,3 +226,19 @@ class TimelineItem(APIModel):
     creator: Actor | None = None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+
+
+class FollowUp(APIModel):
+    """A follow-up on an incident (``FollowUpV3``): work to do after the incident."""
+
+    id: str
+    incident_id: str
+    title: str
+    status: str
+    labels: list[str] = []
+    description: str | None = None
+    assignee: User | None = None
+    creator: Actor | None = None
+    completed_at: AwareDatetime | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime

@@ -128,6 +128,7 @@ class CustomFields(SyncResource):
 
     list = sync(ops.list_custom_fields)
     get = sync(ops.get_custom_field)
+    entries = sync(ops.custom_field_entries)
 
 
 class Users(SyncResource):
@@ -148,6 +149,7 @@ class Incidents(SyncResource):
 
     list = sync_pager(ops.list_incidents)
     get = sync(ops.get_incident)
+    resolve_id = sync(ops.resolve_incident_id)
     create = sync(ops.create_incident)
     edit = sync(ops.edit_incident)
     acknowledge = sync(ops.acknowledge_incident)
@@ -168,6 +170,13 @@ class TimelineItems(SyncResource):
     list = sync_pager(ops.list_timeline_items)
     create = sync(ops.create_timeline_item)
     update = sync(ops.update_timeline_item)
+
+
+class FollowUps(SyncResource):
+    """``client.follow_ups``: the work to do after incidents (the v3 API)."""
+
+    list = sync_pager(ops.list_follow_ups)
+    create = sync(ops.create_follow_up)
 
 
 class AsyncSeverities(AsyncResource):
@@ -203,6 +212,7 @@ class AsyncCustomFields(AsyncResource):
 
     list = asynchronous(ops.list_custom_fields)
     get = asynchronous(ops.get_custom_field)
+    entries = asynchronous(ops.custom_field_entries)
 
 
 class AsyncUsers(AsyncResource):
@@ -223,6 +233,7 @@ class AsyncIncidents(AsyncResource):
 
     list = async_pager(ops.list_incidents)
     get = asynchronous(ops.get_incident)
+    resolve_id = asynchronous(ops.resolve_incident_id)
     create = asynchronous(ops.create_incident)
     edit = asynchronous(ops.edit_incident)
     acknowledge = asynchronous(ops.acknowledge_incident)
@@ -243,3 +254,10 @@ class AsyncTimelineItems(AsyncResource):
     list = async_pager(ops.list_timeline_items)
     create = asynchronous(ops.create_timeline_item)
     update = asynchronous(ops.update_timeline_item)
+
+
+class AsyncFollowUps(AsyncResource):
+    """``client.follow_ups`` on the async client."""
+
+    list = async_pager(ops.list_follow_ups)
+    create = asynchronous(ops.create_follow_up)

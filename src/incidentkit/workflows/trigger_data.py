@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from incidentkit.api.incident_view import incident_view
+from incidentkit.api.view import incident_view
 from incidentkit.timeutil import iso as _iso
 from incidentkit.webhooks.lifecycle import LifecycleEvent
 from incidentkit.workflows.severity import SeverityScale

@@ -46,7 +46,7 @@ def parse_since(value: str, now: Callable[[], datetime]) -> datetime:
 
 def incident_output(incident: Incident, context: NodeContext | None = None) -> dict[str, Any]:
     """What an incident step outputs: the incident view's flat fields, as ``$trigger`` has them."""
-    from incidentkit.api.incident_view import incident_view
+    from incidentkit.api.view import incident_view
 
     return incident_view(incident, team_field=context.team_field if context else None).fields()
 
@@ -105,7 +105,7 @@ def _team_filter(client: Client, context: NodeContext, team: str) -> tuple[Calla
     its ``team_ids`` hold it, or when a team custom field (``team_field`` in the config, else any
     custom field whose name contains "team") has a value, option or catalog entry of that name or id.
     """
-    from incidentkit.api.incident_view import incident_view, is_team_field
+    from incidentkit.api.view import incident_view, is_team_field
 
     fields = client.custom_fields.list()
     chosen = [f for f in fields if is_team_field(f.to_json(), context.team_field)]
@@ -216,36 +216,15 @@ CustomFieldValues = str | int | float | list[str | int | float]
 
 
 def custom_field_entries(client: Client, values: Mapping[str, CustomFieldValues]) -> list[dict[str, Any]]:
-    """Turn ``{field name or id: value(s)}`` into the API's ``custom_field_entries``.
-
-    Select fields take an option's value (when the API lists the options) or its id; numeric
-    fields a number; link fields a URL; anything else text. An empty list clears the field.
+    """``customFields`` as the API's ``custom_field_entries``, resolved by the client.
 
     Raises:
-        ValueError: a field that does not exist; the message lists the fields.
+        ValueError: a field that does not exist; the message names the input and lists the fields.
     """
-    fields = client.custom_fields.list()
-    entries = []
-    for key, given in values.items():
-        found = next((f for f in fields if f.id == key or f.name.lower() == key.strip().lower()), None)
-        if found is None:
-            names = ", ".join(f.name for f in fields) or "(none)"
-            raise ValueError(f"input 'customFields': no custom field {key!r}; custom fields: {names}")
-        items = given if isinstance(given, list) else [given]
-        entry_values = []
-        for item in items:
-            text = str(item)
-            if found.field_type in ("single_select", "multi_select"):
-                option = next((o for o in found.options if text in (o.id, o.value)), None)
-                entry_values.append({"value_option_id": option.id if option else text})
-            elif found.field_type == "numeric":
-                entry_values.append({"value_numeric": text})
-            elif found.field_type == "link":
-                entry_values.append({"value_link": text})
-            else:
-                entry_values.append({"value_text": text})
-        entries.append({"custom_field_id": found.id, "values": entry_values})
-    return entries
+    try:
+        return client.custom_fields.entries(values)
+    except ValueError as error:
+        raise ValueError(f"input 'customFields': {error}") from None
 
 
 class UpdateInputs(StepInputs):
@@ -417,13 +396,6 @@ class FollowUpInputs(StepInputs):
     labels: list[str] | None = None
 
 
-def _incident_ulid(client: Client, reference: str) -> str:
-    from incidentkit.api.refs import parse_incident_ref
-
-    ref = parse_incident_ref(reference)
-    return ref.id if ref.id is not None else client.incidents.get(reference).id
-
-
 @register("incident_io.follow_up.create", FollowUpInputs, writes=True)
 def create_follow_up(inputs: FollowUpInputs, context: NodeContext) -> Completed:
     """Create a follow-up (``POST /v3/follow_ups``).
@@ -434,23 +406,23 @@ def create_follow_up(inputs: FollowUpInputs, context: NodeContext) -> Completed:
     incident therefore make one.
     """
     client = context.api()
-    incident_id = _incident_ulid(client, inputs.incident_id)
-    existing = client.request(
-        "GET", "/v3/follow_ups", params={"incident_id": incident_id, "page_size": "250"}
-    )
-    for follow_up in existing.get("follow_ups", []):
+    # The incident's own mode: without it the API lists only standard and retrospective
+    # incidents' follow-ups, and a test incident's earlier attempt would go unseen.
+    incident = client.incidents.get(inputs.incident_id)
+    incident_id = incident.id
+    for follow_up in client.follow_ups.list(incident_id, incident_mode=incident.mode):
         if (
-            follow_up.get("title") == inputs.title
-            and follow_up.get("description") == inputs.description
-            and follow_up.get("status") != "deleted"
+            follow_up.title == inputs.title
+            and follow_up.description == inputs.description
+            and follow_up.status != "deleted"
         ):
-            return Completed({"follow_up_id": follow_up["id"], "created": False, "follow_up": follow_up})
-    payload: dict[str, Any] = {"incident_id": incident_id, "title": inputs.title}
-    if inputs.description is not None:
-        payload["description"] = inputs.description
-    if inputs.assignee_id is not None:
-        payload["assignee_id"] = inputs.assignee_id
-    if inputs.labels is not None:
-        payload["labels"] = inputs.labels
-    created = client.request("POST", "/v3/follow_ups", json=payload)["follow_up"]
-    return Completed({"follow_up_id": created["id"], "created": True, "follow_up": created})
+            earlier = follow_up.to_json()
+            return Completed({"follow_up_id": follow_up.id, "created": False, "follow_up": earlier})
+    created = client.follow_ups.create(
+        incident_id,
+        title=inputs.title,
+        description=inputs.description,
+        assignee_id=inputs.assignee_id,
+        labels=inputs.labels,
+    )
+    return Completed({"follow_up_id": created.id, "created": True, "follow_up": created.to_json()})
