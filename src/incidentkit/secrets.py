@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 import stat
@@ -26,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from incidentkit.wire import secret_fingerprint
 
 MASTER_KEY_ENV = "INCIDENTKIT_MASTER_KEY"
 KEYRING_SERVICE = "incidentkit"
@@ -67,8 +68,8 @@ class Secret:
 
 
 def fingerprint(api_key: str) -> str:
-    """A short, one-way identifier of a key, safe to print."""
-    return "sha256:" + hashlib.sha256(api_key.encode()).hexdigest()[:12]
+    """A short, one-way identifier of a key, safe to print (the package's one fingerprint)."""
+    return secret_fingerprint(api_key)
 
 
 @dataclass(frozen=True)

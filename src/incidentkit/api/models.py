@@ -12,8 +12,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-STATUS_CATEGORIES = ("triage", "declined", "merged", "canceled", "live", "learning", "closed", "paused")
-"""The status categories the schema knows today; the API may add more."""
+from incidentkit.wire import STATUS_CATEGORIES as STATUS_CATEGORIES
 
 
 class APIModel(BaseModel):

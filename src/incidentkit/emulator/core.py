@@ -34,6 +34,7 @@ from incidentkit.emulator.state import (
     save_state,
 )
 from incidentkit.webhooks.verify import WebhookVerifier
+from incidentkit.wire import new_webhook_secret
 
 if TYPE_CHECKING:
     import httpx2
@@ -263,7 +264,7 @@ class Emulator:
             endpoint: Record = {
                 "id": new_ulid(self.clock(), self._rng),
                 "url": url,
-                "secret": secret or "whsec_" + _base64_secret(self._rng),
+                "secret": secret or new_webhook_secret(self._rng.randbytes),
                 "event_types": list(event_types or []),
             }
             self.state.webhook_endpoints.append(endpoint)
@@ -459,9 +460,3 @@ def _fault_response(fault: Fault, request_id: str) -> EmulatorResponse:
         request_id
     )
     return _json_response(fault.status, body, headers)
-
-
-def _base64_secret(rng: random.Random) -> str:
-    import base64
-
-    return base64.b64encode(rng.randbytes(24)).decode()

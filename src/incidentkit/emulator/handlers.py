@@ -27,6 +27,7 @@ from incidentkit.emulator.records import (
 )
 from incidentkit.emulator.state import APIKey, OrgState, Record
 from incidentkit.timeutil import parse_iso
+from incidentkit.wire import STATUS_CATEGORIES
 
 Emit = Callable[[str, Record], None]
 
@@ -216,7 +217,6 @@ def identity(call: Call) -> tuple[int, Record]:
 
 # Incidents.
 
-STATUS_CATEGORIES = ["triage", "declined", "merged", "canceled", "live", "learning", "closed", "paused"]
 MODES = ["standard", "retrospective", "test", "tutorial"]
 DEFAULT_MODES = ["standard", "retrospective"]
 Predicate = Callable[[Record], bool]

@@ -26,6 +26,8 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
+from incidentkit.wire import secret_fingerprint as secret_fingerprint
+
 __all__ = [
     "DEFAULT_TOLERANCE",
     "InvalidSecretError",
@@ -134,18 +136,6 @@ class SignatureMismatchError(WebhookVerificationError):
 
 class InvalidSecretError(ValueError):
     """Raised when a configured signing secret is not ``whsec_`` followed by base64 (configuration error)."""
-
-
-def secret_fingerprint(secret: str) -> str:
-    """A short identifier for a secret that is safe to print: a prefix of its SHA-256, never the secret.
-
-    Args:
-        secret: the signing secret, as configured.
-
-    Returns:
-        ``sha256:`` and 12 hex digits, e.g. ``sha256:3f1c0a9b2d4e``.
-    """
-    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:12]
 
 
 def _decode_secret(secret: str, position: int | None = None) -> bytes:
