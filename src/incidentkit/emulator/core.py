@@ -33,6 +33,7 @@ from incidentkit.emulator.state import (
     load_state,
     save_state,
 )
+from incidentkit.httpbody import BodyNotJSON, parse_json
 from incidentkit.webhooks.verify import WebhookVerifier
 from incidentkit.wire import new_webhook_secret
 
@@ -336,14 +337,10 @@ class Emulator:
             raise APIError(
                 413, f"The request body is larger than {MAX_BODY_BYTES} bytes", code="payload_too_large"
             )
-        body: Any = None
-        if request.body:
-            try:
-                body = json.loads(request.body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                raise APIError(
-                    400, f"The request body is not valid JSON: {error}", code="invalid_json"
-                ) from None
+        try:
+            body = parse_json(request.body)
+        except BodyNotJSON as error:
+            raise APIError(400, str(error), code="invalid_json") from None
         events: list[tuple[str, Record]] = []
         call = handlers.Call(
             state=self.state,
