@@ -257,10 +257,13 @@ class Engine:
                 or (isinstance(action.output, dict) and action.output.get("expired"))
             )
             text = f"{action.status}" + (f": {action.error}" if action.error else "")
+            level = "info" if action.status == "succeeded" else "error"
+            if action.log is not None:
+                level, text = action.log
             self._write(
                 run,
                 record,
-                [NewLogLine("info" if action.status == "succeeded" else "error", text, action.step_key)],
+                [NewLogLine(level, text, action.step_key)],
                 expire_approval=action.step_key if expired else None,
             )
             return record
@@ -320,19 +323,6 @@ class Engine:
     def _run_step(self, run: Run, action: RunStep) -> StepRecord:
         key = action.step_key
         log = _RunLog(logger, run.id, key)
-        if action.step_type == "log":
-            message = str(action.inputs.get("message", ""))
-            level = str(action.inputs.get("level", "info"))
-            record = StepRecord(
-                run.id,
-                key,
-                "succeeded",
-                output={"message": message},
-                attempt=action.attempt,
-                finished_at=self.clock(),
-            )
-            self._write(run, record, [NewLogLine(level, message, key)])
-            return record
         # What was decided so far is made durable before anything is sent.
         self._flush(run)
         log.info("%s (attempt %d)", action.step_type, action.attempt)

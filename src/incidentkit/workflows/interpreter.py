@@ -93,12 +93,16 @@ class SkipStep:
 
 @dataclass(frozen=True)
 class CompleteStep:
-    """Record a result decided without running anything (a condition, a finished wait, an expiry)."""
+    """Record a result decided without running anything (a condition, a log line, a finished wait, an expiry).
+
+    ``log`` is the line the step itself writes, as (level, message): a ``log`` step's message.
+    """
 
     step_key: str
     status: Literal["succeeded", "failed"]
     output: Any = None
     error: str | None = None
+    log: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -353,11 +357,10 @@ def _start(
                 run.now + step.timeout if step.timeout else None,
                 step.on_timeout,
             )
-        inputs = (
-            {"message": _text(step.message, scope), "level": step.level}
-            if isinstance(step, LogStep)
-            else render(step.inputs if isinstance(step, NodeStep) else {}, scope)
-        )
+        if isinstance(step, LogStep):
+            message = _text(step.message, scope)
+            return CompleteStep(key, "succeeded", {"message": message}, log=(step.level, message))
+        inputs = render(step.inputs if isinstance(step, NodeStep) else {}, scope)
         return RunStep(
             step.id,
             key,

@@ -17,7 +17,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field
@@ -140,12 +140,3 @@ def complete_agent_dispatch(park: Park, token: str, result: Mapping[str, Any]) -
         reason = result.get("error") or result.get("summary") or "no reason given"
         raise StepError(f"agent {agent!r} failed: {reason}", retryable=False)
     return Completed({**result, "agent": agent, "result": dict(result)})
-
-
-def expire_agent_dispatch(park: Park, now: datetime) -> StepError | None:
-    """The error to fail a parked dispatch with once its deadline has passed, else None."""
-    if now < park.deadline:
-        return None
-    return StepError(
-        f"agent {park.payload.get('agent')!r} did not answer by {park.deadline.isoformat()}", retryable=False
-    )
