@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from incidentkit.errors import IncidentKitError
 from incidentkit.wire import secret_fingerprint
 
 MASTER_KEY_ENV = "INCIDENTKIT_MASTER_KEY"
@@ -34,7 +35,7 @@ KEYRING_USER = "master-key"
 FILE_VERSION = 1
 
 
-class CredentialStoreError(Exception):
+class CredentialStoreError(IncidentKitError):
     """The credential store cannot be used; the message says why and what to do."""
 
 

@@ -26,6 +26,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
+from incidentkit.webhooks.errors import WebhookError
 from incidentkit.wire import secret_fingerprint as secret_fingerprint
 
 __all__ = [
@@ -66,7 +67,7 @@ _MAX_SIGNATURES = 32
 _MAX_ID_LENGTH = 256
 
 
-class WebhookVerificationError(Exception):
+class WebhookVerificationError(WebhookError):
     """Root of every reason a webhook request is refused; each maps to a 4xx answer."""
 
     status_code = 401
@@ -134,7 +135,7 @@ class SignatureMismatchError(WebhookVerificationError):
         )
 
 
-class InvalidSecretError(ValueError):
+class InvalidSecretError(WebhookError, ValueError):
     """Raised when a configured signing secret is not ``whsec_`` followed by base64 (configuration error)."""
 
 

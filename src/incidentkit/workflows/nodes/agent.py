@@ -24,6 +24,7 @@ from pydantic import Field
 
 from incidentkit.api.retry import is_retryable_status
 from incidentkit.secrets import Secret
+from incidentkit.workflows.errors import WorkflowError
 from incidentkit.workflows.nodes.base import Completed, NodeContext, Park, StepError, StepInputs
 from incidentkit.workflows.nodes.incidents import incident_output
 from incidentkit.workflows.nodes.registry import register
@@ -31,7 +32,7 @@ from incidentkit.workflows.nodes.registry import register
 PARK_KIND = "agent"
 
 
-class AgentAnswerError(ValueError):
+class AgentAnswerError(WorkflowError, ValueError):
     """Raised when an agent's answer cannot finish the step: a wrong token or a malformed result."""
 
 
