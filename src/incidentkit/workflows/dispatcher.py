@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.store.runs import NewRun, Run, RunStore
+from incidentkit.store.states import RunMode
 from incidentkit.webhooks.events import WebhookEvent
 from incidentkit.webhooks.lifecycle import LifecycleEvent
 from incidentkit.workflows.cron import CronSchedule
@@ -189,7 +190,7 @@ class Dispatcher:
                 concurrency_key(workflow, trigger),
                 dry_run,
             ),
-            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else "queue",
+            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else RunMode.QUEUE,
         )
         self._created()
         return run
@@ -206,7 +207,7 @@ class Dispatcher:
             return []
         run, created = self.runs.create_run(
             NewRun(workflow.name, event_key, workflow.version, spec_snapshot(workflow), trigger, key),
-            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else "queue",
+            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else RunMode.QUEUE,
         )
         if not created:
             return []

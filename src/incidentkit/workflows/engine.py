@@ -37,6 +37,7 @@ from incidentkit.store.runs import (
     RunUpdate,
     StepRecord,
 )
+from incidentkit.store.states import StepStatus
 from incidentkit.workflows.interpreter import (
     BeginWait,
     Checkpoint,
@@ -561,10 +562,11 @@ class _Pending:
 
 
 def _checkpoint(record: StepRecord) -> Checkpoint:
-    status = record.status if record.status in ("succeeded", "failed", "skipped", "waiting") else "failed"
+    # A status this version does not know (a newer one's) reads as failed rather than as a crash.
+    known = record.status in tuple(StepStatus)
     return Checkpoint(
         step_key=record.step_key,
-        status=status,  # type: ignore[arg-type]
+        status=StepStatus(record.status) if known else StepStatus.FAILED,
         output=record.output,
         error=record.error,
         retryable=record.retryable,

@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from incidentkit.store.states import RunMode
 from incidentkit.timeutil import DURATION_PATTERN, parse_duration
 
 ENGINE_STEP_TYPES = ("condition", "approval", "wait", "log")
@@ -175,7 +176,7 @@ class Concurrency(_Model):
     """
 
     key: str = Field(description="A template, e.g. '{{ $trigger.incident_io.incident_id }}'.")
-    mode: Literal["queue", "skip", "replace"] = "queue"
+    mode: RunMode = RunMode.QUEUE
 
 
 OnError = Annotated[
