@@ -27,6 +27,7 @@ from incidentkit.api.catalog import (
 from incidentkit.api.core import APIRequest, Op
 from incidentkit.api.pagination import ListSpec
 from incidentkit.api.refs import IncidentRef, parse_incident_ref
+from incidentkit.timeutil import iso
 
 if TYPE_CHECKING:
     # The models are imported where they are used: pydantic is the heaviest import of the client,
@@ -79,9 +80,7 @@ def _many(value: OneOrMany | None) -> list[str]:
 
 def _date_value(value: DateLike) -> str:
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"datetime {value.isoformat()} has no time zone; give an aware datetime")
-        return value.isoformat()
+        return iso(value)  # refuses a naive datetime: it names no instant
     if isinstance(value, date):
         return value.isoformat()
     return value
