@@ -13,13 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from incidentkit.errors import IncidentKitError
 from incidentkit.secrets import config_dir
 
 CONFIG_ENV = "INCIDENTKIT_CONFIG"
 """The environment variable that names the configuration file."""
 
 
-class ConfigFileError(ValueError):
+class ConfigFileError(IncidentKitError, ValueError):
     """The configuration file exists but cannot be read, or is not valid TOML."""
 
 

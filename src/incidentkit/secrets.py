@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 import stat
@@ -33,6 +32,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from incidentkit.errors import IncidentKitError
+from incidentkit.wire import secret_fingerprint
 
 MASTER_KEY_ENV = "INCIDENTKIT_MASTER_KEY"
 MASTER_KEY_FILE_ENV = "INCIDENTKIT_MASTER_KEY_FILE"
@@ -45,7 +47,7 @@ SECRET_PREFIX = "secret:"
 SLACK_SECRET = "slack"
 
 
-class CredentialStoreError(Exception):
+class CredentialStoreError(IncidentKitError):
     """The credential store cannot be used; the message says why and what to do."""
 
 
@@ -79,8 +81,8 @@ class Secret:
 
 
 def fingerprint(api_key: str) -> str:
-    """A short, one-way identifier of a key, safe to print."""
-    return "sha256:" + hashlib.sha256(api_key.encode()).hexdigest()[:12]
+    """A short, one-way identifier of a key, safe to print (the package's one fingerprint)."""
+    return secret_fingerprint(api_key)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from incidentkit.api.retry import Attempt, RetryPolicy, decide
+from incidentkit.api.retry import Attempt, RetryPolicy, decide, is_retryable_status, retry_after_seconds
 
 POLICY = RetryPolicy(max_retries=3, initial_delay=1.0, max_delay=8.0)
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -59,3 +59,28 @@ def test_jitter_keeps_at_least_half_the_backoff() -> None:
 
 def test_retries_stop_at_the_limit() -> None:
     assert not decide(POLICY, 3, Attempt(status=429), retry_safe=True).retry
+
+
+def test_409_is_retried_when_safe_like_the_workflow_steps_retry_it() -> None:
+    """One table: a concurrent-update conflict is worth another attempt for client and steps alike."""
+    assert decide(POLICY, 0, Attempt(status=409), retry_safe=True).retry
+    assert not decide(POLICY, 0, Attempt(status=409), retry_safe=False).retry
+    assert decide(POLICY, 0, Attempt(status=507), retry_safe=True).retry
+    assert [s for s in (400, 401, 403, 404, 408, 409, 422, 429, 500, 501, 599) if is_retryable_status(s)] == [
+        408,
+        409,
+        429,
+        500,
+        501,
+        599,
+    ]
+
+
+def test_retry_after_reads_seconds_http_dates_and_header_lists() -> None:
+    assert retry_after_seconds({"retry-after": "7"}) == 7
+    assert retry_after_seconds({"Retry-After": ["5"]}) == 5
+    assert retry_after_seconds({"Retry-After": "Sun, 22 Nov 2026 12:01:00 GMT"}, None, lambda: NOW) == 60
+    assert retry_after_seconds({"Retry-After": "soon"}) is None
+    assert (
+        retry_after_seconds(None, {"rate_limit": {"retry_after": "2026-11-22T12:00:10Z"}}, lambda: NOW) == 10
+    )

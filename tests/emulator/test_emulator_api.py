@@ -304,6 +304,16 @@ def test_a_corrupt_state_file_is_refused_with_its_name(tmp_path: Path) -> None:
         Emulator(state_file=state)
 
 
+def test_admin_paths_route_like_the_api_405_for_another_method_404_for_none(http: httpx2.Client) -> None:
+    """One routing style: the admin table answers a known path with another method as the API does."""
+    wrong = http.delete("/_emulator/state")
+    assert wrong.status_code == 405 and "use GET" in wrong.json()["errors"][0]["message"]
+    assert http.get("/_emulator/nothing").status_code == 404
+    bad = http.post("/_emulator/reset", content=b"{broken")
+    assert bad.status_code == 400 and "not valid JSON" in bad.json()["errors"][0]["message"]
+    assert http.post("/_emulator/reset", json=[1]).json()["errors"][0]["code"] == "invalid_body"
+
+
 def test_admin_endpoints(http: httpx2.Client, demo: Emulator) -> None:
     assert http.post("/_emulator/api_keys", json={"key": "new-key", "read_only": True}).status_code == 201
     listed = http.get("/_emulator/api_keys").json()["api_keys"]

@@ -221,6 +221,16 @@ def test_a_run_keeps_its_version_and_idempotency_keys_are_stable(harness: Harnes
     )
 
 
+def test_a_private_incident_is_fetched_once_for_the_handler_and_the_dispatcher(harness: Harness) -> None:
+    """The handler fetches it through the typed client and hands it on; the dispatcher fetches nothing."""
+    harness.add(POST_UPDATE)
+    incident = harness.api.incidents.create(name="Private trouble", severity="Minor", visibility="private")
+    harness.seen.clear()
+    [run] = harness.pump()
+    assert run.trigger["incident_io"]["title"] == "Private trouble"
+    assert harness.seen.count(("GET", f"/v2/incidents/{incident.id}")) == 1
+
+
 def test_a_replayed_dead_event_dispatches_its_runs(harness: Harness) -> None:
     harness.add(POST_UPDATE)
     handler = harness.processor.handler

@@ -63,7 +63,9 @@ def received() -> Received:
 
 @pytest.fixture
 def processor(store: Store, client: Client, received: Received) -> Processor:
-    handler = IncidentEventHandler(store, client, subscribers=[lambda e, lc: received.append((e, lc))])
+    handler = IncidentEventHandler(
+        store, client, subscribers=[lambda e, lc, _incident: received.append((e, lc))]
+    )
     return Processor(store, handler)
 
 
@@ -168,6 +170,33 @@ def test_a_private_incident_that_does_not_exist_is_dead(store: Store, processor:
     assert "cannot fetch incident 01HNOSUCHINCIDENT00000000" in (event.reason or "")
 
 
+def test_a_private_event_whose_id_is_no_incident_id_is_dead_and_sends_nothing(
+    store: Store, client: Client, emulator: Emulator
+) -> None:
+    """The id goes through the typed client, which refuses it, never into a raw path."""
+    processor = Processor(store, IncidentEventHandler(store, client))
+    store.insert_event("msg_1", body(PRIVATE_CREATED, {"id": "../../v1/identity"}), {})
+    processor.process_pending()
+    event = store.get_event("msg_1")
+    assert event.status is EventStatus.DEAD
+    assert "cannot fetch incident ../../v1/identity" in (event.reason or "")
+
+
+def test_a_late_event_hands_subscribers_the_newest_state(
+    store: Store, client: Client, incident: dict[str, Any]
+) -> None:
+    handed: list[dict[str, Any] | None] = []
+    processor = Processor(
+        store, IncidentEventHandler(store, client, subscribers=[lambda e, lc, i: handed.append(i)])
+    )
+    newer = {**incident, "name": "Checkout is down (renamed)", "updated_at": "2099-01-01T00:00:00Z"}
+    store.insert_event("msg_new", body(UPDATED, newer), {})
+    processor.process_pending()
+    store.insert_event("msg_old", body(UPDATED, incident), {})
+    processor.process_pending()
+    assert [i["name"] if i else None for i in handed] == ["Checkout is down (renamed)"] * 2
+
+
 def test_an_unknown_event_type_is_kept_and_processed(
     store: Store, processor: Processor, received: Received
 ) -> None:
@@ -193,7 +222,7 @@ def test_a_failure_that_may_pass_is_retried_after_a_backoff(
 ) -> None:
     failures = [RuntimeError("the dispatcher is busy")]
 
-    def flaky(event: WebhookEvent, lifecycle: list[LifecycleEvent]) -> None:
+    def flaky(event: WebhookEvent, lifecycle: list[LifecycleEvent], incident: dict[str, Any] | None) -> None:
         if failures:
             raise failures.pop()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -58,7 +59,7 @@ class Run:
     handlers: dict[str, Handler] = field(default_factory=dict)
     now: datetime = T0
     checkpoints: dict[str, Checkpoint] = field(default_factory=dict)
-    ran: list[RunStep] = field(default_factory=list)
+    ran: list[RunStep | Logged] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
 
@@ -72,6 +73,8 @@ class Run:
             self.skipped[action.step_key] = action.reason
             self.record(Checkpoint(action.step_key, "skipped", error=action.reason))
         elif isinstance(action, CompleteStep):
+            if action.log is not None:
+                self.ran.append(Logged.of(action))
             self.record(Checkpoint(action.step_key, action.status, action.output, action.error))
         elif isinstance(action, BeginWait):
             self.record(Checkpoint(action.step_key, "waiting", until=action.until))
@@ -104,6 +107,25 @@ class Run:
     @property
     def order(self) -> list[str]:
         return [action.step_key for action in self.ran]
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A ``log`` step, which the interpreter completes itself (it runs no node), as the tests read steps."""
+
+    step_key: str
+    inputs: dict[str, Any]
+    index: int | None
+    attempt: int = 1
+
+    @classmethod
+    def of(cls, action: CompleteStep) -> Logged:
+        assert action.log is not None
+        level, message = action.log
+        item = re.search(r"\[(\d+)\]$", action.step_key)
+        return cls(
+            action.step_key, {"message": message, "level": level}, int(item.group(1)) if item else None
+        )
 
 
 # --- the documented examples -----------------------------------------------------------------------
@@ -459,7 +481,7 @@ def test_vars_and_workflow_name_are_in_scope() -> None:
         "steps:\n  - {id: a, type: log, message: '{{ $workflow.name }} -> {{ $vars.channel }}'}\n"
     )
     action = Run(flow, {}).step()
-    assert isinstance(action, RunStep) and action.inputs["message"] == "wf -> #ops"
+    assert action == CompleteStep("a", "succeeded", {"message": "wf -> #ops"}, log=("info", "wf -> #ops"))
 
 
 NESTED = """
@@ -515,4 +537,4 @@ def test_a_parked_node_waits_for_its_answer_until_the_deadline() -> None:
     answered = dict(run.checkpoints, agent=Checkpoint("agent", "succeeded", {"summary": "done"}))
     assert next_action(flow, {}, answered, T0 + timedelta(minutes=1)) == RunFinished("succeeded")
     run.now = deadline
-    assert run.until_done() == RunFinished("failed", f"no answer before {deadline.isoformat()}", "agent")
+    assert run.until_done() == RunFinished("failed", "no answer before 2026-11-24T09:10:00Z", "agent")

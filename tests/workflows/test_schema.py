@@ -14,7 +14,6 @@ from incidentkit.workflows.schema import (
     SCHEMA_FILE,
     RetryPolicy,
     json_schema,
-    parse_duration,
     render_json_schema,
 )
 from incidentkit.workflows.yamlsource import parse
@@ -57,20 +56,6 @@ def test_every_example_and_fixture_matches_the_schema(path: Path) -> None:
 def test_the_schema_refuses_what_the_loader_refuses(document: dict[str, Any]) -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, json_schema())
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("30s", 30), ("5m", 300), ("1h30m", 5400), ("2d", 172800), (1.5, 1.5), ("0.5s", 0.5), (0, 0)],
-)
-def test_durations(text: object, seconds: float) -> None:
-    assert parse_duration(text) == timedelta(seconds=seconds)
-
-
-@pytest.mark.parametrize("text", ["", "5 minutes", "-1", -1, True, "1h1d", None])
-def test_bad_durations(text: object) -> None:
-    with pytest.raises(ValueError):
-        parse_duration(text)
 
 
 def test_retry_delays_grow_and_are_capped() -> None:

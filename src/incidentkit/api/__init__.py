@@ -83,6 +83,9 @@ if TYPE_CHECKING:
         CustomField as CustomField,
     )
     from incidentkit.api.models import (
+        FollowUp as FollowUp,
+    )
+    from incidentkit.api.models import (
         Identity as Identity,
     )
     from incidentkit.api.models import (
@@ -133,6 +136,12 @@ if TYPE_CHECKING:
     from incidentkit.api.retry import (
         RetryPolicy as RetryPolicy,
     )
+    from incidentkit.api.view import (
+        IncidentView as IncidentView,
+    )
+    from incidentkit.api.view import (
+        incident_view as incident_view,
+    )
 
 _MODULES = {
     "APIConnectionError": "errors",
@@ -147,6 +156,7 @@ _MODULES = {
     "ConflictError": "errors",
     "CustomField": "models",
     "ErrorDetail": "errors",
+    "FollowUp": "models",
     "Identity": "models",
     "Incident": "models",
     "IncidentChange": "operations",
@@ -156,6 +166,7 @@ _MODULES = {
     "IncidentStatus": "models",
     "IncidentType": "models",
     "IncidentUpdate": "models",
+    "IncidentView": "view",
     "InternalServerError": "errors",
     "InvalidBaseURLError": "errors",
     "InvalidReferenceError": "errors",
@@ -174,6 +185,7 @@ _MODULES = {
     "UnknownNameError": "errors",
     "User": "models",
     "ValidationError": "errors",
+    "incident_view": "view",
     "parse_incident_ref": "refs",
 }
 

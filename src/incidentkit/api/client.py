@@ -33,6 +33,7 @@ from incidentkit.api.errors import (
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.api.resources import (
     AsyncCustomFields,
+    AsyncFollowUps,
     AsyncIdentity,
     AsyncIncidentRoles,
     AsyncIncidents,
@@ -43,6 +44,7 @@ from incidentkit.api.resources import (
     AsyncTimelineItems,
     AsyncUsers,
     CustomFields,
+    FollowUps,
     Identity,
     IncidentRoles,
     Incidents,
@@ -389,6 +391,7 @@ class Client(_BaseClient):
         self.incidents = Incidents(self)
         self.incident_updates = IncidentUpdates(self)
         self.incident_timeline_items = TimelineItems(self)
+        self.follow_ups = FollowUps(self)
 
     def __enter__(self) -> Client:
         return self
@@ -504,6 +507,7 @@ class AsyncClient(_BaseClient):
         self.incidents = AsyncIncidents(self)
         self.incident_updates = AsyncIncidentUpdates(self)
         self.incident_timeline_items = AsyncTimelineItems(self)
+        self.follow_ups = AsyncFollowUps(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

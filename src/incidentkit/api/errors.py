@@ -13,8 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from incidentkit.errors import IncidentKitError
 
-class IncidentIOError(Exception):
+
+class IncidentIOError(IncidentKitError):
     """Root of every error raised by :mod:`incidentkit.api`."""
 
 

@@ -12,8 +12,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-STATUS_CATEGORIES = ("triage", "declined", "merged", "canceled", "live", "learning", "closed", "paused")
-"""The status categories the schema knows today; the API may add more."""
+from incidentkit.wire import STATUS_CATEGORIES as STATUS_CATEGORIES
 
 
 class APIModel(BaseModel):
@@ -224,5 +223,21 @@ class TimelineItem(APIModel):
     timestamp: AwareDatetime
     description: str | None = None
     creator: Actor | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class FollowUp(APIModel):
+    """A follow-up on an incident (``FollowUpV3``): work to do after the incident."""
+
+    id: str
+    incident_id: str
+    title: str
+    status: str
+    labels: list[str] = []
+    description: str | None = None
+    assignee: User | None = None
+    creator: Actor | None = None
+    completed_at: AwareDatetime | None = None
     created_at: AwareDatetime
     updated_at: AwareDatetime

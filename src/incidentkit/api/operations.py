@@ -28,12 +28,14 @@ from incidentkit.api.core import APIRequest, Op
 from incidentkit.api.errors import OrganisationMismatchError
 from incidentkit.api.pagination import ListSpec
 from incidentkit.api.refs import IncidentRef, organisation_slug, parse_incident_ref
+from incidentkit.timeutil import iso
 
 if TYPE_CHECKING:
     # The models are imported where they are used: pydantic is the heaviest import of the client,
     # and a program that wants the API's JSON (``SyncPager.raw()``) never needs it.
     from incidentkit.api.models import (
         CustomField,
+        FollowUp,
         Identity,
         Incident,
         IncidentRole,
@@ -51,12 +53,15 @@ MAX_PAGE_SIZE = {
     "/v2/incident_updates": 250,
     "/v2/incident_timeline_items": 250,
     "/v2/users": 10000,
+    "/v3/follow_ups": 250,
 }
 
 T = TypeVar("T")
 
 OneOrMany = str | Sequence[str]
 DateLike = date | datetime | str
+CustomFieldValues = str | int | float | Sequence[str | int | float]
+"""One custom field's value(s) as people give them: an option's value or id, a number, a URL, text."""
 
 
 def new_idempotency_key() -> str:
@@ -76,9 +81,7 @@ def _many(value: OneOrMany | None) -> list[str]:
 
 def _date_value(value: DateLike) -> str:
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError(f"datetime {value.isoformat()} has no time zone; give an aware datetime")
-        return value.isoformat()
+        return iso(value)  # refuses a naive datetime: it names no instant
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -148,6 +151,42 @@ def get_custom_field(catalog: Catalog, field_id: str) -> Op[CustomField]:
     from incidentkit.api.models import CustomField
 
     return CustomField.model_validate(body["custom_field"])
+
+
+def custom_field_entries(
+    catalog: Catalog, values: Mapping[str, CustomFieldValues]
+) -> Op[list[dict[str, Any]]]:
+    """Turn ``{field name or id: value(s)}`` into the API's ``custom_field_entries``.
+
+    A field is named by id or by name in any case. Select fields take an option's value (when
+    the API lists the options) or its id; numeric fields a number; link fields a URL; anything
+    else text. An empty list clears the field. Reads the custom fields (``GET /v2/custom_fields``).
+
+    Raises:
+        ValueError: a field that does not exist; the message names it and lists the fields.
+    """
+    fields = yield from list_custom_fields(catalog)
+    entries = []
+    for key, given in values.items():
+        found = next((f for f in fields if f.id == key or f.name.lower() == key.strip().lower()), None)
+        if found is None:
+            names = ", ".join(f.name for f in fields) or "(none)"
+            raise ValueError(f"no custom field {key!r}; custom fields: {names}")
+        items = [given] if isinstance(given, str | int | float) else list(given)
+        entry_values: list[dict[str, Any]] = []
+        for item in items:
+            text = str(item)
+            if found.field_type in ("single_select", "multi_select"):
+                option = next((o for o in found.options if text in (o.id, o.value)), None)
+                entry_values.append({"value_option_id": option.id if option else text})
+            elif found.field_type == "numeric":
+                entry_values.append({"value_numeric": text})
+            elif found.field_type == "link":
+                entry_values.append({"value_link": text})
+            else:
+                entry_values.append({"value_text": text})
+        entries.append({"custom_field_id": found.id, "values": entry_values})
+    return entries
 
 
 def list_users(
@@ -373,6 +412,7 @@ def create_incident(
     visibility: str = "public",
     mode: str | None = None,
     idempotency_key: str | None = None,
+    custom_fields: Mapping[str, CustomFieldValues] | None = None,
     custom_field_entries: Sequence[Mapping[str, Any]] | None = None,
     incident_role_assignments: Sequence[Mapping[str, Any]] | None = None,
     extra: Mapping[str, Any] | None = None,
@@ -381,7 +421,8 @@ def create_incident(
 
     An idempotency key is generated when none is given and sent unchanged on every retry,
     so a retried create never declares a second incident. Severity, type and status may be
-    given by name or id.
+    given by name or id; ``custom_fields`` by field name or id (see :func:`custom_field_entries`),
+    added to any ``custom_field_entries`` given as the API spells them.
     """
     payload: dict[str, Any] = {
         "idempotency_key": idempotency_key or new_idempotency_key(),
@@ -399,8 +440,8 @@ def create_incident(
         payload["incident_status_id"] = (yield from resolve_status(catalog, status)).id
     if mode is not None:
         payload["mode"] = mode
-    if custom_field_entries is not None:
-        payload["custom_field_entries"] = list(custom_field_entries)
+    if custom_field_entries is not None or custom_fields is not None:
+        payload["custom_field_entries"] = yield from _entries(catalog, custom_field_entries, custom_fields)
     if incident_role_assignments is not None:
         payload["incident_role_assignments"] = list(incident_role_assignments)
     payload.update(extra or {})
@@ -419,11 +460,15 @@ def edit_incident(
     severity: str | None = None,
     status: str | None = None,
     call_url: str | None = None,
+    custom_fields: Mapping[str, CustomFieldValues] | None = None,
     custom_field_entries: Sequence[Mapping[str, Any]] | None = None,
     incident_role_assignments: Sequence[Mapping[str, Any]] | None = None,
     notify_incident_channel: bool = False,
 ) -> Op[Incident]:
     """Edit an incident (``POST /v2/incidents/{id}/actions/edit``), sending only the fields given.
+
+    Severity and status may be given by name or id; ``custom_fields`` by field name or id (see
+    :func:`custom_field_entries`).
 
     Raises:
         ValueError: no field to change was given (nothing is sent).
@@ -432,21 +477,31 @@ def edit_incident(
     for key, value in (("name", name), ("summary", summary), ("call_url", call_url)):
         if value is not None:
             changes[key] = value
-    if custom_field_entries is not None:
-        changes["custom_field_entries"] = list(custom_field_entries)
     if incident_role_assignments is not None:
         changes["incident_role_assignments"] = list(incident_role_assignments)
-    if not changes and severity is None and status is None:
+    no_fields = custom_fields is None and custom_field_entries is None
+    if not changes and severity is None and status is None and no_fields:
         raise ValueError(
             "nothing to edit: give at least one of name, summary, severity, status, call_url, "
-            "custom_field_entries or incident_role_assignments"
+            "custom_fields, custom_field_entries or incident_role_assignments"
         )
+    if custom_field_entries is not None or custom_fields is not None:
+        changes["custom_field_entries"] = yield from _entries(catalog, custom_field_entries, custom_fields)
     if severity is not None:
         changes["severity_id"] = (yield from resolve_severity(catalog, severity)).id
     if status is not None:
         changes["incident_status_id"] = (yield from resolve_status(catalog, status)).id
     incident_id = yield from resolve_incident_id(catalog, incident)
     return (yield from _edit(incident_id, changes, notify_incident_channel))
+
+
+def _entries(
+    catalog: Catalog,
+    entries: Sequence[Mapping[str, Any]] | None,
+    by_name: Mapping[str, CustomFieldValues] | None,
+) -> Op[list[Any]]:
+    named = (yield from custom_field_entries(catalog, by_name)) if by_name is not None else []
+    return [*(entries or []), *named]
 
 
 def _edit(incident_id: str, changes: Mapping[str, Any], notify: bool) -> Op[Incident]:
@@ -736,3 +791,83 @@ def update_timeline_item(
     from incidentkit.api.models import TimelineItem
 
     return TimelineItem.model_validate(body["incident_timeline_item"])
+
+
+# --- follow-ups -------------------------------------------------------------------------------
+
+
+def list_follow_ups(
+    catalog: Catalog,
+    incident: str | IncidentRef | None = None,
+    *,
+    incident_mode: str | None = None,
+    assignee_team_id: str | None = None,
+    created_at_gte: DateLike | None = None,
+    created_at_lte: DateLike | None = None,
+    updated_at_gte: DateLike | None = None,
+    updated_at_lte: DateLike | None = None,
+    page_size: int | None = None,
+    limit: int | None = None,
+) -> Op[ListSpec[FollowUp]]:
+    """List follow-ups (``GET /v3/follow_ups``), of one incident or of all, every page.
+
+    Without ``incident_mode`` the API returns follow-ups of standard and retrospective incidents only.
+    """
+    params: list[tuple[str, str]] = []
+    if incident is not None:
+        params.append(("incident_id", (yield from resolve_incident_id(catalog, incident))))
+    if incident_mode is not None:
+        params.append(("incident_mode", incident_mode))
+    if assignee_team_id is not None:
+        params.append(("assignee_team_id", assignee_team_id))
+    for name, operator, value in (
+        ("created_at", "gte", created_at_gte),
+        ("created_at", "lte", created_at_lte),
+        ("updated_at", "gte", updated_at_gte),
+        ("updated_at", "lte", updated_at_lte),
+    ):
+        if value is not None:
+            params.append((f"{name}[{operator}]", _date_value(value)))
+    from incidentkit.api.models import FollowUp
+
+    return _list_spec("/v3/follow_ups", "follow_ups", FollowUp.model_validate, params, page_size, limit)
+
+
+def create_follow_up(
+    catalog: Catalog,
+    incident: str | IncidentRef,
+    *,
+    title: str,
+    description: str | None = None,
+    assignee_id: str | None = None,
+    assignee_team_id: str | None = None,
+    labels: Sequence[str] | None = None,
+    follow_up_category_id: str | None = None,
+    follow_up_priority_option_id: str | None = None,
+    external_issue_reference_id: str | None = None,
+) -> Op[FollowUp]:
+    """Create a follow-up on an incident (``POST /v3/follow_ups``).
+
+    The endpoint takes no idempotency key, so a retried create may make a second follow-up:
+    the client retries it only on a 429 or when the request was never sent.
+    """
+    payload: dict[str, Any] = {
+        "incident_id": (yield from resolve_incident_id(catalog, incident)),
+        "title": title,
+    }
+    for key, value in (
+        ("description", description),
+        ("assignee_id", assignee_id),
+        ("assignee_team_id", assignee_team_id),
+        ("follow_up_category_id", follow_up_category_id),
+        ("follow_up_priority_option_id", follow_up_priority_option_id),
+        ("external_issue_reference_id", external_issue_reference_id),
+    ):
+        if value is not None:
+            payload[key] = value
+    if labels is not None:
+        payload["labels"] = list(labels)
+    body = yield APIRequest("POST", "/v3/follow_ups", json=payload)
+    from incidentkit.api.models import FollowUp
+
+    return FollowUp.model_validate(body["follow_up"])

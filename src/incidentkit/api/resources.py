@@ -128,6 +128,7 @@ class CustomFields(SyncResource):
 
     list = sync(ops.list_custom_fields)
     get = sync(ops.get_custom_field)
+    entries = sync(ops.custom_field_entries)
 
 
 class Users(SyncResource):
@@ -171,6 +172,13 @@ class TimelineItems(SyncResource):
     update = sync(ops.update_timeline_item)
 
 
+class FollowUps(SyncResource):
+    """``client.follow_ups``: the work to do after incidents (the v3 API)."""
+
+    list = sync_pager(ops.list_follow_ups)
+    create = sync(ops.create_follow_up)
+
+
 class AsyncSeverities(AsyncResource):
     """``client.severities`` on the async client."""
 
@@ -204,6 +212,7 @@ class AsyncCustomFields(AsyncResource):
 
     list = asynchronous(ops.list_custom_fields)
     get = asynchronous(ops.get_custom_field)
+    entries = asynchronous(ops.custom_field_entries)
 
 
 class AsyncUsers(AsyncResource):
@@ -245,3 +254,10 @@ class AsyncTimelineItems(AsyncResource):
     list = async_pager(ops.list_timeline_items)
     create = asynchronous(ops.create_timeline_item)
     update = asynchronous(ops.update_timeline_item)
+
+
+class AsyncFollowUps(AsyncResource):
+    """``client.follow_ups`` on the async client."""
+
+    list = async_pager(ops.list_follow_ups)
+    create = asynchronous(ops.create_follow_up)

@@ -5,11 +5,15 @@ wait differs. The rules:
 
 - 429 is always retried (the request was not processed), waiting at least as long as the
   ``Retry-After`` header or the body's ``rate_limit.retry_after`` asks;
-- 408, 5xx and connection errors are retried only for requests that cannot create a
+- 408, 409, 5xx and connection errors are retried only for requests that cannot create a
   duplicate: reads, edits that set values, and creates that carry an idempotency key (the
   same key is sent on every attempt);
 - a connection that was refused before anything was sent is safe to retry for any request;
 - otherwise the error is final. Backoff is exponential with jitter.
+
+:func:`is_retryable_status` and :func:`retry_after_seconds` are the package's one table of
+retryable statuses and one ``Retry-After`` reader: the workflow steps (incident.io, Slack,
+outbound HTTP) classify their failures with them too.
 """
 
 from __future__ import annotations
@@ -19,9 +23,24 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+from incidentkit.timeutil import parse_timestamp
+
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+"""The 4xx statuses worth another attempt; every 5xx is too (:func:`is_retryable_status`).
+
+408 and 429 say the request was not handled. 409 is in because incident.io documents it as
+"likely a concurrent update" (and a create whose idempotency key is still being handled): the
+same request a moment later usually succeeds, and only retry-safe requests are retried at all.
+Any other 4xx will fail the same way again.
+"""
+
+
+def is_retryable_status(status: int) -> bool:
+    """Whether a response of this status is worth another attempt: 408, 409, 429 and every 5xx."""
+    return status in RETRYABLE_STATUSES or status >= 500
 
 
 @dataclass(frozen=True)
@@ -96,7 +115,7 @@ def decide(
         if wait is not None and wait > policy.max_retry_after:
             return FINAL
         return Decision(retry=True, delay=max(backoff, wait or 0.0))
-    if status in RETRYABLE_STATUSES and retry_safe:
+    if status is not None and is_retryable_status(status) and retry_safe:
         wait = _retry_after(attempt, now)
         return Decision(retry=True, delay=max(backoff, min(wait or 0.0, policy.max_retry_after)))
     return FINAL
@@ -109,9 +128,20 @@ def _backoff(policy: RetryPolicy, retries_so_far: int, rng: Callable[[], float])
 
 
 def retry_after_seconds(
-    headers: Mapping[str, str] | None, body: Any, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    headers: Mapping[str, Any] | None,
+    body: Any = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> float | None:
-    """The wait a response asked for (``Retry-After`` header or ``rate_limit.retry_after``), or None."""
+    """The wait a response asked for, in seconds, or None when it asked for none.
+
+    Reads the ``Retry-After`` header (seconds or an HTTP date) and incident.io's body field
+    ``rate_limit.retry_after`` (an RFC 3339 time), and takes the longer.
+
+    Args:
+        headers: the response headers, any case; a value may be a list (the first counts).
+        body: the decoded response body, if any.
+        now: the wall clock, to turn an absolute time into a wait.
+    """
     return _retry_after(Attempt(headers=headers, body=body), now)
 
 
@@ -122,23 +152,26 @@ def _retry_after(attempt: Attempt, now: Callable[[], datetime]) -> float | None:
     if header is not None:
         with contextlib.suppress(ValueError):
             waits.append(max(0.0, float(header)))
+        if not waits:
+            with contextlib.suppress(TypeError, ValueError):
+                date = parsedate_to_datetime(header)
+                if date.tzinfo is not None:
+                    waits.append(max(0.0, (date - now()).total_seconds()))
     body = attempt.body
     if isinstance(body, dict):
         rate_limit = body.get("rate_limit")
-        if isinstance(rate_limit, dict) and isinstance(rate_limit.get("retry_after"), str):
-            try:
-                until = datetime.fromisoformat(rate_limit["retry_after"].replace("Z", "+00:00"))
-            except ValueError:
-                until = None
-            if until is not None and until.tzinfo is not None:
-                waits.append(max(0.0, (until - now()).total_seconds()))
+        until = parse_timestamp(rate_limit.get("retry_after")) if isinstance(rate_limit, dict) else None
+        if until is not None:
+            waits.append(max(0.0, (until - now()).total_seconds()))
     return float(max(waits)) if waits else None
 
 
-def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
     if not headers:
         return None
     for key, value in headers.items():
-        if key.lower() == name:
-            return value
+        if str(key).lower() == name:
+            if isinstance(value, list | tuple):
+                return str(value[0]) if value else None
+            return str(value)
     return None

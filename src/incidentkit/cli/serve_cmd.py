@@ -14,9 +14,7 @@ workflows run) works with no account.
 
 from __future__ import annotations
 
-import base64
 import logging
-import secrets as random_secrets
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
@@ -43,7 +41,9 @@ if TYPE_CHECKING:
 
 def new_sandbox_secret() -> str:
     """A fresh random signing secret, for the sandbox only."""
-    return "whsec_" + base64.b64encode(random_secrets.token_bytes(24)).decode()
+    from incidentkit.wire import new_webhook_secret
+
+    return new_webhook_secret()
 
 
 @click.command()

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from incidentkit.emulator.core import MAX_BODY_BYTES, EmulatorRequest, error_response
 from incidentkit.emulator.errors import APIError
+from incidentkit.httpbody import BodyTooLarge, read_limited_body
 
 if TYPE_CHECKING:
     from incidentkit.emulator.core import Emulator
@@ -20,14 +21,10 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 async def _read_body(request: Request) -> bytes | None:
     """The body, or ``None`` once it passes the size limit (the rest is not read into memory)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_limited_body(request, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        return None
 
 
 def build_app(emulator: Emulator) -> Starlette:

@@ -33,7 +33,9 @@ from incidentkit.emulator.state import (
     load_state,
     save_state,
 )
+from incidentkit.httpbody import BodyNotJSON, parse_json
 from incidentkit.webhooks.verify import WebhookVerifier
+from incidentkit.wire import new_webhook_secret
 
 if TYPE_CHECKING:
     import httpx2
@@ -263,7 +265,7 @@ class Emulator:
             endpoint: Record = {
                 "id": new_ulid(self.clock(), self._rng),
                 "url": url,
-                "secret": secret or "whsec_" + _base64_secret(self._rng),
+                "secret": secret or new_webhook_secret(self._rng.randbytes),
                 "event_types": list(event_types or []),
             }
             self.state.webhook_endpoints.append(endpoint)
@@ -335,14 +337,10 @@ class Emulator:
             raise APIError(
                 413, f"The request body is larger than {MAX_BODY_BYTES} bytes", code="payload_too_large"
             )
-        body: Any = None
-        if request.body:
-            try:
-                body = json.loads(request.body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                raise APIError(
-                    400, f"The request body is not valid JSON: {error}", code="invalid_json"
-                ) from None
+        try:
+            body = parse_json(request.body)
+        except BodyNotJSON as error:
+            raise APIError(400, str(error), code="invalid_json") from None
         events: list[tuple[str, Record]] = []
         call = handlers.Call(
             state=self.state,
@@ -459,9 +457,3 @@ def _fault_response(fault: Fault, request_id: str) -> EmulatorResponse:
         request_id
     )
     return _json_response(fault.status, body, headers)
-
-
-def _base64_secret(rng: random.Random) -> str:
-    import base64
-
-    return base64.b64encode(rng.randbytes(24)).decode()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from incidentkit.emulator.errors import APIError, invalid, not_found, required
-from incidentkit.emulator.ids import new_ulid, parse_rfc3339, rfc3339
+from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.emulator.records import (
     embedded_user,
     key_actor,
@@ -26,6 +26,8 @@ from incidentkit.emulator.records import (
     stamp_timestamps,
 )
 from incidentkit.emulator.state import APIKey, OrgState, Record
+from incidentkit.timeutil import parse_iso
+from incidentkit.wire import STATUS_CATEGORIES
 
 Emit = Callable[[str, Record], None]
 
@@ -96,7 +98,7 @@ def _timestamp(value: Any, field_name: str) -> str:
     if not isinstance(value, str):
         raise invalid(field_name, f"{field_name} must be an RFC 3339 timestamp")
     try:
-        parsed = parse_rfc3339(value)
+        parsed = parse_iso(value)
     except ValueError:
         raise invalid(field_name, f"{field_name} must be an RFC 3339 timestamp, not {value!r}") from None
     return rfc3339(parsed.timestamp())
@@ -215,7 +217,6 @@ def identity(call: Call) -> tuple[int, Record]:
 
 # Incidents.
 
-STATUS_CATEGORIES = ["triage", "declined", "merged", "canceled", "live", "learning", "closed", "paused"]
 MODES = ["standard", "retrospective", "test", "tutorial"]
 DEFAULT_MODES = ["standard", "retrospective"]
 Predicate = Callable[[Record], bool]
@@ -262,7 +263,7 @@ def _membership(
 
 def _parse_bound(name: str, operator: str, value: str) -> datetime:
     try:
-        return parse_rfc3339(value)
+        return parse_iso(value)
     except ValueError:
         raise invalid(
             f"{name}[{operator}]", f"{name}[{operator}] must be a date or timestamp, not {value!r}"
@@ -278,7 +279,7 @@ def _between(name: str, start: datetime | None, end: datetime | None) -> Predica
     """``start <= incident[name] < end``; either bound may be open."""
 
     def keep(incident: Record) -> bool:
-        when = parse_rfc3339(incident[name])
+        when = parse_iso(incident[name])
         return (start is None or when >= start) and (end is None or when < end)
 
     return keep

@@ -21,18 +21,3 @@ def new_ulid(epoch_seconds: float, rng: random.Random) -> str:
 def rfc3339(epoch_seconds: float) -> str:
     """``2021-08-17T13:28:57.801578Z``: UTC, microseconds, a ``Z`` suffix."""
     return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_rfc3339(value: str) -> datetime:
-    """Parse a timestamp or a bare date (``2024-05-01``, taken as midnight UTC).
-
-    Raises:
-        ValueError: not a date or timestamp.
-    """
-    text = value.strip()
-    if len(text) == 10:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"timestamp {value!r} has no time zone")
-    return parsed

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from incidentkit.config_file import read_config_file
+from incidentkit.investigation.errors import InvestigationError
 
 __all__ = [
     "DEFAULT_PRIORITIES",
@@ -58,7 +59,7 @@ DEFAULT_PRIORITIES: dict[str, str] = {
 """Severity name (lower case) → the priority agents use."""
 
 
-class InvestigationConfigError(ValueError):
+class InvestigationConfigError(InvestigationError, ValueError):
     """The ``[investigation]`` table holds a key of the wrong type or an unknown weight."""
 
 

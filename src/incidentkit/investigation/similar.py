@@ -37,6 +37,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.investigation.config import InvestigationConfig, load_investigation_config
+from incidentkit.investigation.errors import InvestigationError
 from incidentkit.investigation.history import History, HistoryIncident
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ _LAST_UPDATES = 3
 _SHARED_TERMS = 8
 
 
-class HistoryNotFoundError(LookupError, ValueError):
+class HistoryNotFoundError(InvestigationError, LookupError, ValueError):
     """The incident asked about is not in the history (it has not been synced)."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from incidentkit.errors import IncidentKitError
 
-class StoreError(Exception):
+
+class StoreError(IncidentKitError):
     """Something went wrong reading or writing the durable store."""
 
 

@@ -27,7 +27,9 @@ import sqlalchemy as sa
 from incidentkit.store.engine import READ_ONLY_OPTION
 from incidentkit.store.errors import AlreadyDecidedError, LeaseLostError, RunNotFoundError, RunStateError
 from incidentkit.store.schema import approvals, run_logs, run_steps, workflow_runs
+from incidentkit.store.states import Decision, RunMode
 from incidentkit.store.store import Store
+from incidentkit.timeutil import iso as _iso
 
 DEFAULT_RUN_LEASE = timedelta(seconds=60)
 
@@ -253,7 +255,7 @@ class RunStore:
 
     # Creating runs
 
-    def create_run(self, new: NewRun, *, mode: str = "queue") -> tuple[Run, bool]:
+    def create_run(self, new: NewRun, *, mode: RunMode = RunMode.QUEUE) -> tuple[Run, bool]:
         """Store a pending run, unless one exists for (workflow, event key).
 
         Args:
@@ -691,7 +693,7 @@ class RunStore:
         with self._reading() as connection:
             return [_approval(row) for row in connection.execute(query)]
 
-    def decide(self, approval_id: str, decision: str, decided_by: str) -> Approval:
+    def decide(self, approval_id: str, decision: Decision | str, decided_by: str) -> Approval:
         """Approve or reject: the first decision wins, and the run is due again at once.
 
         Args:
@@ -708,7 +710,7 @@ class RunStore:
         through :func:`incidentkit.workflows.approvers.decide_approval`, which identifies the
         decider through incident.io and checks the step's approvers first.
         """
-        if decision not in ("approved", "rejected"):
+        if decision not in tuple(Decision):
             raise ValueError(f"a decision is 'approved' or 'rejected', not {decision!r}")
         if not decided_by.strip():
             raise ValueError("say who decides (--by NAME)")
@@ -915,7 +917,3 @@ def _approval(row: sa.Row[Any]) -> Approval:
         decided_by=row.decided_by,
         decided_at=row.decided_at,
     )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None

@@ -29,6 +29,7 @@ from incidentkit.store import migrations
 from incidentkit.store.engine import READ_ONLY_OPTION, create_engine, default_store_url, describe_url
 from incidentkit.store.errors import EventNotFoundError
 from incidentkit.store.schema import inbox, incident_snapshots, seen_webhook_ids
+from incidentkit.timeutil import iso as _iso
 
 Clock = Callable[[], datetime]
 
@@ -688,7 +689,3 @@ def _event(row: sa.Row[Any]) -> InboxEvent:
         reason=row.reason,
         outcome=row.outcome,
     )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None

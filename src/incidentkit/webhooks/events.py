@@ -26,7 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from incidentkit.webhooks.timestamps import parse_timestamp
+from incidentkit.timeutil import parse_timestamp
+from incidentkit.webhooks.errors import WebhookError
 
 __all__ = [
     "EVENT_RULES",
@@ -40,7 +41,7 @@ __all__ = [
 Path = tuple[str, ...]
 
 
-class EventParseError(ValueError):
+class EventParseError(WebhookError, ValueError):
     """Raised when a webhook body is not an incident.io event: invalid JSON, no event_type, wrong shape."""
 
     def __init__(self, reason: str, *, field: str | None = None) -> None:

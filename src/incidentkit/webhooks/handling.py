@@ -1,10 +1,12 @@
 """What the processor does with each stored event: parse it, bring the incident up to date, tell subscribers.
 
 For an incident event the handler needs the incident as it is now. Public events carry it; private
-ones carry only its id, so it is fetched through the API client before anything uses it. It is then
-compared with the snapshot last stored for that incident (:func:`.lifecycle.lifecycle_events`)
+ones carry only its id, so it is fetched once, through the typed API client, before anything uses it.
+It is then compared with the snapshot last stored for that incident (:func:`.lifecycle.lifecycle_events`)
 to derive the normalised lifecycle events (created, updated with the changes, resolved), which go to
-the subscribers (the workflow dispatcher, later), and the snapshot is replaced.
+the subscribers (the workflow dispatcher) with the incident itself, so no subscriber fetches it
+again, and the snapshot is replaced. A subscriber is handed the newest state known: the stored
+snapshot when the event carries an older one.
 
 Deliveries are not ordered: an event carrying an incident older than the stored snapshot changes
 nothing. Subscribers are told before the snapshot moves on, so a failure there retries the event with
@@ -13,20 +15,21 @@ the same lifecycle events (subscribers see each at least once and must be idempo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.store import InboxEvent, Store
+from incidentkit.timeutil import parse_timestamp
 from incidentkit.webhooks.events import EventParseError, WebhookEvent, parse_event
 from incidentkit.webhooks.lifecycle import LifecycleEvent, lifecycle_events
 from incidentkit.webhooks.processor import DeadEvent
-from incidentkit.webhooks.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
 
-Subscriber = Callable[[WebhookEvent, list[LifecycleEvent]], None]
-"""Receives every parsed event with the lifecycle events derived from it (often none)."""
+Subscriber = Callable[[WebhookEvent, list[LifecycleEvent], dict[str, Any] | None], None]
+"""Receives every parsed event, the lifecycle events derived from it (often none) and, for an
+incident event, the incident as the API's JSON (else None)."""
 
 
 class IncidentEventHandler:
@@ -70,12 +73,13 @@ class IncidentEventHandler:
         }
         lifecycle: list[LifecycleEvent] = []
         incident: dict[str, Any] | None = None
+        newest: dict[str, Any] | None = None
         if _is_incident_event(event):
             incident, outcome["fetched"] = self._current_incident(event)
-            lifecycle, outcome["stale"] = self._lifecycle(incident)
+            lifecycle, outcome["stale"], newest = self._lifecycle(incident)
             outcome["lifecycle"] = [item.to_dict() for item in lifecycle]
         for subscriber in self.subscribers:
-            subscriber(event, lifecycle)
+            subscriber(event, lifecycle, newest)
         if incident is not None and not outcome["stale"]:
             self.store.save_snapshot(
                 str(incident["id"]),
@@ -96,19 +100,21 @@ class IncidentEventHandler:
                 f"incident {event.incident_id} is private: the webhook carries only its id, and no "
                 "incident.io API key is configured to fetch it; configure one, then replay the event"
             )
-        from incidentkit.api import NotFoundError, PermissionDeniedError
+        import pydantic
+
+        from incidentkit.api import InvalidReferenceError, NotFoundError, PermissionDeniedError
 
         try:
-            body = self.client.request("GET", f"/v2/incidents/{event.incident_id}")
-        except (NotFoundError, PermissionDeniedError) as error:
+            return self.client.incidents.get(event.incident_id).to_json(), True
+        except (NotFoundError, PermissionDeniedError, InvalidReferenceError) as error:
             raise DeadEvent(f"cannot fetch incident {event.incident_id}: {error}") from None
-        incident = body.get("incident") if isinstance(body, Mapping) else None
-        if not isinstance(incident, dict):
-            raise DeadEvent(f"the API's answer for incident {event.incident_id} has no incident object")
-        return incident, True
+        except (pydantic.ValidationError, KeyError, TypeError):
+            raise DeadEvent(
+                f"the API's answer for incident {event.incident_id} is not an incident object"
+            ) from None
 
-    def _lifecycle(self, incident: dict[str, Any]) -> tuple[list[LifecycleEvent], bool]:
-        """The lifecycle events since the stored snapshot, and whether this state is older than it."""
+    def _lifecycle(self, incident: dict[str, Any]) -> tuple[list[LifecycleEvent], bool, dict[str, Any]]:
+        """The lifecycle events since the snapshot, whether this state is older, and the newest state."""
         snapshot = self.store.get_snapshot(str(incident["id"]))
         updated_at = parse_timestamp(incident.get("updated_at"))
         if (
@@ -117,8 +123,8 @@ class IncidentEventHandler:
             and updated_at is not None
             and updated_at < snapshot.incident_updated_at
         ):
-            return [], True  # an older state than the one already seen: nothing new to say
-        return lifecycle_events(incident, snapshot.data if snapshot is not None else None), False
+            return [], True, dict(snapshot.data)  # older than the state already seen: nothing new
+        return lifecycle_events(incident, snapshot.data if snapshot is not None else None), False, incident
 
 
 def _is_incident_event(event: WebhookEvent) -> bool:

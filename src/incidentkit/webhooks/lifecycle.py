@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from incidentkit.webhooks.timestamps import parse_timestamp
+from incidentkit.timeutil import iso as _iso
+from incidentkit.timeutil import parse_timestamp
 
 __all__ = [
     "RESOLVED_CATEGORIES",
@@ -248,7 +249,3 @@ def _incident_id(incident: Mapping[str, Any], which: str) -> str:
     if not isinstance(incident_id, str) or not incident_id:
         raise ValueError(f"the {which} incident has no id; pass the incident object as the API returns it")
     return incident_id
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from incidentkit.store import InboxEvent, PurgeResult, RetentionPolicy, Store
+from incidentkit.webhooks.errors import WebhookError
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_PURGE_EVERY = timedelta(hours=1)
 
 
-class DeadEvent(Exception):
+class DeadEvent(WebhookError):
     """Raised by a handler for an event that can never be processed; the message is the reason kept."""
 
 

@@ -27,6 +27,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from incidentkit.httpbody import BodyTooLarge, read_limited_body
 from incidentkit.store import NewEvent, Store, keep_headers
 from incidentkit.webhooks.verify import WebhookVerificationError, WebhookVerifier
 
@@ -38,29 +39,6 @@ DEFAULT_PORT = 8700
 HEALTH_PATH = "/healthz"
 # incident.io's largest payloads (an incident with its custom fields) are tens of kilobytes.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-
-
-class BodyTooLarge(Exception):
-    """The request body is larger than the receiver accepts."""
-
-
-async def read_limited_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing to read more than ``limit`` bytes.
-
-    Raises:
-        BodyTooLarge: ``Content-Length`` says more than ``limit``, or the stream goes past it.
-    """
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge()
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 # The envelope incident.io sends opens with its event type: ``{"event_type": "public_incident...", ...``.

@@ -26,6 +26,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
+from incidentkit.webhooks.errors import WebhookError
+from incidentkit.wire import secret_fingerprint as secret_fingerprint
+
 __all__ = [
     "DEFAULT_TOLERANCE",
     "InvalidSecretError",
@@ -64,7 +67,7 @@ _MAX_SIGNATURES = 32
 _MAX_ID_LENGTH = 256
 
 
-class WebhookVerificationError(Exception):
+class WebhookVerificationError(WebhookError):
     """Root of every reason a webhook request is refused; each maps to a 4xx answer."""
 
     status_code = 401
@@ -132,20 +135,8 @@ class SignatureMismatchError(WebhookVerificationError):
         )
 
 
-class InvalidSecretError(ValueError):
+class InvalidSecretError(WebhookError, ValueError):
     """Raised when a configured signing secret is not ``whsec_`` followed by base64 (configuration error)."""
-
-
-def secret_fingerprint(secret: str) -> str:
-    """A short identifier for a secret that is safe to print: a prefix of its SHA-256, never the secret.
-
-    Args:
-        secret: the signing secret, as configured.
-
-    Returns:
-        ``sha256:`` and 12 hex digits, e.g. ``sha256:3f1c0a9b2d4e``.
-    """
-    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:12]
 
 
 def _decode_secret(secret: str, position: int | None = None) -> bytes:

@@ -1,9 +1,9 @@
 """The dispatcher: turns events, cron ticks and manual requests into runs, one per (workflow, event).
 
 It subscribes to the webhook processor (:class:`~incidentkit.webhooks.handling.IncidentEventHandler`)
-and receives each parsed event with its normalised lifecycle events. For an incident it re-fetches
-the subject through the API before any filter runs (incident.io does not promise delivery order,
-and private incidents arrive as an id only), builds ``$trigger`` (severity as the ``SEV-n`` label
+and receives each parsed event with its normalised lifecycle events and the incident: the handler
+has already fetched a private one and knows the newest state of a late one, so nothing is fetched
+twice. From these it builds ``$trigger`` (severity as the ``SEV-n`` label
 through :class:`~incidentkit.workflows.severity.SeverityScale`), applies each workflow's
 ``filter:``, and stores a pending run keyed by (workflow, event key). A redelivered event finds
 its runs already stored and starts nothing; the processor may call it again after a failure, and
@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.store.runs import NewRun, Run, RunStore
+from incidentkit.store.states import RunMode
 from incidentkit.webhooks.events import WebhookEvent
 from incidentkit.webhooks.lifecycle import LifecycleEvent
 from incidentkit.workflows.cron import CronSchedule
@@ -63,8 +64,7 @@ class Dispatcher:
     Args:
         runs: where runs are stored.
         workflows: returns the workflows currently loaded (called for every event, so reloads apply).
-        client: re-fetches incidents and reads the organisation's severities; without one the
-            event's own incident is used.
+        client: reads the organisation's severities.
         severity_map: the configuration's ``severity_map``.
         team_field: the custom field holding the team.
         clock: the current time (aware).
@@ -95,12 +95,25 @@ class Dispatcher:
 
     # Webhook events
 
-    def __call__(self, event: WebhookEvent, lifecycle: list[LifecycleEvent]) -> None:
+    def __call__(
+        self, event: WebhookEvent, lifecycle: list[LifecycleEvent], incident: dict[str, Any] | None
+    ) -> None:
         """The processor's subscriber hook."""
-        self.dispatch(event, lifecycle)
+        self.dispatch(event, lifecycle, incident)
 
-    def dispatch(self, event: WebhookEvent, lifecycle: Sequence[LifecycleEvent]) -> list[Run]:
-        """Store the runs this event starts; returns the runs newly created."""
+    def dispatch(
+        self,
+        event: WebhookEvent,
+        lifecycle: Sequence[LifecycleEvent],
+        incident: Mapping[str, Any] | None = None,
+    ) -> list[Run]:
+        """Store the runs this event starts; returns the runs newly created.
+
+        Args:
+            event: the parsed event.
+            lifecycle: the lifecycle events derived from it.
+            incident: the incident it is about, as the API's JSON; by default the event's own copy.
+        """
         enabled = [w for w in self.workflows() if w.spec.enabled]
         wanted_lifecycle = {
             item.event_type: item
@@ -111,15 +124,15 @@ class Dispatcher:
         if not wanted_lifecycle and not raw:
             return []
         envelope = {"event_type": event.event_type, "id": event.id, "data": event.data}
-        incident = self._fetch_incident(event) if event.incident_id else None
+        if incident is None and event.incident_id:
+            incident = _incident_in(event)
         scale = self._severity_scale()
         created: list[Run] = []
         for item in wanted_lifecycle.values():
             trigger_type = LIFECYCLE_TRIGGERS[item.event_type]
-            subject = incident if incident is not None else _incident_in(event)
-            if subject is None:
+            if incident is None:
                 continue
-            trigger = lifecycle_trigger(subject, item, scale, event=envelope, team_field=self.team_field)
+            trigger = lifecycle_trigger(incident, item, scale, event=envelope, team_field=self.team_field)
             for workflow in enabled:
                 if workflow.spec.trigger.type == trigger_type:
                     created += self._start(workflow, f"{event.id}:{item.event_type}", trigger)
@@ -127,14 +140,6 @@ class Dispatcher:
             trigger = raw_event_trigger(envelope, incident, scale, team_field=self.team_field)
             created += self._start(workflow, event.id, trigger)
         return created
-
-    def _fetch_incident(self, event: WebhookEvent) -> dict[str, Any] | None:
-        """The incident as it is now, through the API (the event's copy when there is no client)."""
-        if self.client is None:
-            return _incident_in(event)
-        body = self.client.request("GET", f"/v2/incidents/{event.incident_id}")
-        incident = body.get("incident") if isinstance(body, Mapping) else None
-        return dict(incident) if isinstance(incident, Mapping) else _incident_in(event)
 
     def _severity_scale(self) -> SeverityScale | None:
         """The organisation's severities, read again every ``SEVERITIES_TTL`` (they rarely change)."""
@@ -284,7 +289,7 @@ class Dispatcher:
                 concurrency_key(workflow, trigger),
                 dry_run,
             ),
-            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else "queue",
+            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else RunMode.QUEUE,
         )
         self._created()
         return run
@@ -307,7 +312,7 @@ class Dispatcher:
             return []
         run, created = self.runs.create_run(
             NewRun(workflow.name, event_key, workflow.version, spec_snapshot(workflow), trigger, key),
-            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else "queue",
+            mode=workflow.spec.concurrency.mode if workflow.spec.concurrency else RunMode.QUEUE,
         )
         if not created:
             return []

@@ -38,6 +38,7 @@ from incidentkit.store.runs import (
     RunUpdate,
     StepRecord,
 )
+from incidentkit.store.states import StepStatus
 from incidentkit.workflows.interpreter import (
     BeginWait,
     Checkpoint,
@@ -261,10 +262,13 @@ class Engine:
                 or (isinstance(action.output, dict) and action.output.get("expired"))
             )
             text = f"{action.status}" + (f": {action.error}" if action.error else "")
+            level = "info" if action.status == "succeeded" else "error"
+            if action.log is not None:
+                level, text = action.log
             self._write(
                 run,
                 record,
-                [NewLogLine("info" if action.status == "succeeded" else "error", text, action.step_key)],
+                [NewLogLine(level, text, action.step_key)],
                 expire_approval=action.step_key if expired else None,
             )
             return record
@@ -324,19 +328,6 @@ class Engine:
     def _run_step(self, run: Run, action: RunStep) -> StepRecord:
         key = action.step_key
         log = _RunLog(logger, run.id, key)
-        if action.step_type == "log":
-            message = str(action.inputs.get("message", ""))
-            level = str(action.inputs.get("level", "info"))
-            record = StepRecord(
-                run.id,
-                key,
-                "succeeded",
-                output={"message": message},
-                attempt=action.attempt,
-                finished_at=self.clock(),
-            )
-            self._write(run, record, [NewLogLine(level, message, key)])
-            return record
         # What was decided so far is made durable before anything is sent.
         self._flush(run)
         log.info("%s (attempt %d)", action.step_type, action.attempt)
@@ -575,10 +566,11 @@ class _Pending:
 
 
 def _checkpoint(record: StepRecord) -> Checkpoint:
-    status = record.status if record.status in ("succeeded", "failed", "skipped", "waiting") else "failed"
+    # A status this version does not know (a newer one's) reads as failed rather than as a crash.
+    known = record.status in tuple(StepStatus)
     return Checkpoint(
         step_key=record.step_key,
-        status=status,  # type: ignore[arg-type]
+        status=StepStatus(record.status) if known else StepStatus.FAILED,
         output=record.output,
         error=record.error,
         retryable=record.retryable,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from incidentkit.errors import IncidentKitError
 
-class WorkflowError(Exception):
+
+class WorkflowError(IncidentKitError):
     """Root of every error raised by ``incidentkit.workflows``."""
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from incidentkit.store.states import StepStatus
+from incidentkit.timeutil import iso, parse_iso
 from incidentkit.workflows.errors import ExpressionError, MissingFieldError
 from incidentkit.workflows.expressions import compile_condition, compile_template, is_template
 from incidentkit.workflows.loader import Workflow
@@ -54,7 +56,7 @@ class Checkpoint:
     """
 
     step_key: str
-    status: Literal["succeeded", "failed", "skipped", "waiting"]
+    status: StepStatus
     output: Any = None
     error: str | None = None
     retryable: bool = False
@@ -92,12 +94,16 @@ class SkipStep:
 
 @dataclass(frozen=True)
 class CompleteStep:
-    """Record a result decided without running anything (a condition, a finished wait, an expiry)."""
+    """Record a result decided without running anything (a condition, a log line, a finished wait, an expiry).
+
+    ``log`` is the line the step itself writes, as (level, message): a ``log`` step's message.
+    """
 
     step_key: str
-    status: Literal["succeeded", "failed"]
+    status: StepStatus
     output: Any = None
     error: str | None = None
+    log: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,7 @@ Action = RunStep | SkipStep | CompleteStep | BeginWait | ParkForApproval | WaitU
 class _Outcome:
     """A step's final state, as far as the rest of the run is concerned."""
 
-    status: Literal["succeeded", "failed", "skipped"]
+    status: StepStatus
     output: Any = None
     error: str | None = None
 
@@ -207,7 +213,7 @@ def next_action(
             done = checkpoints.get(step.id)
             if done is None:
                 return SkipStep(step.id, entry.skip_reason)
-            skipped = _Outcome("skipped", error=done.error)
+            skipped = _Outcome(StepStatus.SKIPPED, error=done.error)
             run.steps[step.id] = _view(skipped)
             if isinstance(step, ConditionStep):
                 _route(plan, step, skipped)  # what it would have routed is skipped too, and says so
@@ -266,13 +272,16 @@ def _step(run: _Run, step: Step) -> Action | _Outcome:
         return _attempt(run, step, step.id, None, None)
     finished = run.checkpoints.get(step.id)
     if finished is not None:
-        return _Outcome(finished.status if finished.status != "waiting" else "failed", error=finished.error)
+        status = finished.status if finished.status != StepStatus.WAITING else StepStatus.FAILED
+        return _Outcome(status, error=finished.error)
     try:
         items = compile_condition(step.foreach).evaluate(run.scope())
     except ExpressionError as error:
-        return CompleteStep(step.id, "failed", error=f"foreach: {error}")
+        return CompleteStep(step.id, StepStatus.FAILED, error=f"foreach: {error}")
     if not isinstance(items, list):
-        return CompleteStep(step.id, "failed", error=f"foreach gave {type(items).__name__}, expected a list")
+        return CompleteStep(
+            step.id, StepStatus.FAILED, error=f"foreach gave {type(items).__name__}, expected a list"
+        )
     if not items:
         return SkipStep(step.id, "foreach list is empty")
     outputs: list[Any] = []
@@ -283,7 +292,7 @@ def _step(run: _Run, step: Step) -> Action | _Outcome:
         if decided.status == "failed" and step.on_error != "continue":
             return decided
         outputs.append(decided.output if decided.status == "succeeded" else _view(decided))
-    return _Outcome("succeeded", outputs)
+    return _Outcome(StepStatus.SUCCEEDED, outputs)
 
 
 def _attempt(run: _Run, step: Step, key: str, item: Any, index: int | None) -> Action | _Outcome:
@@ -298,7 +307,7 @@ def _attempt(run: _Run, step: Step, key: str, item: Any, index: int | None) -> A
         except MissingFieldError:
             wanted = False
         except ExpressionError as error:
-            return CompleteStep(key, "failed", error=f"if: {error}")
+            return CompleteStep(key, StepStatus.FAILED, error=f"if: {error}")
         if not wanted:
             return SkipStep(key, f"if was false: {step.if_}")
     return _start(run, step, key, scope, item, index, attempt=1)
@@ -313,18 +322,20 @@ def _from_checkpoint(
         if done.until is None or run.now < done.until:
             return WaitUntil(done.until, f"step '{key}' is waiting", key)
         if isinstance(step, WaitStep):
-            return CompleteStep(key, "succeeded", {"waited_until": done.until.isoformat()})
+            return CompleteStep(key, StepStatus.SUCCEEDED, {"waited_until": iso(done.until)})
         if isinstance(step, ApprovalStep):
             if step.on_timeout == "fail":
-                return CompleteStep(key, "failed", error="the approval expired without a decision")
+                return CompleteStep(key, StepStatus.FAILED, error="the approval expired without a decision")
             decision = "approved" if step.on_timeout == "approve" else "rejected"
-            return CompleteStep(key, "succeeded", {"decision": decision, "decided_by": None, "expired": True})
+            return CompleteStep(
+                key, StepStatus.SUCCEEDED, {"decision": decision, "decided_by": None, "expired": True}
+            )
         # A parked node (an agent's answer): the engine records the answer when it arrives.
-        return CompleteStep(key, "failed", error=f"no answer before {done.until.isoformat()}")
+        return CompleteStep(key, StepStatus.FAILED, error=f"no answer before {iso(done.until)}")
     policy = step.retry or DEFAULT_RETRY
     if not done.retryable or done.attempt >= policy.maximum_attempts:
         tries = f" after {done.attempt} attempts" if done.attempt > 1 else ""
-        return _Outcome("failed", error=f"{done.error}{tries}")
+        return _Outcome(StepStatus.FAILED, error=f"{done.error}{tries}")
     ended = done.finished_at or run.now
     due = ended + policy.delay(done.attempt)
     if done.retry_after is not None:
@@ -352,11 +363,10 @@ def _start(
                 run.now + step.timeout if step.timeout else None,
                 step.on_timeout,
             )
-        inputs = (
-            {"message": _text(step.message, scope), "level": step.level}
-            if isinstance(step, LogStep)
-            else render(step.inputs if isinstance(step, NodeStep) else {}, scope)
-        )
+        if isinstance(step, LogStep):
+            message = _text(step.message, scope)
+            return CompleteStep(key, StepStatus.SUCCEEDED, {"message": message}, log=(step.level, message))
+        inputs = render(step.inputs if isinstance(step, NodeStep) else {}, scope)
         return RunStep(
             step.id,
             key,
@@ -368,7 +378,7 @@ def _start(
             run.now + step.timeout if step.timeout else None,
         )
     except ExpressionError as error:
-        return CompleteStep(key, "failed", error=str(error))
+        return CompleteStep(key, StepStatus.FAILED, error=str(error))
 
 
 def _condition(step: ConditionStep, key: str, scope: dict[str, Any]) -> CompleteStep:
@@ -380,14 +390,14 @@ def _condition(step: ConditionStep, key: str, scope: dict[str, Any]) -> Complete
         if not isinstance(value, bool):
             raise ExpressionError(f"condition gave {value!r}, expected true or false", source=step.condition)
         selected = step.on_true if value else step.on_false
-        return CompleteStep(key, "succeeded", {"value": value, "selected": list(selected or [])})
+        return CompleteStep(key, StepStatus.SUCCEEDED, {"value": value, "selected": list(selected or [])})
     for case in step.cases:
         if isinstance(case, Case):
             if case.value == value:
-                return CompleteStep(key, "succeeded", {"value": value, "selected": list(case.steps)})
+                return CompleteStep(key, StepStatus.SUCCEEDED, {"value": value, "selected": list(case.steps)})
         else:
-            return CompleteStep(key, "succeeded", {"value": value, "selected": list(case.default)})
-    return CompleteStep(key, "succeeded", {"value": value, "selected": []})
+            return CompleteStep(key, StepStatus.SUCCEEDED, {"value": value, "selected": list(case.default)})
+    return CompleteStep(key, StepStatus.SUCCEEDED, {"value": value, "selected": []})
 
 
 def _wait_until(step: WaitStep, scope: dict[str, Any], now: datetime) -> datetime:
@@ -395,12 +405,11 @@ def _wait_until(step: WaitStep, scope: dict[str, Any], now: datetime) -> datetim
         return now + step.duration
     text = _text(step.until or "", scope)
     try:
-        until = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso(text, assume_utc=True)
     except ValueError:
         raise ExpressionError(
             f"until gave {text!r}, expected an RFC 3339 time", source=step.until or ""
         ) from None
-    return until if until.tzinfo else until.replace(tzinfo=now.tzinfo)
 
 
 def _truth(value: Any) -> bool:

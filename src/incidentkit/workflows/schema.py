@@ -30,6 +30,9 @@ from pydantic import (
     model_validator,
 )
 
+from incidentkit.store.states import RunMode
+from incidentkit.timeutil import DURATION_PATTERN, parse_duration
+
 ENGINE_STEP_TYPES = ("condition", "approval", "wait", "log")
 """Step types run by the engine rather than by a node."""
 
@@ -40,72 +43,10 @@ INCIDENT_TRIGGERS = (
 )
 """The normalised incident triggers."""
 
-# incident.io's webhook event types, from the official OpenAPI document's webhook names.
-EVENT_TYPES = (
-    "private_alert.alert_created_v1",
-    "private_alert.alert_resolved_v1",
-    "private_escalation.escalation_created_v1",
-    "private_escalation.escalation_status_updated_v1",
-    "private_incident.action_created_v1",
-    "private_incident.action_updated_v1",
-    "private_incident.follow_up_created_v1",
-    "private_incident.follow_up_created_v2",
-    "private_incident.follow_up_updated_v1",
-    "private_incident.follow_up_updated_v2",
-    "private_incident.incident_created_v2",
-    "private_incident.incident_updated_v2",
-    "private_incident.membership_granted_v1",
-    "private_incident.membership_revoked_v1",
-    "private_incident.postmortem_document_status_updated_v1",
-    "public_alert.alert_created_v1",
-    "public_alert.alert_resolved_v1",
-    "public_escalation.escalation_created_v1",
-    "public_escalation.escalation_status_updated_v1",
-    "public_incident.action_created_v1",
-    "public_incident.action_updated_v1",
-    "public_incident.follow_up_created_v1",
-    "public_incident.follow_up_created_v2",
-    "public_incident.follow_up_updated_v1",
-    "public_incident.follow_up_updated_v2",
-    "public_incident.incident_created_v2",
-    "public_incident.incident_status_updated_v2",
-    "public_incident.incident_updated_v2",
-    "public_incident.postmortem_document_status_updated_v1",
-    "schedule.created_v1",
-    "schedule.deleted_v1",
-    "schedule.shift_change_v1",
-    "schedule.updated_v1",
-    "status_page_incident.update_shared_v1",
-)
-
 SCHEMA_FILE = Path(__file__).with_name("workflow.schema.json")
 
 _STEP_ID = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 _EVENT_PATTERN = re.compile(r"^[a-z*][a-z0-9_*]*(\.[a-z0-9_*]+)+$")
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$")
-_DURATION_PATTERN = r"^(\d+d)?(\d+h)?(\d+m)?(\d+(\.\d+)?s)?$"
-
-
-def parse_duration(value: Any) -> Any:
-    """``30s``, ``5m``, ``1h30m``, ``2d`` or a number of seconds, as a ``timedelta``.
-
-    Raises:
-        ValueError: anything else; the message gives examples.
-    """
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 30s, 5m, 1h30m or 2d")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and value.strip() and (match := _DURATION.match(value.strip())):
-        days, hours, minutes, secs = match.groups()
-        seconds = int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs or 0)
-    elif isinstance(value, timedelta):
-        return value
-    else:
-        raise ValueError(f"expected a duration such as 30s, 5m, 1h30m or 2d, not {value!r}")
-    if seconds < 0:
-        raise ValueError("a duration cannot be negative")
-    return timedelta(seconds=seconds)
 
 
 Duration = Annotated[
@@ -113,8 +54,8 @@ Duration = Annotated[
     BeforeValidator(parse_duration),
     WithJsonSchema(
         {
-            "anyOf": [{"type": "string", "pattern": _DURATION_PATTERN}, {"type": "number", "minimum": 0}],
-            "description": "A duration: 30s, 5m, 1h30m, 2d, or a number of seconds.",
+            "anyOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"type": "number", "minimum": 0}],
+            "description": "A duration: 30s, 5m, 1h30m, 2d, 2w, or a number of seconds.",
         }
     ),
 ]
@@ -235,7 +176,7 @@ class Concurrency(_Model):
     """
 
     key: str = Field(description="A template, e.g. '{{ $trigger.incident_io.incident_id }}'.")
-    mode: Literal["queue", "skip", "replace"] = "queue"
+    mode: RunMode = RunMode.QUEUE
 
 
 OnError = Annotated[

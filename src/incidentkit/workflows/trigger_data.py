@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from incidentkit.api.view import incident_view
+from incidentkit.timeutil import iso as _iso
 from incidentkit.webhooks.lifecycle import LifecycleEvent
 from incidentkit.workflows.severity import SeverityScale
-
-TEAM_WORD = "team"
 
 
 def incident_fields(
@@ -25,26 +25,11 @@ def incident_fields(
     Args:
         incident: the incident as the API returns it.
         scale: the organisation's severities; without it the severity is the organisation's name.
-        team_field: the custom field that holds the team, by name; by default any field whose
-            name contains "team".
+        team_field: the custom field that holds the team, by id or name (any case); by default
+            any field whose name contains "team".
     """
-    status = incident.get("incident_status") or {}
+    fields = incident_view(incident, team_field=team_field).fields()
     severity = incident.get("severity")
-    fields: dict[str, Any] = {
-        "incident_id": incident.get("id"),
-        "reference": incident.get("reference"),
-        "title": incident.get("name"),
-        "name": incident.get("name"),
-        "summary": incident.get("summary"),
-        "status": status.get("name"),
-        "status_category": status.get("category"),
-        "reporter": _reporter(incident),
-        "team": _team(incident, team_field),
-        "mode": incident.get("mode"),
-        "visibility": incident.get("visibility"),
-        "url": incident.get("permalink"),
-        "incident": dict(incident),
-    }
     if isinstance(severity, Mapping) and scale is not None:
         from incidentkit.api.models import Severity
 
@@ -105,33 +90,3 @@ def schedule_trigger(fired_at: datetime) -> dict[str, Any]:
 def manual_trigger(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """``$trigger`` for ``workflows run``."""
     return {"type": "manual", "inputs": dict(inputs)}
-
-
-def _reporter(incident: Mapping[str, Any]) -> Any:
-    creator = incident.get("creator") or {}
-    user = creator.get("user") if isinstance(creator, Mapping) else None
-    if isinstance(user, Mapping):
-        return user.get("name") or user.get("email")
-    return None
-
-
-def _team(incident: Mapping[str, Any], team_field: str | None) -> Any:
-    for entry in incident.get("custom_field_entries") or []:
-        field = entry.get("custom_field") or {}
-        name = str(field.get("name") or "")
-        wanted = name == team_field if team_field else TEAM_WORD in name.lower()
-        if not wanted:
-            continue
-        values = [
-            value.get("value_option", {}).get("value") or value.get("value_text")
-            for value in entry.get("values") or []
-            if isinstance(value, Mapping)
-        ]
-        values = [v for v in values if v]
-        if values:
-            return values[0] if len(values) == 1 else values
-    return None
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None

@@ -24,7 +24,6 @@ from incidentkit.workflows.nodes import (
     Park,
     StepError,
     complete_agent_dispatch,
-    expire_agent_dispatch,
 )
 from tests.workflows.nodes.conftest import NOW, LocalServer, Responder
 
@@ -112,13 +111,6 @@ def test_a_wrong_token_or_a_bad_answer_is_refused(context: NodeContext, agent: L
     with pytest.raises(StepError, match="failed: out of budget") as raised:
         complete_agent_dispatch(park, park.resume_token, {"status": "failed", "error": "out of budget"})
     assert not raised.value.retryable
-
-
-def test_a_dispatch_expires_at_its_deadline(context: NodeContext, agent: LocalServer) -> None:
-    park = dispatch(agent_context(context, agent), EXAMPLE)
-    assert expire_agent_dispatch(park, park.deadline - timedelta(seconds=1)) is None
-    error = expire_agent_dispatch(park, park.deadline)
-    assert error is not None and not error.retryable and "did not answer" in error.message
 
 
 @pytest.mark.parametrize(("path", "retryable"), [("/busy", True), ("/refuses", False)])

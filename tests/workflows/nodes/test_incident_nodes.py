@@ -111,6 +111,28 @@ def test_list_by_team_matches_the_team_custom_field(
     assert example["incidents"] == [] and example["count"] == 0
 
 
+def test_the_trigger_and_the_list_step_find_the_same_team(
+    context: NodeContext, step_client: Client, emulator: Emulator
+) -> None:
+    """One incident view: a team_field in another case names the field for $trigger and the list step."""
+    from incidentkit.workflows.trigger_data import incident_fields
+
+    teams_field = next(f for f in emulator.state.custom_fields if f["name"] == "Affected teams")
+    options = {o["value"]: o["id"] for o in emulator.state.custom_field_options[teams_field["id"]]}
+    payments = declare(step_client, name="Payments down")
+    run(
+        "incident_io.incident.update",
+        {"incidentId": payments, "customFields": {"Affected teams": [options["Payments"]]}},
+        context,
+    )
+    configured = dataclasses.replace(context, team_field="affected TEAMS")
+    incident = step_client.incidents.get(payments).to_json()
+    assert incident_fields(incident, None, team_field="affected TEAMS")["team"] == "Payments"
+    output = run("incident_io.incident.list", {"status": "open", "team": "payments"}, configured)
+    assert [i["incident_id"] for i in output["incidents"]] == [payments]
+    assert output["incidents"][0]["team"] == "Payments"
+
+
 @pytest.mark.incidentkit_seed("empty")
 def test_list_by_team_without_a_team_field_says_it_matched_team_ids_only(context: NodeContext) -> None:
     output = run("incident_io.incident.list", {"status": "open", "team": "eng-on-call", "limit": 10}, context)
@@ -330,6 +352,52 @@ def test_follow_up_create_reads_before_it_writes(
     assert [(f["incident_id"], f["title"], f["labels"]) for f in emulator.state.follow_ups] == [
         (incident_id, "Alert on replica lag", ["monitoring"])
     ]
+
+
+def test_follow_up_create_on_a_test_incident_still_finds_its_earlier_attempt(
+    context: NodeContext, step_client: Client, emulator: Emulator
+) -> None:
+    """The API lists a test incident's follow-ups only when asked for its mode: the step asks."""
+    incident_id = declare(step_client, mode="test")
+    inputs = {"incidentId": incident_id, "title": "Alert on replica lag"}
+    assert run("incident_io.follow_up.create", inputs, context)["created"] is True
+    assert run("incident_io.follow_up.create", inputs, context)["created"] is False
+    assert len(emulator.state.follow_ups) == 1
+
+
+def test_the_client_lists_and_creates_follow_ups(step_client: Client) -> None:
+    incident_id = declare(step_client)
+    reference = step_client.incidents.get(incident_id).reference
+    created = step_client.follow_ups.create(reference, title="Rotate the key", labels=["security"])
+    assert (created.incident_id, created.title, created.labels) == (
+        incident_id,
+        "Rotate the key",
+        ["security"],
+    )
+    listed = list(step_client.follow_ups.list(reference, page_size=1))
+    assert [f.id for f in listed] == [created.id]
+    assert step_client.incidents.resolve_id(reference) == incident_id
+
+
+def test_the_client_resolves_custom_field_names(step_client: Client, emulator: Emulator) -> None:
+    """Field names in any case: the rules the update and create steps use, now in the client."""
+    teams_field = next(f for f in emulator.state.custom_fields if f["name"] == "Affected teams")
+    options = {o["value"]: o["id"] for o in emulator.state.custom_field_options[teams_field["id"]]}
+    payments = options["Payments"]
+    entries = step_client.custom_fields.entries({"affected TEAMS": [payments]})
+    assert entries == [{"custom_field_id": teams_field["id"], "values": [{"value_option_id": payments}]}]
+    incident = step_client.incidents.create(
+        name="x", severity="Minor", status="Triage", custom_fields={"Affected teams": payments}
+    )
+    assert incident_view_team(incident) == "Payments"
+    with pytest.raises(ValueError, match="no custom field 'Squad'; custom fields: "):
+        step_client.custom_fields.entries({"Squad": "x"})
+
+
+def incident_view_team(incident: Any) -> Any:
+    from incidentkit.api import incident_view
+
+    return incident_view(incident, team_field="Affected teams").team
 
 
 # Errors, classified as the engine expects

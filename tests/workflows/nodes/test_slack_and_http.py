@@ -125,6 +125,9 @@ def echo(method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[
     if path.startswith("/status/"):
         status = int(path.split("/")[2])
         return status, {"Retry-After": "12"} if status == 429 else {}, {"error": f"status {status}"}
+    if path == "/busy-until":
+        # Retry-After as an HTTP date (RFC 9110 allows either form): 90 s after the steps' clock.
+        return 503, {"Retry-After": "Tue, 24 Nov 2026 09:01:30 GMT"}, {"error": "busy"}
     if path == "/text":
         return 200, {"Content-Type": "text/plain"}, b"plain words"
     return (
@@ -235,6 +238,14 @@ def test_http_429_honours_retry_after(local_server: Callable[[Responder], LocalS
     with pytest.raises(StepError) as raised:
         run("http.request", {"url": f"{server.url}/status/429"}, http_context("127.0.0.1"))
     assert raised.value.retryable and raised.value.retry_after == 12
+
+
+def test_http_retry_after_as_a_date_is_honoured(local_server: Callable[[Responder], LocalServer]) -> None:
+    """The step reads Retry-After with the client's one parser, which knows both forms."""
+    server = local_server(echo)
+    with pytest.raises(StepError) as raised:
+        run("http.request", {"url": f"{server.url}/busy-until"}, http_context("127.0.0.1"))
+    assert raised.value.retryable and raised.value.retry_after == 90
 
 
 def test_a_refused_connection_is_retryable() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 # Importing the node modules registers their step types.
 from incidentkit.workflows.nodes import agent, http_request, incidents, investigate, slack
-from incidentkit.workflows.nodes.agent import AgentAnswerError, complete_agent_dispatch, expire_agent_dispatch
+from incidentkit.workflows.nodes.agent import AgentAnswerError, complete_agent_dispatch
 from incidentkit.workflows.nodes.base import (
     AgentEndpoint,
     AgentSettings,
@@ -46,7 +46,6 @@ __all__ = [
     "StepError",
     "StepInputs",
     "complete_agent_dispatch",
-    "expire_agent_dispatch",
     "validate_inputs",
 ]
 

@@ -17,20 +17,22 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field
 
+from incidentkit.api.retry import is_retryable_status
 from incidentkit.secrets import Secret
+from incidentkit.workflows.errors import WorkflowError
 from incidentkit.workflows.nodes.base import Completed, NodeContext, Park, StepError, StepInputs
 from incidentkit.workflows.nodes.incidents import incident_output
-from incidentkit.workflows.nodes.registry import is_retryable_status, register
+from incidentkit.workflows.nodes.registry import register
 
 PARK_KIND = "agent"
 
 
-class AgentAnswerError(ValueError):
+class AgentAnswerError(WorkflowError, ValueError):
     """Raised when an agent's answer cannot finish the step: a wrong token or a malformed result."""
 
 
@@ -139,12 +141,3 @@ def complete_agent_dispatch(park: Park, token: str, result: Mapping[str, Any]) -
         reason = result.get("error") or result.get("summary") or "no reason given"
         raise StepError(f"agent {agent!r} failed: {reason}", retryable=False)
     return Completed({**result, "agent": agent, "result": dict(result)})
-
-
-def expire_agent_dispatch(park: Park, now: datetime) -> StepError | None:
-    """The error to fail a parked dispatch with once its deadline has passed, else None."""
-    if now < park.deadline:
-        return None
-    return StepError(
-        f"agent {park.payload.get('agent')!r} did not answer by {park.deadline.isoformat()}", retryable=False
-    )

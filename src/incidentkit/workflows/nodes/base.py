@@ -19,6 +19,7 @@ import pydantic
 from pydantic.alias_generators import to_camel
 
 from incidentkit.secrets import Secret
+from incidentkit.workflows.errors import WorkflowError
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
@@ -38,7 +39,7 @@ class StepInputs(pydantic.BaseModel):
     )
 
 
-class StepError(Exception):
+class StepError(WorkflowError):
     """A step failed; ``retryable`` says whether the engine should schedule another attempt.
 
     Args:

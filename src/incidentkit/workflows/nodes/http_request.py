@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field
 
+from incidentkit.api.retry import is_retryable_status, retry_after_seconds
 from incidentkit.workflows.nodes.base import Completed, NodeContext, StepError, StepInputs
-from incidentkit.workflows.nodes.registry import is_retryable_status, register
+from incidentkit.workflows.nodes.registry import register
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_BODY_CHARS = 65536
@@ -145,12 +146,7 @@ def http_request(inputs: HttpRequestInputs, context: NodeContext) -> Completed:
     decoded = _decode(response)
     if status >= 400:
         retryable = is_retryable_status(status)
-        retry_after = None
-        if retryable and "retry-after" in response.headers:
-            try:
-                retry_after = max(0.0, float(response.headers["retry-after"]))
-            except ValueError:
-                retry_after = None
+        retry_after = retry_after_seconds(response.headers, None, context.clock) if retryable else None
         snippet = (decoded if isinstance(decoded, str) else json.dumps(decoded))[:500] if decoded else ""
         raise StepError(
             f"http.request {method} {_safe_url(url)} answered {status}: {snippet}".rstrip(": "),

@@ -7,23 +7,21 @@ engine's idempotency key, so a retried step never makes a second incident or upd
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
+from incidentkit.timeutil import parse_when
 from incidentkit.workflows.nodes.base import Completed, NodeContext, StepInputs
 from incidentkit.workflows.nodes.registry import register
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
-    from incidentkit.api.models import CustomField, CustomFieldValue, Incident
+    from incidentkit.api.models import Incident
     from incidentkit.api.operations import IncidentChange
 
-_AGO = re.compile(r"^(\d+)\s*([smhdw])$", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 OPEN_CATEGORIES = ("triage", "live")
 
 
@@ -34,50 +32,28 @@ def _api_severity(value: str, context: NodeContext) -> str:
     return severity_for_api(value, context.severity_map)
 
 
-def parse_since(value: str, now: datetime) -> date | datetime:
-    """``since`` as a point in time: an ISO date or datetime with a zone, or an age such as ``24h`` or ``7d``.
+def parse_since(value: str, now: Callable[[], datetime]) -> datetime:
+    """``since`` as a point in time, by the package's one rule (:func:`incidentkit.timeutil.parse_when`).
 
     Raises:
-        ValueError: none of those; the message names the input and the value.
+        ValueError: not a time; the message names the input and the value.
     """
-    text = value.strip()
-    ago = _AGO.match(text)
-    if ago:
-        return now - timedelta(**{_UNITS[ago.group(2).lower()]: int(ago.group(1))})
     try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValueError(
-            f"input 'since': {value!r} is not a date (2024-05-01), a datetime with a time zone "
-            "(2024-05-01T09:00:00Z) or an age such as 30m, 24h or 7d"
-        )
-    return moment
+        return parse_when(value, now)
+    except ValueError as error:
+        raise ValueError(f"input 'since': {error}") from None
 
 
-def incident_output(incident: Incident) -> dict[str, Any]:
-    """What an incident step outputs: the fields workflows use most, flat, plus the whole incident."""
+def incident_output(incident: Incident, context: NodeContext | None = None) -> dict[str, Any]:
+    """What an incident step outputs: the incident view's flat fields, as ``$trigger`` has them."""
+    from incidentkit.api.view import incident_view
+
+    return incident_view(incident, team_field=context.team_field if context else None).fields()
+
+
+def _change_output(change: IncidentChange, context: NodeContext) -> dict[str, Any]:
     return {
-        "incident_id": incident.id,
-        "reference": incident.reference,
-        "name": incident.name,
-        "title": incident.name,
-        "summary": incident.summary,
-        "status": incident.incident_status.name,
-        "status_category": incident.status_category,
-        "severity": incident.severity.name if incident.severity else None,
-        "severity_rank": incident.severity.rank if incident.severity else None,
-        "url": incident.permalink,
-        "incident": incident.to_json(),
-    }
-
-
-def _change_output(change: IncidentChange) -> dict[str, Any]:
-    return {
-        **incident_output(change.incident),
+        **incident_output(change.incident, context),
         "changed": change.changed,
         "description": change.description,
         "update_id": change.update.id if change.update else None,
@@ -96,7 +72,7 @@ class GetInputs(StepInputs):
 @register("incident_io.incident.get", GetInputs, writes=False)
 def get_incident(inputs: GetInputs, context: NodeContext) -> Completed:
     """Fetch one incident."""
-    return Completed(incident_output(context.api().incidents.get(inputs.incident_id)))
+    return Completed(incident_output(context.api().incidents.get(inputs.incident_id), context))
 
 
 class ListInputs(StepInputs):
@@ -122,17 +98,6 @@ def _status_filter(status: str) -> dict[str, list[str]]:
     return {"status": [status]}  # a status name or id, resolved by the client
 
 
-def _value_names(value: CustomFieldValue) -> set[str]:
-    names: set[str] = set()
-    if value.value_option is not None:
-        names |= {value.value_option.value, value.value_option.id}
-    if value.value_text:
-        names.add(value.value_text)
-    if value.value_catalog_entry:
-        names |= {str(value.value_catalog_entry.get(k)) for k in ("id", "name", "external_id")}
-    return {name.strip().lower() for name in names if name}
-
-
 def _team_filter(client: Client, context: NodeContext, team: str) -> tuple[Callable[[Incident], bool], str]:
     """How an incident is matched to a team, and a sentence saying so (for the step output).
 
@@ -140,30 +105,16 @@ def _team_filter(client: Client, context: NodeContext, team: str) -> tuple[Calla
     its ``team_ids`` hold it, or when a team custom field (``team_field`` in the config, else any
     custom field whose name contains "team") has a value, option or catalog entry of that name or id.
     """
+    from incidentkit.api.view import incident_view, is_team_field
+
     fields = client.custom_fields.list()
-    chosen: list[CustomField]
-    if context.team_field:
-        wanted = context.team_field.strip().lower()
-        chosen = [f for f in fields if f.id == context.team_field or f.name.lower() == wanted]
-        if not chosen:
-            names = ", ".join(f.name for f in fields) or "(none)"
-            raise ValueError(
-                f"team_field {context.team_field!r} is not a custom field; custom fields: {names}"
-            )
-    else:
-        chosen = [f for f in fields if "team" in f.name.lower()]
-    field_ids = {f.id for f in chosen}
-    wanted_team = team.strip().lower()
+    chosen = [f for f in fields if is_team_field(f.to_json(), context.team_field)]
+    if context.team_field and not chosen:
+        names = ", ".join(f.name for f in fields) or "(none)"
+        raise ValueError(f"team_field {context.team_field!r} is not a custom field; custom fields: {names}")
 
     def belongs(incident: Incident) -> bool:
-        if team in incident.team_ids:
-            return True
-        return any(
-            wanted_team in _value_names(value)
-            for entry in incident.custom_field_entries
-            if entry.custom_field.id in field_ids
-            for value in entry.values
-        )
+        return incident_view(incident, team_field=context.team_field).belongs_to_team(team)
 
     if chosen:
         how = f"team_ids or custom field {', '.join(repr(f.name) for f in chosen)}"
@@ -180,7 +131,7 @@ def list_incidents(inputs: ListInputs, context: NodeContext) -> Completed:
     if inputs.severity is not None:
         filters["severity"] = [_api_severity(inputs.severity, context)]
     if inputs.since is not None:
-        filters["created_at_gte"] = parse_since(inputs.since, context.clock())
+        filters["created_at_gte"] = parse_since(inputs.since, context.clock)
     output: dict[str, Any] = {}
     if inputs.team is None:
         found = list(client.incidents.list(limit=inputs.limit, **filters))
@@ -194,7 +145,7 @@ def list_incidents(inputs: ListInputs, context: NodeContext) -> Completed:
                 found.append(incident)
                 if len(found) >= inputs.limit:
                     break
-    incidents = [incident_output(incident) for incident in found]
+    incidents = [incident_output(incident, context) for incident in found]
     return Completed({"incidents": incidents, "count": len(incidents), **output})
 
 
@@ -219,7 +170,7 @@ def acknowledge_incident(inputs: AcknowledgeInputs, context: NodeContext) -> Com
         notify_incident_channel=inputs.notify,
     )
     context.log.info("%s", change.description)
-    return Completed(_change_output(change))
+    return Completed(_change_output(change, context))
 
 
 @register("incident_io.incident.resolve", AcknowledgeInputs, writes=True)
@@ -232,7 +183,7 @@ def resolve_incident(inputs: AcknowledgeInputs, context: NodeContext) -> Complet
         notify_incident_channel=inputs.notify,
     )
     context.log.info("%s", change.description)
-    return Completed(_change_output(change))
+    return Completed(_change_output(change, context))
 
 
 class EscalateInputs(StepInputs):
@@ -256,7 +207,7 @@ def escalate_incident(inputs: EscalateInputs, context: NodeContext) -> Completed
         notify_incident_channel=inputs.notify,
     )
     context.log.info("%s", change.description)
-    return Completed(_change_output(change))
+    return Completed(_change_output(change, context))
 
 
 # --- edits and creates ------------------------------------------------------------------------
@@ -265,36 +216,15 @@ CustomFieldValues = str | int | float | list[str | int | float]
 
 
 def custom_field_entries(client: Client, values: Mapping[str, CustomFieldValues]) -> list[dict[str, Any]]:
-    """Turn ``{field name or id: value(s)}`` into the API's ``custom_field_entries``.
-
-    Select fields take an option's value (when the API lists the options) or its id; numeric
-    fields a number; link fields a URL; anything else text. An empty list clears the field.
+    """``customFields`` as the API's ``custom_field_entries``, resolved by the client.
 
     Raises:
-        ValueError: a field that does not exist; the message lists the fields.
+        ValueError: a field that does not exist; the message names the input and lists the fields.
     """
-    fields = client.custom_fields.list()
-    entries = []
-    for key, given in values.items():
-        found = next((f for f in fields if f.id == key or f.name.lower() == key.strip().lower()), None)
-        if found is None:
-            names = ", ".join(f.name for f in fields) or "(none)"
-            raise ValueError(f"input 'customFields': no custom field {key!r}; custom fields: {names}")
-        items = given if isinstance(given, list) else [given]
-        entry_values = []
-        for item in items:
-            text = str(item)
-            if found.field_type in ("single_select", "multi_select"):
-                option = next((o for o in found.options if text in (o.id, o.value)), None)
-                entry_values.append({"value_option_id": option.id if option else text})
-            elif found.field_type == "numeric":
-                entry_values.append({"value_numeric": text})
-            elif found.field_type == "link":
-                entry_values.append({"value_link": text})
-            else:
-                entry_values.append({"value_text": text})
-        entries.append({"custom_field_id": found.id, "values": entry_values})
-    return entries
+    try:
+        return client.custom_fields.entries(values)
+    except ValueError as error:
+        raise ValueError(f"input 'customFields': {error}") from None
 
 
 class UpdateInputs(StepInputs):
@@ -324,7 +254,7 @@ def update_incident(inputs: UpdateInputs, context: NodeContext) -> Completed:
         ),
         notify_incident_channel=inputs.notify,
     )
-    return Completed(incident_output(incident))
+    return Completed(incident_output(incident, context))
 
 
 class CreateInputs(StepInputs):
@@ -357,7 +287,7 @@ def create_incident(inputs: CreateInputs, context: NodeContext) -> Completed:
             custom_field_entries(client, inputs.custom_fields) if inputs.custom_fields is not None else None
         ),
     )
-    return Completed(incident_output(incident))
+    return Completed(incident_output(incident, context))
 
 
 # --- updates, timeline, follow-ups --------------------------------------------------------------
@@ -407,10 +337,12 @@ class TimelineEventInputs(StepInputs):
 def add_timeline_event(inputs: TimelineEventInputs, context: NodeContext) -> Completed:
     """Add a timeline item; where the API refuses it, post the same text as an incident update instead.
 
-    Only a final refusal (a 4xx other than 401/408/409/429) falls back; a transient failure is
-    raised so the engine retries the timeline item itself. The output says which was made.
+    Only a final refusal falls back: a retryable status (the client's one table) is raised so the
+    engine retries the timeline item itself, and so is a 401, which an update would meet too. The
+    output says which was made.
     """
     from incidentkit.api.errors import APIStatusError
+    from incidentkit.api.retry import is_retryable_status
 
     client = context.api()
     key = context.idempotency_key or None
@@ -423,7 +355,7 @@ def add_timeline_event(inputs: TimelineEventInputs, context: NodeContext) -> Com
             idempotency_key=key,
         )
     except APIStatusError as refused:
-        if refused.status in (401, 408, 409, 429) or refused.status >= 500:
+        if refused.status == 401 or is_retryable_status(refused.status):
             raise
         context.log.warning("timeline item refused (%s); posting an incident update instead", refused.status)
         message = inputs.title if not inputs.description else f"{inputs.title}\n\n{inputs.description}"
@@ -464,11 +396,6 @@ class FollowUpInputs(StepInputs):
     labels: list[str] | None = None
 
 
-def _incident_ulid(client: Client, reference: str) -> str:
-    # The client's resolver refuses a dashboard URL of another organisation than the key's.
-    return client.incidents.resolve_id(reference)
-
-
 @register("incident_io.follow_up.create", FollowUpInputs, writes=True)
 def create_follow_up(inputs: FollowUpInputs, context: NodeContext) -> Completed:
     """Create a follow-up (``POST /v3/follow_ups``).
@@ -479,23 +406,23 @@ def create_follow_up(inputs: FollowUpInputs, context: NodeContext) -> Completed:
     incident therefore make one.
     """
     client = context.api()
-    incident_id = _incident_ulid(client, inputs.incident_id)
-    existing = client.request(
-        "GET", "/v3/follow_ups", params={"incident_id": incident_id, "page_size": "250"}
-    )
-    for follow_up in existing.get("follow_ups", []):
+    # The incident's own mode: without it the API lists only standard and retrospective
+    # incidents' follow-ups, and a test incident's earlier attempt would go unseen.
+    incident = client.incidents.get(inputs.incident_id)
+    incident_id = incident.id
+    for follow_up in client.follow_ups.list(incident_id, incident_mode=incident.mode):
         if (
-            follow_up.get("title") == inputs.title
-            and follow_up.get("description") == inputs.description
-            and follow_up.get("status") != "deleted"
+            follow_up.title == inputs.title
+            and follow_up.description == inputs.description
+            and follow_up.status != "deleted"
         ):
-            return Completed({"follow_up_id": follow_up["id"], "created": False, "follow_up": follow_up})
-    payload: dict[str, Any] = {"incident_id": incident_id, "title": inputs.title}
-    if inputs.description is not None:
-        payload["description"] = inputs.description
-    if inputs.assignee_id is not None:
-        payload["assignee_id"] = inputs.assignee_id
-    if inputs.labels is not None:
-        payload["labels"] = inputs.labels
-    created = client.request("POST", "/v3/follow_ups", json=payload)["follow_up"]
-    return Completed({"follow_up_id": created["id"], "created": True, "follow_up": created})
+            earlier = follow_up.to_json()
+            return Completed({"follow_up_id": follow_up.id, "created": False, "follow_up": earlier})
+    created = client.follow_ups.create(
+        incident_id,
+        title=inputs.title,
+        description=inputs.description,
+        assignee_id=inputs.assignee_id,
+        labels=inputs.labels,
+    )
+    return Completed({"follow_up_id": created.id, "created": True, "follow_up": created.to_json()})

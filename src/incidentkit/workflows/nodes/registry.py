@@ -20,13 +20,6 @@ InputsT = TypeVar("InputsT", bound=pydantic.BaseModel)
 NODE_TYPES: dict[str, NodeType] = {}
 """Every step type by name; filled as the node modules are imported."""
 
-RETRYABLE_STATUSES = frozenset({408, 409, 429})
-
-
-def is_retryable_status(status: int) -> bool:
-    """408, 409, 429 and every 5xx are worth retrying; other 4xx will fail the same way again."""
-    return status in RETRYABLE_STATUSES or status >= 500
-
 
 def step_error_from_api(error: Exception, now: Callable[[], datetime]) -> StepError:
     """Classify an error of :mod:`incidentkit.api` (or a refusal before sending) as a :class:`StepError`."""
@@ -36,7 +29,7 @@ def step_error_from_api(error: Exception, now: Callable[[], datetime]) -> StepEr
         APIStatusError,
         IncidentIOError,
     )
-    from incidentkit.api.retry import retry_after_seconds
+    from incidentkit.api.retry import is_retryable_status, retry_after_seconds
 
     if isinstance(error, APIStatusError):
         retryable = is_retryable_status(error.status)

@@ -43,21 +43,13 @@ def _preview(inputs: SlackPostInputs, context: NodeContext) -> dict[str, Any]:
     return {"url": context.slack.base_url.rstrip("/") + "/chat.postMessage", "body": sent}
 
 
-def _retry_after(headers: Any) -> float | None:
-    for key, value in dict(headers or {}).items():
-        if str(key).lower() == "retry-after":
-            try:
-                return max(0.0, float(value[0] if isinstance(value, list) else value))
-            except (TypeError, ValueError):
-                return None
-    return None
-
-
 @register("slack.post", SlackPostInputs, writes=True, preview=_preview)
 def post_to_slack(inputs: SlackPostInputs, context: NodeContext) -> Completed:
     """Post ``message`` to ``channel``; the output has Slack's ``channel`` id and the message ``ts``."""
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
+
+    from incidentkit.api.retry import is_retryable_status, retry_after_seconds
 
     settings = context.slack
     if settings.token is None:
@@ -81,8 +73,12 @@ def post_to_slack(inputs: SlackPostInputs, context: NodeContext) -> Completed:
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown_error"))
         status = error.response.status_code
-        retryable = code in RETRYABLE_SLACK_ERRORS or status == 429 or status >= 500
-        retry_after = _retry_after(error.response.headers) if retryable else None
+        retryable = code in RETRYABLE_SLACK_ERRORS or is_retryable_status(status)
+        retry_after = (
+            retry_after_seconds(dict(error.response.headers or {}), None, context.clock)
+            if retryable
+            else None
+        )
         raise StepError(
             f"slack.post to {inputs.channel}: Slack answered {status} {code}",
             retryable=retryable,
