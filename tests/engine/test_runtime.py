@@ -13,10 +13,11 @@ from starlette.applications import Starlette
 
 from incidentkit.emulator import serve_in_thread
 from incidentkit.secrets import Secret
+from incidentkit.service.routes import engine_routes
 from incidentkit.store.runs import RunStatus
 from incidentkit.workflows.config import EngineConfig
 from incidentkit.workflows.directory import WorkflowDirectory
-from incidentkit.workflows.runtime import EngineRuntime, engine_routes
+from incidentkit.workflows.runtime import EngineRuntime
 from tests.engine.conftest import AgentServer, Harness, agent_settings
 
 TOKEN = "approvals-token-for-tests"

@@ -136,11 +136,11 @@ class Service:
             self.processor, self.app = self._receiver(client)
 
     def _receiver(self, client: Client | None) -> tuple[Processor, Starlette]:
+        from incidentkit.service.routes import engine_routes
         from incidentkit.webhooks.handling import IncidentEventHandler
         from incidentkit.webhooks.processor import Processor
         from incidentkit.webhooks.receiver import create_receiver_app
         from incidentkit.webhooks.verify import WebhookVerifier
-        from incidentkit.workflows.runtime import engine_routes
 
         # A malformed secret is refused here, naming its position only.
         verifier = WebhookVerifier(list(self.settings.webhook_secrets))
@@ -223,12 +223,11 @@ class Service:
 
 def _with_callback(config: EngineConfig, url: str | None) -> EngineConfig:
     """The configuration with agents answering at this service, unless one was configured."""
-    from incidentkit.workflows.runtime import AGENT_ANSWER_PATH
+    from incidentkit.service.routes import AGENT_ANSWER_PREFIX
 
     if url is None or config.agents.callback_url is not None:
         return config
-    prefix = AGENT_ANSWER_PATH.split("/{")[0]
-    return replace(config, agents=replace(config.agents, callback_url=url + prefix))
+    return replace(config, agents=replace(config.agents, callback_url=url + AGENT_ANSWER_PREFIX))
 
 
 def describe(service: Service) -> list[str]:

@@ -1,23 +1,13 @@
-"""The engine assembled for a process: workflows from a directory, dispatcher, workers, HTTP endpoints.
+"""The engine assembled for a process: workflows from a directory, the dispatcher and the workers.
 
-``incidentkit serve`` builds one :class:`EngineRuntime`, subscribes its dispatcher to the webhook
-processor and mounts :func:`engine_routes` next to the receiver; ``incidentkit worker`` builds one
-and runs only its workers. Every round a worker reloads changed workflow files and starts the
-runs of cron ticks that came due.
-
-The HTTP endpoints (``POST /api/approvals/{id}/approve|reject``, ``POST /api/agent-dispatch/{token}``)
-are off (503, fail closed) without a configured API token. Approvals require
-``Authorization: Bearer <api token>``, compared in constant time and never logged; the token is a
-service credential, so the decider named in the body is then checked against the step's approvers
-through incident.io (:mod:`incidentkit.workflows.approvers`): 403 with the reason when refused. An agent's
-answer is authenticated by the resume token in its path alone: signed for that one step, it is the
-only credential an agent is given, and it cannot decide an approval, so an agent may request an
-approval (a workflow step after its answer) but never grant one.
+The service (:mod:`incidentkit.service`) builds one :class:`EngineRuntime`, subscribes its
+dispatcher to the webhook processor and serves its HTTP endpoints
+(:mod:`incidentkit.service.routes`); ``incidentkit worker`` runs only its workers. Every round a
+worker reloads changed workflow files and starts the runs of cron ticks that came due.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,15 +23,9 @@ from incidentkit.workflows.dispatcher import Dispatcher
 from incidentkit.workflows.engine import Engine, EngineSettings, Worker
 
 if TYPE_CHECKING:
-    from starlette.routing import Route
-
     from incidentkit.api import Client
-    from incidentkit.secrets import Secret
 
 logger = logging.getLogger("incidentkit.workflows.runtime")
-
-APPROVALS_PATH = "/api/approvals/{approval_id}/{decision}"
-AGENT_ANSWER_PATH = "/api/agent-dispatch/{token}"
 
 
 def engine_client(api_key: str, base_url: str | None) -> Client:
@@ -125,94 +109,3 @@ class EngineRuntime:
         """Stop the worker threads (each finishes the run in hand)."""
         for worker in self._workers:
             worker.stop()
-
-
-def engine_routes(runtime: EngineRuntime, api_token: Secret | None) -> list[Route]:
-    """The approval and agent-answer endpoints, for the serve app."""
-    from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
-    from incidentkit.api.errors import IncidentIOError
-    from incidentkit.store.errors import AlreadyDecidedError, RunNotFoundError
-    from incidentkit.workflows.approvers import DecisionRefusedError, decide_approval
-
-    def off() -> JSONResponse | None:
-        if api_token is None:
-            return JSONResponse(
-                {"error": "no API token is configured: this endpoint is off"}, status_code=503
-            )
-        return None
-
-    def refused(request: Request) -> JSONResponse | None:
-        if (answer := off()) is not None or api_token is None:
-            return answer
-        given = request.headers.get("authorization", "")
-        expected = f"Bearer {api_token.reveal()}"
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
-        return None
-
-    async def decide(request: Request) -> JSONResponse:
-        if (answer := refused(request)) is not None:
-            return answer
-        decision = {"approve": "approved", "reject": "rejected"}.get(request.path_params["decision"])
-        if decision is None:
-            return JSONResponse({"error": "use /approve or /reject"}, status_code=404)
-        try:
-            body = await request.json()
-        except ValueError:
-            body = {}
-        by = body.get("by") if isinstance(body, dict) else None
-        if not isinstance(by, str) or not by.strip():
-            return JSONResponse({"error": 'say who decides: {"by": "email or user id"}'}, status_code=422)
-        try:
-            approval = await run_in_threadpool(
-                decide_approval,
-                runtime.runs,
-                runtime.client,
-                request.path_params["approval_id"],
-                decision,
-                by,
-                agents=runtime.settings.agents.agents,
-            )
-        except RunNotFoundError as error:
-            return JSONResponse({"error": str(error)}, status_code=404)
-        except AlreadyDecidedError as error:
-            return JSONResponse({"error": str(error)}, status_code=409)
-        except DecisionRefusedError as error:  # an agent, or not one of the approvers
-            return JSONResponse({"error": str(error)}, status_code=403)
-        except IncidentIOError as error:  # the decider could not be looked up: fail closed
-            return JSONResponse({"error": f"cannot check the decider: {error}"}, status_code=503)
-        runtime.wake()
-        return JSONResponse({"approval": approval.to_dict()})
-
-    async def agent_answer(request: Request) -> JSONResponse:
-        # The resume token in the path is the agent's credential (checked by answer_agent); the
-        # API token, which can decide approvals, is never needed by an agent.
-        if (answer := off()) is not None:
-            return answer
-        from incidentkit.workflows.nodes import AgentAnswerError
-
-        try:
-            result = await request.json()
-        except ValueError:
-            return JSONResponse({"error": "the body must be a JSON object"}, status_code=422)
-        try:
-            record = await run_in_threadpool(
-                runtime.engines[0].answer_agent, request.path_params["token"], result
-            )
-        except RunNotFoundError as error:
-            return JSONResponse({"error": str(error)}, status_code=404)
-        except AgentAnswerError as error:
-            return JSONResponse({"error": str(error)}, status_code=422)
-        except AlreadyDecidedError as error:
-            return JSONResponse({"error": str(error)}, status_code=409)
-        runtime.wake()
-        return JSONResponse({"run_id": record.run_id, "step": record.step_key, "status": record.status})
-
-    return [
-        Route(APPROVALS_PATH, decide, methods=["POST"]),
-        Route(AGENT_ANSWER_PATH, agent_answer, methods=["POST"]),
-    ]
