@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from incidentkit.errors import IncidentKitError
-from incidentkit.secrets import config_dir
+from incidentkit.paths import config_dir
 
 CONFIG_ENV = "INCIDENTKIT_CONFIG"
 """The environment variable that names the configuration file."""

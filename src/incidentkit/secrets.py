@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from incidentkit.errors import IncidentKitError
+from incidentkit.paths import config_dir
 from incidentkit.wire import secret_fingerprint
 
 MASTER_KEY_ENV = "INCIDENTKIT_MASTER_KEY"
@@ -49,18 +50,6 @@ SLACK_SECRET = "slack"
 
 class CredentialStoreError(IncidentKitError):
     """The credential store cannot be used; the message says why and what to do."""
-
-
-def config_dir() -> Path:
-    """Where settings and credentials live: ``$XDG_CONFIG_HOME/incidentkit`` or ``~/.config/incidentkit``."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "incidentkit"
-
-
-def data_dir() -> Path:
-    """Where caches and the sandbox state live: ``$XDG_DATA_HOME/incidentkit`` or ``~/.local/share/...``."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "incidentkit"
 
 
 class Secret:

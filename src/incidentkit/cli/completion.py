@@ -16,7 +16,7 @@ from click.shell_completion import CompletionItem
 
 def catalog_cache_path() -> Path:
     """Where the cached severity and status names live."""
-    from incidentkit.secrets import data_dir
+    from incidentkit.paths import data_dir
 
     return data_dir() / "catalog-cache.json"
 

@@ -170,7 +170,7 @@ def load_profile(name: str | None) -> tuple[str, str | None] | None:
 
 def sandbox_state_file() -> Path:
     """Where ``--sandbox`` keeps its organisation between commands."""
-    from incidentkit.secrets import data_dir
+    from incidentkit.paths import data_dir
 
     return data_dir() / SANDBOX_STATE_FILE
 

@@ -28,7 +28,7 @@ def default_store_url() -> str:
     from_env = os.environ.get(STORE_ENV)
     if from_env:
         return from_env
-    from incidentkit.secrets import data_dir
+    from incidentkit.paths import data_dir
 
     return f"sqlite:///{data_dir() / 'incidentkit.db'}"
 
