@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.emulator.errors import APIError, invalid, required
-from incidentkit.emulator.faults import Fault
+from incidentkit.emulator.faults import fault_from_json
 from incidentkit.emulator.seed import MAX_GENERATED, SEEDS
 from incidentkit.emulator.state import Record
 
@@ -87,11 +87,7 @@ def handle_admin(emulator: Emulator, request: EmulatorRequest) -> tuple[int, Rec
         emulator.set_rate_limit(per_minute)
         return 200, {"per_minute": per_minute}
     if route == ("POST", "/_emulator/faults"):
-        allowed = {"status", "path", "method", "times", "skip", "retry_after", "malformed"}
-        unknown = set(body) - allowed
-        if unknown:
-            raise invalid(sorted(unknown)[0], f"unknown fault option; use {', '.join(sorted(allowed))}")
-        emulator.inject_fault(Fault(**body))
+        emulator.inject_fault(fault_from_json(body))
         return 201, {"fault": body}
     if route == ("DELETE", "/_emulator/faults"):
         emulator.clear_faults()
