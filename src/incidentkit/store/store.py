@@ -26,7 +26,14 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from incidentkit.store import migrations
-from incidentkit.store.engine import READ_ONLY_OPTION, create_engine, default_store_url, describe_url
+from incidentkit.store.engine import (
+    READ_ONLY_OPTION,
+    create_engine,
+    default_store_url,
+    describe_url,
+    discard_connections,
+    is_read_only_error,
+)
 from incidentkit.store.errors import EventNotFoundError
 from incidentkit.store.schema import inbox, incident_snapshots, seen_webhook_ids
 
@@ -284,9 +291,12 @@ class Store:
         except dialect.loaded_dbapi.Error as error:
             # As SQLAlchemy would: a lost connection leaves the pool, and the error is SQLAlchemy's
             # own (OperationalError, IntegrityError...) naming the table, never the values.
-            lost = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
+            read_only = is_read_only_error(error)
+            lost = read_only or dialect.is_disconnect(error, connection.dbapi_connection, cursor)
             if lost:
                 connection.invalidate(error)
+            if read_only:
+                discard_connections(self.engine)
             else:
                 with suppress(Exception):  # the error that matters is the one that got us here
                     connection.rollback()
