@@ -115,6 +115,11 @@ def discard_connections(engine: sa.Engine) -> None:
     generation.number += 1
 
 
+def is_disk_full_error(error: BaseException) -> bool:
+    """Whether a driver error says the disk (or SQLite's page limit) is full."""
+    return "database or disk is full" in str(error)
+
+
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if not url.database or url.database == ":memory:":
         raise StoreURLError(

@@ -156,9 +156,24 @@ def _v2_workflow_runs(connection: sa.Connection) -> None:
     md.create_all(connection)
 
 
+def _v3_claim_owner_and_health(connection: sa.Connection) -> None:
+    connection.execute(sa.text("ALTER TABLE inbox ADD COLUMN claimed_by TEXT"))
+    md = sa.MetaData()
+    sa.Table(
+        "store_health",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("checked_at", UTCDateTime, nullable=False),
+    )
+    md.create_all(connection)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "webhook inbox, seen webhook ids and incident snapshots", _v1_inbox_snapshots),
     Migration(2, "workflow runs, step checkpoints, run logs and approvals", _v2_workflow_runs),
+    Migration(
+        3, "inbox claims record their owner; a row for the health probe's write", _v3_claim_owner_and_health
+    ),
 ]
 
 
