@@ -142,7 +142,12 @@ def serve(
         processor = Processor(
             store, handler, retention=RetentionPolicy(processed_for=timedelta(days=retention_days))
         )
-        app = create_receiver_app(store, verifier, max_body_bytes=max_body_bytes, on_stored=processor.wake)
+        alive = {"processor": lambda: processor.alive}
+        if workers:
+            alive["workers"] = runtime.alive
+        app = create_receiver_app(
+            store, verifier, max_body_bytes=max_body_bytes, on_stored=processor.wake, alive=alive
+        )
         app.router.routes.extend(engine_routes(runtime, config.api_token))
 
         def ready() -> None:
@@ -169,6 +174,7 @@ def serve(
         finally:
             runtime.stop()
             processor.stop()
+            logging.getLogger("incidentkit.serve").info("Workers and processor stopped; closing the store")
     finally:
         if step_client is not None:
             step_client.close()
