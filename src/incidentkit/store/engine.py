@@ -154,10 +154,7 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
 
     @sa.event.listens_for(engine, "checkin")
     def on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        # A connection that cannot write is never kept idle: while one is open, SQLite hands the
-        # next connections its read-only file handles.
-        stale = record.info.get("generation") != generation.number
-        if record.dbapi_connection is not None and (stale or not record.info.get("writable", True)):
+        if record.dbapi_connection is not None and record.info.get("generation") != generation.number:
             record.invalidate()
 
     @sa.event.listens_for(engine, "connect")
