@@ -217,3 +217,31 @@ def test_an_outage_is_one_line_when_it_starts_and_one_when_it_ends(caplog: pytes
     ]
     assert all(r.exc_info is None for r in warnings)
     assert sum(1 for r in caplog.records if r.levelno == logging.DEBUG and r.exc_info) == 2
+
+
+def test_a_stopping_processor_gives_back_the_events_it_claimed_but_did_not_handle(store: Store) -> None:
+    for number in range(3):
+        store.insert_event(f"msg_{number}", b"{}", {})
+    handled: list[str] = []
+    stopper: list[threading.Thread] = []
+
+    def handler(event: Any) -> None:
+        handled.append(event.webhook_id)
+        stopper.append(threading.Thread(target=processor.stop))
+        stopper[0].start()  # SIGTERM arrives while the first event is in hand
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while not processor.stopping and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    processor = Processor(store, handler, owner="p")
+    processor.start(poll_interval=60)
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not stopper and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stopper[0].join(DEADLINE_SECONDS)
+
+    assert handled == ["msg_0"]
+    assert store.get_event("msg_0").status is EventStatus.PROCESSED
+    for webhook_id in ("msg_1", "msg_2"):
+        event = store.get_event(webhook_id)
+        assert (event.status, event.attempts, event.next_attempt_at) == (EventStatus.PENDING, 0, None)
