@@ -227,8 +227,9 @@ def test_a_stopping_processor_gives_back_the_events_it_claimed_but_did_not_handl
 
     def handler(event: Any) -> None:
         handled.append(event.webhook_id)
-        stopper.append(threading.Thread(target=processor.stop))
-        stopper[0].start()  # SIGTERM arrives while the first event is in hand
+        stopping = threading.Thread(target=processor.stop)
+        stopping.start()  # SIGTERM arrives while the first event is in hand
+        stopper.append(stopping)
         deadline = time.monotonic() + DEADLINE_SECONDS
         while not processor.stopping and time.monotonic() < deadline:
             time.sleep(0.01)
