@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -25,6 +26,21 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         self.ready.set()
+
+
+class _ForegroundServer(_Server):
+    """A server that stops on SIGTERM or SIGINT and returns, instead of raising the signal again.
+
+    uvicorn re-raises the signal after its graceful shutdown, which kills the process before the
+    caller can stop its own parts (workers, the store); returning lets them stop and the process
+    exit 0.
+    """
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
 
 
 def bind(host: str = DEFAULT_HOST, port: int = 0) -> socket.socket:
@@ -108,8 +124,11 @@ def serve_in_thread(
 
 
 def serve_forever(app: Any, sock: socket.socket, *, on_ready: Callable[[], None] | None = None) -> None:
-    """Serve ``app`` on ``sock`` in the foreground until interrupted; ``on_ready()`` runs once it accepts."""
-    server = _Server(_config(app))
+    """Serve ``app`` on ``sock`` until SIGTERM or SIGINT; ``on_ready()`` runs once it accepts.
+
+    On either signal the server stops accepting, lets the requests in flight finish, and returns.
+    """
+    server = _ForegroundServer(_config(app))
     if on_ready is not None:
         threading.Thread(target=lambda: (server.ready.wait(), on_ready()), daemon=True).start()
     try:

@@ -127,7 +127,14 @@ def harness_factory(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., 
             agents=agents or AgentSettings(),
             **settings_fields,
         )
-        engine = Engine(runs, step_client, settings=settings, clock=clock, owner="worker-a")
+        engine = Engine(
+            runs,
+            step_client,
+            settings=settings,
+            clock=clock,
+            owner="worker-a",
+            sleep=lambda seconds: clock.advance(seconds=seconds),
+        )
         dispatcher = Dispatcher(runs, lambda: workflows, step_client, clock=clock)
         processor = Processor(store, IncidentEventHandler(store, step_client, subscribers=[dispatcher]))
         api.request(

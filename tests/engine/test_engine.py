@@ -42,9 +42,24 @@ def messages(harness: Harness, incident_id: str) -> list[str]:
     ]
 
 
-def test_a_429_is_retried_after_retry_after_and_a_500_on_the_backoff_schedule(harness: Harness) -> None:
+def test_a_429_is_waited_out_inside_the_step_without_spending_an_attempt(harness: Harness) -> None:
     harness.add(POST_UPDATE)
     incident = harness.declare()
+    harness.emulator.inject_fault(status=429, method="POST", retry_after=30, times=3)
+    started = harness.clock()
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    steps = {r.step_key: r for r in harness.runs.steps(run.id)}
+    # Three 429s, each waited out as Retry-After said, on the same (first) attempt.
+    assert (steps["announce"].status, steps["announce"].attempt) == ("succeeded", 1)
+    assert harness.clock() - started == timedelta(seconds=90)
+    assert messages(harness, incident["id"]) == [f"Automation is looking at {incident['reference']}"]
+
+
+def test_a_429_that_outlasts_the_steps_timeout_fails_the_attempt_and_the_run_waits(harness: Harness) -> None:
+    harness.add(POST_UPDATE.replace("    retry:\n", "    timeout: 20s\n    retry:\n", 1))
+    harness.declare()
     harness.emulator.inject_fault(status=429, method="POST", retry_after=30, times=1)
     harness.engine.run_until_idle()
     run = harness.only_run()
@@ -52,11 +67,19 @@ def test_a_429_is_retried_after_retry_after_and_a_500_on_the_backoff_schedule(ha
     assert (run.status, announce.status, announce.attempt) == (RunStatus.WAITING, "failed", 1)
     # Retry-After (30 s) is later than the back-off (10 s): the run is due in 30 s, not before.
     assert run.next_attempt_at == harness.clock() + timedelta(seconds=30)
-    harness.clock.advance(seconds=29)
-    assert harness.engine.run_until_idle() == 0
+    harness.clock.advance(seconds=30)
+    harness.engine.run_until_idle()
+    assert harness.runs.get_run(run.id).status is RunStatus.SUCCEEDED
 
-    harness.emulator.inject_fault(status=500, method="POST", times=1)
-    harness.clock.advance(seconds=1)
+
+def test_a_500_is_retried_on_the_backoff_schedule(harness: Harness) -> None:
+    harness.add(POST_UPDATE)
+    incident = harness.declare()
+    harness.emulator.inject_fault(status=500, method="POST", times=2)
+    harness.engine.run_until_idle()
+    run = harness.only_run()
+    assert run.next_attempt_at == harness.clock() + timedelta(seconds=10)
+    harness.clock.advance(seconds=10)
     harness.engine.run_until_idle()
     run = harness.runs.get_run(run.id)
     # Second failure: back-off 10 s * 2 = 20 s.

@@ -181,7 +181,7 @@ def test_when_the_store_cannot_write_the_delivery_is_not_acknowledged(
 
 def test_health(receiver: TestClient) -> None:
     response = receiver.get(HEALTH_PATH)
-    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "store": "ok"})
 
 
 def test_over_real_http_on_loopback(store: Store, clock: FakeClock) -> None:

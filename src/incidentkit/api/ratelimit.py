@@ -46,6 +46,19 @@ class TokenBucket:
         """A bucket of ``requests`` tokens refilling continuously over a minute, like incident.io's."""
         return cls(capacity=requests, refill_per_second=requests / 60, clock=clock)
 
+    def hold(self, seconds: float) -> None:
+        """Make every caller wait at least ``seconds`` from now (the server answered 429, ``Retry-After``).
+
+        The bucket is emptied to the point where the next reservation waits that long, so every
+        thread sharing the client waits with the one that was told to.
+        """
+        with self._lock:
+            now = self._clock()
+            elapsed = max(0.0, now - self._updated)
+            self._tokens = min(self.capacity, self._tokens + elapsed * self.refill_per_second)
+            self._updated = now
+            self._tokens = min(self._tokens, 1 - seconds * self.refill_per_second)
+
     def reserve(self) -> float:
         """Take a token and return the seconds to wait before it may be used (0 when free)."""
         with self._lock:

@@ -147,7 +147,6 @@ def serve(
             if client is not None:
                 stack.enter_context(client)
                 step_client = stack.enter_context(engine_client_from_configuration(connection))
-        organisation = describe_organisation(client) if client is not None else None
         store = stack.enter_context(open_store(store_url, create=True))
         settings = ServiceSettings(
             host=host,
@@ -181,9 +180,10 @@ def serve(
                     f"Slack stand-in on {sandboxed.slack.base_url} (as in `incidentkit demo`): slack.post "
                     "steps post there and each message is logged; nothing reaches Slack"
                 )
-            if organisation is not None:
-                click.echo(organisation)
             describe_workflows(service.runtime)
+            if client is not None:
+                # Asked last, once the receiver accepts: a slow API never holds up storing webhooks.
+                click.echo(describe_organisation(client))
 
         service.serve_forever(on_ready=ready)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.emulator.errors import APIError, invalid, required
-from incidentkit.emulator.faults import Fault
+from incidentkit.emulator.faults import fault_from_json
 from incidentkit.emulator.seed import MAX_GENERATED, SEEDS
 from incidentkit.emulator.state import Record
 from incidentkit.httpbody import BodyNotJSON, parse_json
@@ -101,11 +101,7 @@ def _set_rate_limit(emulator: Emulator, request: EmulatorRequest, body: dict[str
 
 
 def _add_fault(emulator: Emulator, request: EmulatorRequest, body: dict[str, Any]) -> Answer:
-    allowed = {"status", "path", "method", "times", "skip", "retry_after", "malformed"}
-    unknown = set(body) - allowed
-    if unknown:
-        raise invalid(sorted(unknown)[0], f"unknown fault option; use {', '.join(sorted(allowed))}")
-    emulator.inject_fault(Fault(**body))
+    emulator.inject_fault(fault_from_json(body))
     return 201, {"fault": body}
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from incidentkit.background import BackgroundLoop
 from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.webhooks.verify import signed_headers
 
@@ -239,29 +240,26 @@ class DeliveryWorker:
     def __init__(self, sender: WebhookSender, *, max_wait: float = 1.0) -> None:
         self.sender = sender
         self.max_wait = max_wait
-        self._wake = threading.Event()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="incidentkit-webhooks", daemon=True)
-        sender.on_enqueue(self._wake.set)
+        self._loop = BackgroundLoop(
+            "incidentkit-webhooks",
+            self._round,
+            interval=max_wait,
+            logger=logger,
+            failing="webhook delivery failing",
+            recovered="webhook delivery working again",
+        )
+        sender.on_enqueue(self._loop.wake)
 
     def start(self) -> DeliveryWorker:
-        self._thread.start()
+        """Start the thread; returns the worker."""
+        self._loop.start()
         return self
 
     def stop(self) -> None:
         """Stop after the attempt in progress, if any."""
-        self._stopping = True
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        self._loop.stop()
 
-    def _run(self) -> None:
-        while not self._stopping:
-            try:
-                self.sender.deliver_due()
-            except Exception:  # the worker outlives any one bad batch; the error is logged, not lost
-                logger.exception("Webhook delivery failed unexpectedly; trying again on the next round")
-            due = self.sender.next_due()
-            pause = self.max_wait if due is None else min(self.max_wait, max(0.0, due - self.sender.clock()))
-            self._wake.wait(pause)
-            self._wake.clear()
+    def _round(self) -> float:
+        self.sender.deliver_due()
+        due = self.sender.next_due()
+        return self.max_wait if due is None else min(self.max_wait, max(0.0, due - self.sender.clock()))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
+
+from incidentkit.emulator.errors import invalid
 
 
 @dataclass
@@ -44,3 +47,26 @@ class Fault:
             return False
         self.times -= 1
         return True
+
+
+def fault_from_json(body: dict[str, Any]) -> Fault:
+    """A :class:`Fault` from the admin API's JSON: every option the class documents, each of its type.
+
+    Raises:
+        APIError: 422 naming the first unknown option, or an option whose value has the wrong type.
+    """
+    options = {option.name: option for option in fields(Fault)}
+    unknown = sorted(set(body) - set(options))
+    if unknown:
+        raise invalid(unknown[0], f"unknown fault option; use {', '.join(sorted(options))}")
+    for name, value in body.items():
+        expected = options[name].type
+        if "bool" in str(expected):
+            ok = isinstance(value, bool)
+        elif "int" in str(expected):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, str)
+        if not ok and not (value is None and "None" in str(expected)):
+            raise invalid(name, f"fault option {name} must be {str(expected).replace(' | None', '')}")
+    return Fault(**body)

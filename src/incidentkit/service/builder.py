@@ -146,8 +146,16 @@ class Service:
         verifier = WebhookVerifier(list(self.settings.webhook_secrets))
         handler = IncidentEventHandler(self.store, client, subscribers=[self.runtime.dispatcher])
         processor = Processor(self.store, handler, retention=self.settings.retention)
+        # /healthz is healthy only while these run (and the store takes writes).
+        alive: dict[str, Callable[[], bool]] = {"processor": lambda: processor.alive}
+        if self.settings.workers:
+            alive["workers"] = self.runtime.alive
         app = create_receiver_app(
-            self.store, verifier, max_body_bytes=self.settings.max_body_bytes, on_stored=processor.wake
+            self.store,
+            verifier,
+            max_body_bytes=self.settings.max_body_bytes,
+            on_stored=processor.wake,
+            alive=alive,
         )
         app.router.routes.extend(engine_routes(self.runtime, self.runtime.config.api_token))
         return processor, app
@@ -203,6 +211,7 @@ class Service:
         self.runtime.stop()
         if self.processor is not None:
             self.processor.stop()
+        logger.info("Workers and processor stopped; closing the store")
         self._close_socket()
         if self._owns_store:
             self.store.close()

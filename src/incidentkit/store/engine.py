@@ -8,6 +8,9 @@ in the user's data directory.
 from __future__ import annotations
 
 import os
+import weakref
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,17 +72,95 @@ def create_engine(url: str) -> sa.Engine:
     )
 
 
+def create_private_file(path: Path) -> None:
+    """Create the store's file readable by its owner only (0600), in a folder of its own kind (0700).
+
+    The file holds webhook bodies; SQLite gives its write-ahead log and journal the database
+    file's permissions. Only what is created here gets these modes: an existing folder (the
+    current directory, say) or file is left as it is.
+    """
+    missing = [parent for parent in (path.parent, *path.parent.parents) if not parent.exists()]
+    for folder in reversed(missing):
+        with suppress(FileExistsError):  # another process made it meanwhile
+            folder.mkdir(mode=0o700)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def is_read_only_error(error: BaseException) -> bool:
+    """Whether a driver error says the SQLite connection cannot write (it was opened read-only).
+
+    SQLite opens a file it may not write read-only without a word, and such a connection stays
+    read-only after the file becomes writable; only a new connection can write.
+    """
+    return "readonly database" in str(error)
+
+
+@dataclass
+class _Generation:
+    number: int = 0
+
+
+_GENERATIONS: weakref.WeakKeyDictionary[sa.Engine, _Generation] = weakref.WeakKeyDictionary()
+
+
+def discard_connections(engine: sa.Engine) -> None:
+    """Close every pooled SQLite connection (those in use, when they come back) and open new ones.
+
+    Called when a connection turns out to be read-only: see :func:`is_read_only_error`.
+    """
+    generation = _GENERATIONS.get(engine)
+    if generation is None:
+        return
+    generation.number += 1
+
+
+def is_disk_full_error(error: BaseException) -> bool:
+    """Whether a driver error says the disk (or SQLite's page limit) is full."""
+    return "database or disk is full" in str(error)
+
+
 def _sqlite_engine(url: sa.URL) -> sa.Engine:
     if not url.database or url.database == ":memory:":
         raise StoreURLError(
             "the store needs a SQLite file (sqlite:///path/to/file.db): an in-memory database "
             "would lose every event"
         )
-    Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url.set(database=str(Path(url.database).expanduser())))
+    path = Path(url.database).expanduser()
+    create_private_file(path)
+    engine = sa.create_engine(url.set(database=str(path)))
+
+    # Which connections may be kept: a read-only one poisons every connection of this process to
+    # the same file (they share SQLite's shared-memory index, opened read-only), so when one is
+    # found all of them are closed and new ones opened.
+    generation = _Generation()
+    _GENERATIONS[engine] = generation
+
+    @sa.event.listens_for(engine, "handle_error")
+    def on_error(context: sa.engine.ExceptionContext) -> None:
+        if context.original_exception is not None and is_read_only_error(context.original_exception):
+            context.is_disconnect = True  # this connection leaves the pool
+            discard_connections(engine)
+
+    @sa.event.listens_for(engine, "checkout")
+    def on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get("generation") != generation.number:
+            raise sa.exc.DisconnectionError("the store's connections were discarded: reconnecting")
+        # The pool's check: a connection opened while the file could not be written is replaced
+        # as soon as it can be.
+        if not record.info.get("writable", True) and os.access(path, os.W_OK):
+            discard_connections(engine)
+            raise sa.exc.DisconnectionError("the store file became writable: reconnecting")
+
+    @sa.event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record.dbapi_connection is not None and record.info.get("generation") != generation.number:
+            record.invalidate()
 
     @sa.event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        record.info["generation"] = generation.number
+        record.info["writable"] = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
         # Let SQLAlchemy's "begin" event below open transactions instead of the sqlite3 module.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

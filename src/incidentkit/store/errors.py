@@ -31,3 +31,7 @@ class LeaseLostError(StoreError):
 
 class RunStateError(StoreError, ValueError):
     """A run is not in a state that allows what was asked (retrying a running run, ...)."""
+
+
+class ClaimLostError(StoreError):
+    """A processor's claim on an inbox event ran out and another processor claimed the event."""

@@ -62,6 +62,16 @@ inbox = sa.Table(
     sa.Column("outcome", sa.JSON, nullable=True),
     sa.Index("inbox_status_received_at", "status", "received_at"),
     sa.Index("inbox_event_type", "event_type"),
+    # Which processor holds the claim (``claimed_at`` is when it last renewed it).
+    sa.Column("claimed_by", sa.Text, nullable=True),
+)
+
+# One row, written by the health probe: a write that proves the store takes writes now.
+store_health = sa.Table(
+    "store_health",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("checked_at", UTCDateTime, nullable=False),
 )
 
 # Webhook ids seen recently, kept after their inbox row is purged so that a late retry is still

@@ -4,7 +4,9 @@ Every webhook delivery that passed verification is written here, keyed by its ``
 before the receiver answers; processing happens later, by claiming pending rows. Claims are safe
 with several processes: PostgreSQL skips rows another transaction holds (``FOR UPDATE SKIP
 LOCKED``), SQLite serialises writers (every transaction is ``BEGIN IMMEDIATE``). A claim that
-is never finished (its process died) becomes claimable again after a lease.
+is never finished (its process died) becomes claimable again after a short lease, which a live
+processor renews; a claim records its owner, so a processor whose lease ran out cannot finish an
+event another has claimed since.
 
 Time comes from an injected clock, so retention and retries are tested without waiting.
 """
@@ -12,12 +14,14 @@ Time comes from an injected clock, so retention and retries are tested without w
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -26,19 +30,30 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from incidentkit.store import migrations
-from incidentkit.store.engine import READ_ONLY_OPTION, create_engine, default_store_url, describe_url
-from incidentkit.store.errors import EventNotFoundError
-from incidentkit.store.schema import inbox, incident_snapshots, seen_webhook_ids
+from incidentkit.store.engine import (
+    READ_ONLY_OPTION,
+    create_engine,
+    default_store_url,
+    describe_url,
+    discard_connections,
+    is_disk_full_error,
+    is_read_only_error,
+)
+from incidentkit.store.errors import ClaimLostError, EventNotFoundError
+from incidentkit.store.schema import inbox, incident_snapshots, seen_webhook_ids, store_health
 from incidentkit.timeutil import iso as _iso
 
 Clock = Callable[[], datetime]
+
+logger = logging.getLogger(__name__)
 
 # A header whose lower-cased name contains one of these is never stored: it may carry a credential.
 SECRET_HEADER_WORDS = ("authorization", "cookie", "secret", "token", "api-key", "apikey", "password", "auth")
 # One search per header instead of one per word: this runs for every header of every delivery.
 _SECRET_HEADER_PATTERN = re.compile("|".join(re.escape(word) for word in SECRET_HEADER_WORDS))
 
-DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
+DEFAULT_CLAIM_LEASE = timedelta(seconds=15)
+"""How long a claim holds an event without being renewed; a live processor renews it every few seconds."""
 
 
 def utc_now() -> datetime:
@@ -285,9 +300,14 @@ class Store:
         except dialect.loaded_dbapi.Error as error:
             # As SQLAlchemy would: a lost connection leaves the pool, and the error is SQLAlchemy's
             # own (OperationalError, IntegrityError...) naming the table, never the values.
-            lost = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
+            read_only = is_read_only_error(error)
+            lost = read_only or dialect.is_disconnect(error, connection.dbapi_connection, cursor)
             if lost:
                 connection.invalidate(error)
+            if read_only:
+                discard_connections(self.engine)
+            if is_disk_full_error(error):
+                self._make_room(events)
             else:
                 with suppress(Exception):  # the error that matters is the one that got us here
                     connection.rollback()
@@ -347,12 +367,20 @@ class Store:
         with self._reading() as connection:
             return int(connection.execute(query).scalar_one())
 
-    def claim_pending(self, limit: int = 10, *, lease: timedelta = DEFAULT_CLAIM_LEASE) -> list[InboxEvent]:
+    def claim_pending(
+        self, limit: int = 10, *, owner: str | None = None, lease: timedelta = DEFAULT_CLAIM_LEASE
+    ) -> list[InboxEvent]:
         """Claim up to ``limit`` events to process, oldest first, and count the attempt.
 
-        Claimable: pending events whose retry time has come, and events claimed more than ``lease``
-        ago and never finished (their processor died). Two processes never claim the same event
-        at once.
+        Claimable: pending events whose retry time has come, and events whose claim was last made or
+        renewed more than ``lease`` ago (their processor died). Two processes never claim the same
+        event at once.
+
+        Args:
+            limit: the most events to claim.
+            owner: the claiming processor's name; finishing the event with this owner fails once
+                another processor has claimed it (see :meth:`renew_claims`).
+            lease: how long an unrenewed claim holds.
         """
         now = self.clock()
         due = sa.and_(
@@ -378,6 +406,7 @@ class Store:
                 .values(
                     status=EventStatus.PROCESSING.value,
                     claimed_at=now,
+                    claimed_by=owner,
                     attempts=inbox.c.attempts + 1,
                 )
             )
@@ -388,10 +417,44 @@ class Store:
             )
             return [_event(row) for row in rows]
 
-    def mark_processed(self, webhook_id: str, *, outcome: Any = None) -> None:
-        """Record that an event was handled, with what came of it (JSON-ready)."""
+    def renew_claims(self, webhook_ids: Sequence[str], owner: str) -> int:
+        """Renew ``owner``'s claims on these events (its heartbeat); returns how many it still holds."""
+        if not webhook_ids:
+            return 0
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                inbox.update()
+                .where(
+                    inbox.c.webhook_id.in_(list(webhook_ids)),
+                    inbox.c.status == EventStatus.PROCESSING.value,
+                    inbox.c.claimed_by == owner,
+                )
+                .values(claimed_at=self.clock())
+            )
+        return int(result.rowcount)
+
+    def release(self, webhook_id: str, *, owner: str | None = None) -> None:
+        """Give a claimed event back unhandled, due at once, its attempt uncounted (a processor stopping)."""
         self._finish(
             webhook_id,
+            owner=owner,
+            status=EventStatus.PENDING,
+            processed_at=None,
+            next_attempt_at=None,
+            attempts=sa.func.max(inbox.c.attempts - 1, 0)
+            if self.backend == "sqlite"
+            else sa.func.greatest(inbox.c.attempts - 1, 0),
+        )
+
+    def mark_processed(self, webhook_id: str, *, outcome: Any = None, owner: str | None = None) -> None:
+        """Record that an event was handled, with what came of it (JSON-ready).
+
+        Raises:
+            ClaimLostError: ``owner`` no longer holds the event's claim (another processor does).
+        """
+        self._finish(
+            webhook_id,
+            owner=owner,
             status=EventStatus.PROCESSED,
             processed_at=self.clock(),
             reason=None,
@@ -399,10 +462,17 @@ class Store:
             next_attempt_at=None,
         )
 
-    def mark_dead(self, webhook_id: str, reason: str, *, outcome: Any = None) -> None:
-        """Record that an event cannot be handled, and why; it stays visible until replayed."""
+    def mark_dead(
+        self, webhook_id: str, reason: str, *, outcome: Any = None, owner: str | None = None
+    ) -> None:
+        """Record that an event cannot be handled, and why; it stays visible until replayed.
+
+        Raises:
+            ClaimLostError: ``owner`` no longer holds the event's claim.
+        """
         self._finish(
             webhook_id,
+            owner=owner,
             status=EventStatus.DEAD,
             processed_at=self.clock(),
             reason=reason,
@@ -410,15 +480,41 @@ class Store:
             next_attempt_at=None,
         )
 
-    def retry_later(self, webhook_id: str, reason: str, *, delay: timedelta) -> None:
-        """Put a claimed event back to pending after a failure that may pass, not before ``delay``."""
+    def retry_later(
+        self,
+        webhook_id: str,
+        reason: str,
+        *,
+        delay: timedelta,
+        owner: str | None = None,
+        count_attempt: bool = True,
+    ) -> None:
+        """Put a claimed event back to pending after a failure that may pass, not before ``delay``.
+
+        Args:
+            webhook_id: the event.
+            reason: why, kept with the event.
+            delay: how long until it is due again.
+            owner: the processor holding the claim.
+            count_attempt: False when the failure was not the event's (a rate limit): the attempt
+                does not count towards giving up.
+
+        Raises:
+            ClaimLostError: ``owner`` no longer holds the event's claim.
+        """
+        values: dict[str, Any] = {}
+        if not count_attempt:
+            decrement = sa.func.max if self.backend == "sqlite" else sa.func.greatest
+            values["attempts"] = decrement(inbox.c.attempts - 1, 0)
         self._finish(
             webhook_id,
+            owner=owner,
             status=EventStatus.PENDING,
             processed_at=None,
             reason=reason,
             outcome=None,
             next_attempt_at=self.clock() + delay,
+            **values,
         )
 
     def replay(self, webhook_id: str) -> InboxEvent:
@@ -438,15 +534,83 @@ class Store:
         )
         return self.get_event(webhook_id)
 
-    def _finish(self, webhook_id: str, *, status: EventStatus, **values: Any) -> None:
+    def _finish(
+        self, webhook_id: str, *, status: EventStatus, owner: str | None = None, **values: Any
+    ) -> None:
+        update = inbox.update().where(inbox.c.webhook_id == webhook_id)
+        if owner is not None:
+            update = update.where(inbox.c.status == EventStatus.PROCESSING.value, inbox.c.claimed_by == owner)
         with self.engine.begin() as connection:
             result = connection.execute(
-                inbox.update()
-                .where(inbox.c.webhook_id == webhook_id)
-                .values(status=status.value, claimed_at=None, **values)
+                update.values(status=status.value, claimed_at=None, claimed_by=None, **values)
             )
-        if result.rowcount == 0:
+            found = result.rowcount > 0 or (
+                owner is not None
+                and connection.execute(
+                    sa.select(inbox.c.webhook_id).where(inbox.c.webhook_id == webhook_id)
+                ).first()
+                is not None
+            )
+        if not found:
             raise EventNotFoundError(f"no event with webhook id {webhook_id!r} in the store")
+        if result.rowcount == 0:
+            raise ClaimLostError(
+                f"this processor's claim on webhook {webhook_id} ran out and another processor claimed it"
+            )
+
+    # Health and upkeep
+
+    def _make_room(self, events: Sequence[NewEvent]) -> None:
+        """After a write failed for lack of space: fold the write-ahead log in, and say what is needed."""
+        batch = sum(len(event.body) for event in events)
+        try:
+            freed = self.checkpoint()
+        except Exception as error:  # the disk is full: even this may fail, and the first error matters
+            freed, note = 0, f"; the write-ahead log could not be checkpointed ({type(error).__name__})"
+        else:
+            note = f"; the write-ahead log ({freed // 1024} KB) was checkpointed into the database"
+        logger.warning(
+            "The store's disk is full: storing %d deliveries needs at least %d KB free "
+            "(their bodies, plus room for SQLite to write them twice)%s",
+            len(events),
+            max(2 * batch // 1024, 1) + 64,
+            note,
+        )
+
+    def probe_write(self) -> None:
+        """Make one small write, to tell whether the store takes writes now.
+
+        Raises:
+            sqlalchemy.exc.SQLAlchemyError: it does not (read-only, full, unreachable...).
+        """
+        with self.engine.begin() as connection:
+            updated = connection.execute(
+                store_health.update().where(store_health.c.id == 1).values(checked_at=self.clock())
+            ).rowcount
+            if not updated:
+                connection.execute(
+                    self._insert_ignoring_duplicates(store_health).values(id=1, checked_at=self.clock())
+                )
+
+    def checkpoint(self) -> int:
+        """Copy SQLite's write-ahead log into the database and truncate it; the log's size before, in bytes.
+
+        SQLite does this by itself only when no reader is in the way; a busy server's log can grow
+        until the disk fills. Does nothing on PostgreSQL (returns 0).
+        """
+        if self.backend != "sqlite" or self.engine.url.database is None:
+            return 0
+        log = Path(f"{self.engine.url.database}-wal")
+        size = log.stat().st_size if log.exists() else 0
+        connection = self.engine.raw_connection()  # outside any transaction, as a checkpoint must be
+        try:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.fetchall()
+            cursor.close()
+        finally:
+            connection.close()
+        return size
 
     # Incident snapshots
 

@@ -13,19 +13,26 @@ and :meth:`Processor.purge_if_due` directly, with an injected clock, so nothing 
 from __future__ import annotations
 
 import logging
-import threading
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
+from incidentkit.background import BackgroundLoop, Heartbeat
 from incidentkit.store import InboxEvent, PurgeResult, RetentionPolicy, Store
+from incidentkit.store.errors import ClaimLostError
+from incidentkit.store.store import DEFAULT_CLAIM_LEASE
 from incidentkit.webhooks.errors import WebhookError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_PURGE_EVERY = timedelta(hours=1)
+DEFAULT_CHECKPOINT_EVERY = timedelta(minutes=1)
+DEFAULT_RATE_LIMIT_WAIT = timedelta(seconds=30)
+"""How long to wait before trying an event again after a 429 that named no wait."""
 
 
 class DeadEvent(WebhookError):
@@ -46,6 +53,25 @@ def default_backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** max(attempt - 1, 0), 3600))
 
 
+def rate_limit_wait(error: BaseException) -> float | None:
+    """When ``error`` (or what caused it) is a 429, the seconds it asked to wait (0 when it named none).
+
+    Reads the API client's errors by shape (``status``, ``headers``, ``body``), so this layer needs no
+    import of the client; the wait comes from the client's own ``Retry-After`` reader.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "status", None) == 429:
+            from incidentkit.api.retry import retry_after_seconds
+
+            wait = retry_after_seconds(getattr(current, "headers", None), getattr(current, "body", None))
+            return wait if wait is not None else 0.0
+        current = current.__cause__ or current.__context__
+    return None
+
+
 @dataclass
 class ProcessingStats:
     """What a processor has done since it started."""
@@ -58,6 +84,12 @@ class ProcessingStats:
 class Processor:
     """Claims stored events and runs them through a handler, safely alongside other processors.
 
+    Claims are short leases with this processor's name on them, renewed by a heartbeat while it
+    works, so the claims of a processor that died come back within ``lease``; a processor whose
+    lease ran out cannot finish an event another has claimed since. A finish that fails (the store
+    went away) is tried again on the next rounds; meanwhile its claim runs out, so the event is
+    never stuck.
+
     Args:
         store: the inbox.
         handler: what to do with each event.
@@ -66,6 +98,10 @@ class Processor:
         backoff: the delay before the next attempt, given the number of attempts made.
         retention: what :meth:`purge_if_due` deletes.
         purge_every: how often the purge runs.
+        lease: how long an unrenewed claim holds.
+        heartbeat: seconds between claim renewals (real time; a third of the lease by default).
+        checkpoint_every: how often SQLite's write-ahead log is folded into the database.
+        owner: this processor's name on its claims; random by default.
     """
 
     def __init__(
@@ -78,6 +114,10 @@ class Processor:
         backoff: Callable[[int], timedelta] = default_backoff,
         retention: RetentionPolicy | None = None,
         purge_every: timedelta = DEFAULT_PURGE_EVERY,
+        lease: timedelta = DEFAULT_CLAIM_LEASE,
+        heartbeat: float | None = None,
+        checkpoint_every: timedelta = DEFAULT_CHECKPOINT_EVERY,
+        owner: str | None = None,
     ) -> None:
         self.store = store
         self.handler = handler
@@ -86,47 +126,114 @@ class Processor:
         self.backoff = backoff
         self.retention = retention or RetentionPolicy()
         self.purge_every = purge_every
+        self.lease = lease
+        self.checkpoint_every = checkpoint_every
+        self.owner = owner or "processor-" + secrets.token_hex(4)
         self.stats = ProcessingStats()
         self._next_purge: datetime | None = None
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._next_checkpoint: datetime | None = None
+        self._unsettled: list[Callable[[], None]] = []
+        self._heartbeat = Heartbeat(
+            heartbeat if heartbeat is not None else lease.total_seconds() / 3,
+            name="incidentkit-processor-claims",
+            logger=logger,
+        )
+        self._loop: BackgroundLoop | None = None
 
     def process_pending(self) -> int:
-        """Handle every event that is due now; returns how many were handled (whatever the outcome)."""
+        """Handle every event that is due now; returns how many were handled (whatever the outcome).
+
+        Finishes that failed earlier are tried first. When the background loop is stopping, the
+        events claimed but not yet handled are given back at once, uncounted.
+        """
+        self.settle_unsettled()
         handled = 0
-        while batch := self.store.claim_pending(self.batch_size):
-            for event in batch:
-                self._handle(event)
-                handled += 1
+        while batch := self.store.claim_pending(self.batch_size, owner=self.owner, lease=self.lease):
+            held = [event.webhook_id for event in batch]
+            with self._heartbeat.beating(partial(self._renew, held)):
+                for event in batch:
+                    if self.stopping:
+                        self._settle(partial(self.store.release, event.webhook_id, owner=self.owner))
+                        continue
+                    self._handle(event)
+                    held.remove(event.webhook_id)
+                    handled += 1
+            if self.stopping:
+                break
         return handled
 
+    @property
+    def stopping(self) -> bool:
+        """Whether the background loop was asked to stop."""
+        return self._loop is not None and self._loop.stopping
+
+    def _renew(self, held: list[str]) -> None:
+        self.store.renew_claims(list(held), self.owner)
+
     def _handle(self, event: InboxEvent) -> None:
+        owner = self.owner
         try:
             outcome = self.handler(event)
         except DeadEvent as error:
             logger.warning("Webhook %s is dead: %s", event.webhook_id, error)
-            self.store.mark_dead(event.webhook_id, str(error))
+            self._settle(partial(self.store.mark_dead, event.webhook_id, str(error), owner=owner))
             self.stats.dead += 1
             return
         except Exception as error:
             reason = f"{type(error).__name__}: {error}"
-            if event.attempts >= self.max_attempts:
+            waited = rate_limit_wait(error)
+            if waited is not None:
+                # Not the event's failure: try again when the API allows, without using an attempt.
+                delay = timedelta(seconds=waited) if waited > 0 else DEFAULT_RATE_LIMIT_WAIT
+                logger.info(
+                    "Webhook %s rate limited; trying again in %.0f s", event.webhook_id, delay.total_seconds()
+                )
+                self._settle(
+                    lambda: self.store.retry_later(
+                        event.webhook_id, reason, delay=delay, owner=owner, count_attempt=False
+                    )
+                )
+                self.stats.retried += 1
+            elif event.attempts >= self.max_attempts:
                 logger.error(
                     "Webhook %s failed %d times, giving up: %s", event.webhook_id, event.attempts, reason
                 )
-                self.store.mark_dead(event.webhook_id, f"gave up after {event.attempts} attempts: {reason}")
+                given_up = f"gave up after {event.attempts} attempts: {reason}"
+                self._settle(lambda: self.store.mark_dead(event.webhook_id, given_up, owner=owner))
                 self.stats.dead += 1
             else:
                 logger.warning(
                     "Webhook %s failed (attempt %d), will retry: %s", event.webhook_id, event.attempts, reason
                 )
-                self.store.retry_later(event.webhook_id, reason, delay=self.backoff(event.attempts))
+                delay = self.backoff(event.attempts)
+                self._settle(
+                    lambda: self.store.retry_later(event.webhook_id, reason, delay=delay, owner=owner)
+                )
                 self.stats.retried += 1
             return
-        self.store.mark_processed(event.webhook_id, outcome=outcome)
+        self._settle(lambda: self.store.mark_processed(event.webhook_id, outcome=outcome, owner=owner))
         self.stats.processed += 1
         logger.info("Webhook %s (%s) processed", event.webhook_id, event.event_type or "unknown type")
+
+    def _settle(self, finish: Callable[[], None]) -> None:
+        """Record an event's outcome; when the store fails, keep it to try again next round."""
+        try:
+            finish()
+        except ClaimLostError as error:
+            logger.warning("%s; leaving the event to it", error)
+        except Exception:
+            self._unsettled.append(finish)
+            raise
+
+    def settle_unsettled(self) -> None:
+        """Record again the outcomes the store refused (their claims lapse meanwhile, so none waits)."""
+        while self._unsettled:
+            finish = self._unsettled[0]
+            try:
+                finish()
+            except ClaimLostError as error:
+                logger.warning("%s; leaving the event to it", error)
+            self._unsettled.pop(0)
 
     def purge_if_due(self) -> PurgeResult | None:
         """Run the retention purge when ``purge_every`` has passed since the last one (or never ran)."""
@@ -139,41 +246,53 @@ class Processor:
             logger.info("Purged %d processed events and %d remembered ids", result.events, result.seen_ids)
         return result
 
+    def checkpoint_if_due(self) -> int | None:
+        """Checkpoint SQLite's write-ahead log every ``checkpoint_every``; the log's size, or None."""
+        now = self.store.clock()
+        if self._next_checkpoint is not None and now < self._next_checkpoint:
+            return None
+        self._next_checkpoint = now + self.checkpoint_every
+        return self.store.checkpoint()
+
+    def run_round(self) -> None:
+        """One round of the background loop: process what is due, then the scheduled upkeep."""
+        self.process_pending()
+        self.purge_if_due()
+        self.checkpoint_if_due()
+
     # Running in the background
+
+    @property
+    def alive(self) -> bool:
+        """Whether the background loop is running."""
+        return self._loop is not None and self._loop.alive
 
     def wake(self) -> None:
         """Ask the background loop to look for work now (the receiver calls this after a store)."""
-        self._wake.set()
+        if self._loop is not None:
+            self._loop.wake()
 
     def start(self, *, poll_interval: float = 5.0) -> None:
         """Run the processing loop in a daemon thread until :meth:`stop`.
 
         The loop wakes when :meth:`wake` is called, and every ``poll_interval`` seconds anyway, to pick
-        up retries that came due and events stored by other processes.
+        up retries that came due and events stored by other processes. While the store is
+        unavailable it logs one line when that starts and one when it ends.
         """
-        if self._thread is not None:
+        if self._loop is not None:
             raise RuntimeError("the processor is already running")
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=self._loop, args=(poll_interval,), name="incidentkit-processor", daemon=True
+        self._loop = BackgroundLoop(
+            "incidentkit-processor", self._round, interval=poll_interval, logger=logger
         )
-        self._thread.start()
+        self._loop.start()
+
+    def _round(self) -> None:
+        self.run_round()
 
     def stop(self) -> None:
-        """Stop the background loop after the event in hand, and wait for it."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def _loop(self, poll_interval: float) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                self.process_pending()
-                self.purge_if_due()
-            except Exception:
-                # The store may be briefly unavailable; events stay pending and the next round retries.
-                logger.exception("The webhook processor failed a round; retrying")
-            self._wake.wait(poll_interval)
+        """Stop the background loop after the event in hand (the others claimed are given back), and wait."""
+        loop = self._loop
+        if loop is not None:
+            loop.stop()
+        self._loop = None
+        self._heartbeat.close()

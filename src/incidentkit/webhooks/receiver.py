@@ -10,6 +10,11 @@ stored events afterwards.
 
 Every verification failure is a 4xx with a short reason; a store that cannot be written is a 503, so
 incident.io keeps the delivery and retries. No answer or log line contains a secret.
+
+``GET /readyz`` answers 200 while the store takes writes (a small write, made at most every
+1.5 s) and 503 otherwise, for a load balancer deciding where deliveries go; ``GET /healthz`` also
+needs the background parts (the processor, the workflow workers) to be running, for a supervisor
+deciding what to restart. Both say in their JSON body which part is failing and why.
 """
 
 from __future__ import annotations
@@ -18,11 +23,14 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -37,8 +45,50 @@ INGEST_PATH = "/api/webhooks/ingest/incident-io"
 DEFAULT_PORT = 8700
 """The port ``incidentkit serve`` listens on by default (and where ``webhooks test`` sends)."""
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+HEALTH_CACHE_SECONDS = 1.5
+"""How long one write probe of the store answers for: health checks come often, writes cost."""
 # incident.io's largest payloads (an incident with its custom fields) are tens of kilobytes.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+class StoreProbe:
+    """Whether the store takes writes now: one small write, its answer kept for ``cache_seconds``.
+
+    Args:
+        store: the store to probe.
+        cache_seconds: how long one probe's answer stands.
+        clock: monotonic seconds; injectable for tests.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        cache_seconds: float = HEALTH_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.cache_seconds = cache_seconds
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._checked_at: float | None = None
+        self._problem: str | None = None
+
+    def problem(self) -> str | None:
+        """None when the store takes writes; else what went wrong (the error's type and first line)."""
+        with self._lock:
+            now = self.clock()
+            if self._checked_at is None or now - self._checked_at >= self.cache_seconds:
+                try:
+                    self.store.probe_write()
+                except Exception as error:
+                    first_line = (str(getattr(error, "orig", None) or error).splitlines() or [""])[0]
+                    self._problem = f"cannot write: {type(error).__name__}: {first_line}".rstrip(": ")
+                else:
+                    self._problem = None
+                self._checked_at = self.clock()
+            return self._problem
 
 
 # The envelope incident.io sends opens with its event type: ``{"event_type": "public_incident...", ...``.
@@ -149,6 +199,8 @@ def create_receiver_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     on_stored: Callable[[], None] | None = None,
+    alive: Mapping[str, Callable[[], bool]] | None = None,
+    probe: StoreProbe | None = None,
 ) -> Starlette:
     """The receiver as an ASGI app.
 
@@ -157,9 +209,14 @@ def create_receiver_app(
         verifier: checks signatures and timestamps (fails closed with no secret).
         max_body_bytes: larger bodies are refused with 413.
         on_stored: called after each new delivery is stored, to wake the processor.
+        alive: background parts ``/healthz`` checks, by name (``processor``, ``workers``): each
+            says whether it is running.
+        probe: how ``/healthz`` and ``/readyz`` tell whether the store takes writes.
     """
 
     writer = InboxWriter(store)
+    probe = probe or StoreProbe(store)
+    parts = dict(alive or {})
 
     async def ingest(request: Request) -> Response:
         try:
@@ -189,11 +246,27 @@ def create_receiver_app(
             on_stored()
         return Response(status_code=202)
 
+    async def check(with_parts: bool) -> JSONResponse:
+        problem = await run_in_threadpool(probe.problem)
+        body: dict[str, Any] = {"store": problem or "ok"}
+        healthy = problem is None
+        if with_parts:
+            for name, is_alive in parts.items():
+                running = is_alive()
+                body[name] = "running" if running else "stopped"
+                healthy = healthy and running
+        body = {"status": "ok" if healthy else "unavailable", **body}
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
     async def health(_: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+        return await check(with_parts=True)
+
+    async def ready(_: Request) -> JSONResponse:
+        return await check(with_parts=False)
 
     routes: list[Any] = [
         Route(INGEST_PATH, ingest, methods=["POST"]),
         Route(HEALTH_PATH, health, methods=["GET"]),
+        Route(READY_PATH, ready, methods=["GET"]),
     ]
     return Starlette(routes=routes)

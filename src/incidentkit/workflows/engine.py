@@ -20,12 +20,15 @@ import hashlib
 import logging
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from incidentkit.background import BackgroundLoop, Heartbeat
 from incidentkit.logs import log_context
 from incidentkit.store.errors import LeaseLostError
 from incidentkit.store.runs import (
@@ -39,6 +42,7 @@ from incidentkit.store.runs import (
     StepRecord,
 )
 from incidentkit.store.states import StepStatus
+from incidentkit.webhooks.processor import rate_limit_wait
 from incidentkit.workflows.interpreter import (
     BeginWait,
     Checkpoint,
@@ -68,6 +72,11 @@ if TYPE_CHECKING:
     from incidentkit.api import Client
 
 logger = logging.getLogger("incidentkit.workflows.engine")
+
+RATE_LIMIT_BUDGET = timedelta(minutes=2)
+"""How long a step without a ``timeout:`` may wait out rate limits (429s) before one counts as a failure."""
+RATE_LIMIT_DEFAULT_WAIT = 1.0
+"""Seconds to wait after a 429 that named no wait."""
 
 MAX_ACTIONS_PER_CLAIM = 10_000
 """A guard against a workflow that never finishes deciding (it cannot, but a bug should not spin)."""
@@ -156,6 +165,7 @@ class Engine:
         on_event: called with a short description of each thing done (the demo prints them).
         heartbeat: seconds between lease renewals while a step runs (real time; a third of the
             lease by default), so a slow step keeps its run and a dead worker's lease runs out.
+        sleep: how to wait out a rate limit inside a step; tests inject one that moves their clock.
     """
 
     def __init__(
@@ -170,8 +180,10 @@ class Engine:
         node_types: Mapping[str, NodeType] | None = None,
         on_event: Callable[[Run, str], None] | None = None,
         heartbeat: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.runs = runs
+        self.sleep = sleep
         self.client = client
         self.settings = settings or EngineSettings()
         self.clock = clock or runs.clock
@@ -182,15 +194,15 @@ class Engine:
         self._workflows: dict[tuple[str, str], Workflow] = {}
         self._pending = _Pending()
         self.heartbeat = heartbeat if heartbeat is not None else lease.total_seconds() / 3
-        self._beat_lock = threading.Lock()
-        self._beat_stop = threading.Event()
-        self._beat_thread: threading.Thread | None = None
-        self._beating: str | None = None
+        self._heartbeat = Heartbeat(self.heartbeat, name="incidentkit-lease", logger=logger)
+        self._stopping = threading.Event()
 
     # Driving
 
     def run_once(self, limit: int = 10) -> int:
         """Claim up to ``limit`` due runs and drive each as far as it goes now; returns how many."""
+        if self._stopping.is_set():
+            return 0
         claimed = self.runs.claim_runs(self.owner, limit, lease=self.lease)
         checkpoints = self.runs.steps_of([run.id for run in claimed])
         for run in claimed:
@@ -227,6 +239,13 @@ class Engine:
         records = {record.step_key: record for record in checkpoints}
         metadata = self.settings.workflow_metadata.get(run.workflow, {})
         for _ in range(MAX_ACTIONS_PER_CLAIM):
+            if self._stopping.is_set():
+                # Shutting down: what was done is made durable and the run goes back to the queue,
+                # due at once, for this process after a restart or another worker now.
+                self._flush(run)
+                self.runs.release(run.id, self.owner)
+                self._tell(run, "released: the worker is stopping")
+                return
             state = {key: _checkpoint(record) for key, record in records.items()}
             action = next_action(workflow, run.trigger, state, self.clock(), metadata=metadata)
             if isinstance(action, WaitUntil):
@@ -337,8 +356,8 @@ class Engine:
                 raise StepError(f"no step type {action.step_type!r} in this engine", retryable=False)
             inputs = node.validate_inputs(action.inputs)
             context = self._context(run, key, log, action.deadline)
-            with self._heartbeat(run), self._api_bound(action.deadline):
-                result = node.run(inputs, context)
+            with self._heartbeat.beating(partial(self._renew, run.id)):
+                result = self._run_node(node, inputs, context, action, log)
         except StepError as error:
             now = self.clock()
             retry_after = now + timedelta(seconds=error.retry_after) if error.retry_after else None
@@ -400,39 +419,48 @@ class Engine:
         )
         return record
 
-    @contextmanager
-    def _heartbeat(self, run: Run) -> Iterator[None]:
-        """Renew the run's lease every ``heartbeat`` seconds while a step runs (one thread per engine)."""
-        with self._beat_lock:
-            if self._beat_thread is None:
-                self._beat_thread = threading.Thread(target=self._beat, name="incidentkit-lease", daemon=True)
-                self._beat_thread.start()
-            self._beating = run.id
-        try:
-            yield
-        finally:
-            with self._beat_lock:
-                self._beating = None
+    def _run_node(
+        self, node: NodeType, inputs: Any, context: NodeContext, action: RunStep, log: _RunLog
+    ) -> Any:
+        """Run a node; a 429 is waited out (as ``Retry-After`` says) and the node run again, no attempt spent.
 
-    def _beat(self) -> None:
-        while not self._beat_stop.wait(self.heartbeat):
-            with self._beat_lock:
-                run_id = self._beating
-            if run_id is None:
-                continue
+        The waits together stay within the step's ``timeout:`` (or :data:`RATE_LIMIT_BUDGET`);
+        a 429 whose wait does not fit fails the attempt as before. The wait is shared with every
+        thread using the client: its rate limiter holds them all for as long.
+        """
+        budget_ends = action.deadline or self.clock() + RATE_LIMIT_BUDGET
+        while True:
             try:
-                self.runs.renew_lease(run_id, self.owner, lease=self.lease)
-            except LeaseLostError:
-                pass  # the step's checkpoint will find out and stop the run here
-            except Exception:
-                logger.exception("Run %s: could not renew the lease", run_id)
+                with self._api_bound(action.deadline):
+                    return node.run(inputs, context)
+            except StepError as error:
+                if rate_limit_wait(error) is None:
+                    raise
+                wait = error.retry_after if error.retry_after is not None else RATE_LIMIT_DEFAULT_WAIT
+                if self.clock() + timedelta(seconds=wait) >= budget_ends:
+                    raise
+                log.info("rate limited by the API; waiting %.1f s, as it asked, before trying again", wait)
+                limiter = getattr(self.client, "rate_limiter", None)
+                if limiter is not None:
+                    limiter.hold(wait)
+                self.sleep(wait)
+
+    def _renew(self, run_id: str) -> None:
+        """Renew the run's lease (the heartbeat's beat while a step runs)."""
+        with suppress(LeaseLostError):  # the step's checkpoint will find out and stop the run there
+            self.runs.renew_lease(run_id, self.owner, lease=self.lease)
+
+    def request_stop(self) -> None:
+        """Stop driving runs at the next step boundary: the run in hand is checkpointed and released."""
+        self._stopping.set()
+
+    def resume(self) -> None:
+        """Drive runs again after :meth:`request_stop` (a worker started again)."""
+        self._stopping.clear()
 
     def close(self) -> None:
         """Stop the lease heartbeat thread, if it was started."""
-        self._beat_stop.set()
-        thread, self._beat_thread = self._beat_thread, None
-        if thread is not None:
-            thread.join()
+        self._heartbeat.close()
 
     def _seconds_left(self, deadline: datetime) -> float:
         return max((deadline - self.clock()).total_seconds(), 0.001)
@@ -592,6 +620,9 @@ def _is_approval(workflow: Workflow, step_key: str) -> bool:
 class Worker:
     """Runs an engine (and any periodic chores) in a background thread until stopped.
 
+    While the store is unavailable the worker logs one line when that starts and one when it ends
+    (tracebacks at debug level), and keeps retrying.
+
     Args:
         engine: what to drive.
         chores: called every round before claiming (schedule ticks, workflow reloads).
@@ -604,40 +635,30 @@ class Worker:
         self.engine = engine
         self.chores = chores
         self.poll_interval = poll_interval
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop("incidentkit-worker", self._round, interval=poll_interval, logger=logger)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the worker's thread is running."""
+        return self._loop.alive
 
     def wake(self) -> None:
         """Look for work now (the dispatcher calls this after creating runs)."""
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
         """Start the background thread."""
-        if self._thread is not None:
-            raise RuntimeError("the worker is already running")
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._loop, name="incidentkit-worker", daemon=True)
-        self._thread.start()
+        self.engine.resume()
+        self._loop.start()
 
     def stop(self) -> None:
-        """Stop after the run in hand, and wait for the thread."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        """Stop at the next step boundary (the run in hand is checkpointed and released), and wait."""
+        self.engine.request_stop()
+        self._loop.stop()
         self.engine.close()
 
-    def _loop(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.clear()
-            try:
-                for chore in self.chores:
-                    chore()
-                while not self._stopping.is_set() and self.engine.run_once():
-                    pass
-            except Exception:
-                # The store may be briefly unavailable; runs stay due and the next round retries.
-                logger.exception("The workflow worker failed a round; retrying")
-            self._wake.wait(self.poll_interval)
+    def _round(self) -> None:
+        for chore in self.chores:
+            chore()
+        while not self._loop.stopping and self.engine.run_once():
+            pass

@@ -105,7 +105,11 @@ class EngineRuntime:
         for worker in self._workers:
             worker.start()
 
+    def alive(self) -> bool:
+        """Whether every worker thread is running."""
+        return all(worker.alive for worker in self._workers)
+
     def stop(self) -> None:
-        """Stop the worker threads (each finishes the run in hand)."""
+        """Stop the worker threads (each at a step boundary of the run in hand)."""
         for worker in self._workers:
             worker.stop()
