@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.emulator import handlers
+from incidentkit.emulator.call import Call, Handler
 from incidentkit.emulator.delivery import DeliveryWorker, WebhookSender, wants
 from incidentkit.emulator.errors import APIError
 from incidentkit.emulator.faults import Fault
@@ -75,11 +76,11 @@ class EmulatorResponse:
 class Route:
     method: str
     pattern: re.Pattern[str]
-    handler: handlers.Handler
+    handler: Handler
     scope: str | None  # the schema's x-rbac-scopes; None when any valid key may call it
 
 
-def _route(method: str, template: str, handler: handlers.Handler, scope: str | None) -> Route:
+def _route(method: str, template: str, handler: Handler, scope: str | None) -> Route:
     pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
     return Route(method, pattern, handler, scope)
 
@@ -342,7 +343,7 @@ class Emulator:
         except BodyNotJSON as error:
             raise APIError(400, str(error), code="invalid_json") from None
         events: list[tuple[str, Record]] = []
-        call = handlers.Call(
+        call = Call(
             state=self.state,
             key=key,
             path_params=params,
