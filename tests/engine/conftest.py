@@ -99,7 +99,7 @@ def harness_factory(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., 
         store_url: str | None = None, agents: AgentSettings | None = None, **settings_fields: Any
     ) -> Harness:
         store = Store.open(store_url or f"sqlite:///{tmp_path / 'engine.db'}", clock=clock)
-        emulator = Emulator(seed="default", clock=lambda: clock.now.timestamp(), random_seed=5)
+        emulator = Emulator(seed="default", clock=clock, random_seed=5)
         seen: list[tuple[str, str]] = []
         read_timeouts: list[float] = []
         inner = emulator.transport()

@@ -11,10 +11,10 @@ import json
 import random
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from incidentkit.emulator.state import (
     save_state,
 )
 from incidentkit.httpbody import BodyNotJSON, parse_json
+from incidentkit.timeutil import utc_now
 from incidentkit.webhooks.verify import WebhookVerifier
 from incidentkit.wire import new_webhook_secret
 
@@ -136,7 +137,8 @@ class Emulator:
         api_keys: keys with full access. Without any, :data:`SANDBOX_API_KEY` is accepted.
         read_only_keys: keys that may only read.
         rate_limit: requests a minute per key (incident.io's default is 1,200); ``None`` for no limit.
-        clock: epoch seconds; injectable so tests control time without sleeping.
+        clock: the current time, an aware datetime (the same kind of clock as the store's and the
+            engine's); injectable so tests control time without sleeping.
         random_seed: makes generated ids repeatable.
 
     Example:
@@ -155,7 +157,7 @@ class Emulator:
         api_keys: Iterable[str] = (),
         read_only_keys: Iterable[str] = (),
         rate_limit: int | None = 1200,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], datetime] = utc_now,
         random_seed: int | str | None = None,
     ) -> None:
         self.seed = seed
@@ -173,7 +175,7 @@ class Emulator:
         if self.state_file is not None and self.state_file.exists():
             self.state = load_state(self.state_file)
         else:
-            self.state = build_state(seed, now=clock())
+            self.state = build_state(seed, now=self._epoch())
         full, read_only = list(api_keys), list(read_only_keys)
         if not full:
             full = [SANDBOX_API_KEY]
@@ -194,7 +196,7 @@ class Emulator:
         with self._lock:
             existing = self.state.api_keys.get(secret)
             key = APIKey(
-                id=existing.id if existing else new_ulid(self.clock(), self._rng),
+                id=existing.id if existing else new_ulid(self._epoch(), self._rng),
                 name=name,
                 roles=list(roles or (READ_ONLY_ROLES if read_only else FULL_ACCESS_ROLES)),
             )
@@ -206,7 +208,7 @@ class Emulator:
         """Start again from a seed (the current one by default); API keys and webhook endpoints stay."""
         with self._lock:
             self.seed = seed or self.seed
-            fresh = build_state(self.seed, now=self.clock())
+            fresh = build_state(self.seed, now=self._epoch())
             fresh.api_keys = self.state.api_keys
             fresh.webhook_endpoints = self.state.webhook_endpoints
             self.state = fresh
@@ -220,7 +222,7 @@ class Emulator:
             ValueError: ``count`` is out of range, or the organisation has no configuration to use.
         """
         with self._lock:
-            add_generated_incidents(self.state, count, now=self.clock(), rng=self._rng)
+            add_generated_incidents(self.state, count, now=self._epoch(), rng=self._rng)
             self._persist()
             return len(self.state.incidents)
 
@@ -264,7 +266,7 @@ class Emulator:
             WebhookVerifier([secret])  # raises InvalidSecretError, a ValueError, when malformed
         with self._lock:
             endpoint: Record = {
-                "id": new_ulid(self.clock(), self._rng),
+                "id": new_ulid(self._epoch(), self._rng),
                 "url": url,
                 "secret": secret or new_webhook_secret(self._rng.randbytes),
                 "event_types": list(event_types or []),
@@ -278,7 +280,7 @@ class Emulator:
             if wants(endpoint, event_type):
                 self.webhooks.enqueue(endpoint, event_type, envelope)
 
-    def deliver_webhooks(self, now: float | None = None) -> int:
+    def deliver_webhooks(self, now: datetime | None = None) -> int:
         """Send the webhook attempts due at ``now`` (the clock's time by default); returns how many.
 
         This is how tests and the transport mode drain the queue; a served emulator delivers in the
@@ -322,7 +324,7 @@ class Emulator:
         route, params = _match(request.method, request.path)
         key = self._authenticate(request)
         headers: dict[str, str] = {}
-        now = self.clock()
+        now = self._epoch()
         if self._limiter is not None:
             decision = self._limiter.take(key.id, now)
             headers = decision.headers()
@@ -374,6 +376,10 @@ class Emulator:
             # Never echo the key back: it may be a real one sent to the wrong place.
             raise APIError(401, "The API key provided is not valid", code="invalid_authorization_material")
         return key
+
+    def _epoch(self) -> float:
+        """The clock's time in epoch seconds, the unit the state, ids and rate limits count in."""
+        return self.clock().timestamp()
 
     def _persist(self) -> None:
         if self.state_file is not None:
