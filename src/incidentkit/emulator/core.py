@@ -2,14 +2,14 @@
 
 The same core answers as an httpx2 ``MockTransport`` (:meth:`Emulator.transport`) and as an
 ASGI app (:meth:`Emulator.asgi_app`), so a test with no sockets and a real server on loopback
-see the same behaviour: authentication, scopes, rate limits, errors and state.
+see the same behaviour: authentication, scopes, rate limits, errors and state. Which handler
+answers which path is the route table's (:mod:`~incidentkit.emulator.routes`).
 """
 
 from __future__ import annotations
 
 import json
 import random
-import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,13 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from incidentkit.emulator import handlers
-from incidentkit.emulator.call import Call, Handler
+from incidentkit.emulator.call import Call
 from incidentkit.emulator.delivery import DeliveryWorker, WebhookSender, wants
 from incidentkit.emulator.errors import APIError
 from incidentkit.emulator.faults import Fault
 from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.emulator.limits import RateLimiter
+from incidentkit.emulator.routes import match_route, role_for_scope
 from incidentkit.emulator.seed import add_generated_incidents, build_state
 from incidentkit.emulator.state import (
     FULL_ACCESS_ROLES,
@@ -71,61 +71,6 @@ class EmulatorResponse:
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    pattern: re.Pattern[str]
-    handler: Handler
-    scope: str | None  # the schema's x-rbac-scopes; None when any valid key may call it
-
-
-def _route(method: str, template: str, handler: Handler, scope: str | None) -> Route:
-    pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
-    return Route(method, pattern, handler, scope)
-
-
-ROUTES = [
-    _route("GET", "/v1/identity", handlers.identity, None),
-    _route("GET", "/v1/severities", handlers.list_severities, "severities.view"),
-    _route("GET", "/v1/severities/{id}", handlers.show_severity, "severities.view"),
-    _route("GET", "/v1/incident_statuses", handlers.list_statuses, "incident_statuses.view"),
-    _route("GET", "/v1/incident_statuses/{id}", handlers.show_status, "incident_statuses.view"),
-    _route("GET", "/v1/incident_types", handlers.list_types, "incident_types.view"),
-    _route("GET", "/v1/incident_types/{id}", handlers.show_type, "incident_types.view"),
-    _route("GET", "/v2/incident_roles", handlers.list_roles, "incident_roles.view"),
-    _route("GET", "/v2/incident_roles/{id}", handlers.show_role, "incident_roles.view"),
-    _route("GET", "/v2/custom_fields", handlers.list_custom_fields, "custom_fields.view"),
-    _route("GET", "/v2/custom_fields/{id}", handlers.show_custom_field, "custom_fields.view"),
-    _route("GET", "/v2/users", handlers.list_users, "users.view"),
-    _route("GET", "/v2/users/{id}", handlers.show_user, "users.view"),
-    _route("GET", "/v2/incidents", handlers.list_incidents, "incidents.view"),
-    _route("POST", "/v2/incidents", handlers.create_incident, "incidents.create"),
-    _route("GET", "/v2/incidents/{id}", handlers.show_incident, "incidents.view"),
-    # The schema lists no scope for edit; a key needs the right to edit incidents all the same.
-    _route("POST", "/v2/incidents/{id}/actions/edit", handlers.edit_incident, "incidents.edit"),
-    _route("GET", "/v2/incident_updates", handlers.list_incident_updates, "incidents.view"),
-    _route("POST", "/v2/incident_updates", handlers.create_incident_update, "incident_updates.create"),
-    _route("GET", "/v2/incident_timeline_items", handlers.list_timeline_items, "incidents.view"),
-    _route("POST", "/v2/incident_timeline_items", handlers.create_timeline_item, "timeline_items.create"),
-    _route(
-        "PATCH", "/v2/incident_timeline_items/{id}", handlers.update_timeline_item, "timeline_items.update"
-    ),
-    _route("GET", "/v3/follow_ups", handlers.list_follow_ups, "actions.view"),
-    _route("POST", "/v3/follow_ups", handlers.create_follow_up, "follow_ups.create"),
-]
-
-
-def role_for_scope(scope: str) -> str:
-    """The API key role (IdentityV1.roles) that grants a scope."""
-    if scope.endswith(".view"):
-        return "viewer"
-    if scope == "incidents.create":
-        return "incident_creator"
-    if scope.startswith("organisation_settings."):
-        return "manage_settings"
-    return "incident_editor"
 
 
 class Emulator:
@@ -321,7 +266,7 @@ class Emulator:
         return _fault_response(fault, request_id) if fault is not None else response
 
     def _authorised_call(self, request: EmulatorRequest, request_id: str) -> EmulatorResponse:
-        route, params = _match(request.method, request.path)
+        route, params = match_route(request.method, request.path)
         key = self._authenticate(request)
         headers: dict[str, str] = {}
         now = self._epoch()
@@ -408,22 +353,6 @@ class Emulator:
         from incidentkit.emulator.asgi import build_app
 
         return build_app(self)
-
-
-def _match(method: str, path: str) -> tuple[Route, dict[str, str]]:
-    allowed: list[str] = []
-    for route in ROUTES:
-        matched = route.pattern.match(path)
-        if matched is None:
-            continue
-        if route.method == method:
-            return route, matched.groupdict()
-        allowed.append(route.method)
-    if allowed:
-        raise APIError(
-            405, f"{method} is not allowed on {path}; use {', '.join(allowed)}", code="method_not_allowed"
-        )
-    raise APIError(404, f"There is no endpoint at {path}", code="not_found")
 
 
 def error_response(error: APIError, request_id: str) -> EmulatorResponse:
