@@ -31,11 +31,11 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-# The durable store, on SQLite and on a throwaway PostgreSQL cluster.
+# The one clock of the tests, and the durable store, on SQLite and on a throwaway PostgreSQL cluster.
 
 
 class FakeClock:
-    """A wall clock that moves only when told to."""
+    """A wall clock that moves only when told to: the emulator's, the store's and the engine's clock."""
 
     def __init__(self, start: datetime = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)) -> None:
         self.now = start

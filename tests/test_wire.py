@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 from incidentkit import secrets as credentials
 from incidentkit.api.models import STATUS_CATEGORIES
-from incidentkit.emulator import Emulator, handlers
+from incidentkit.emulator import Emulator, filters
 from incidentkit.webhooks.verify import WebhookVerifier, secret_fingerprint, signed_headers
 from incidentkit.wire import new_webhook_secret
 
 
 def test_the_client_and_the_emulator_know_the_same_status_categories() -> None:
-    assert handlers.STATUS_CATEGORIES is STATUS_CATEGORIES
+    assert filters.STATUS_CATEGORIES is STATUS_CATEGORIES
 
 
 def test_generated_secrets_verify_and_a_seeded_emulator_makes_the_same_one() -> None:

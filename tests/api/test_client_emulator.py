@@ -30,7 +30,7 @@ def client_for(emulator: Emulator, clock: FakeClock, **options: object) -> Clien
 
 def test_a_burst_under_the_same_limit_never_sees_a_429() -> None:
     clock = FakeClock()
-    emulator = Emulator(seed="empty", rate_limit=30, clock=lambda: 1_795_000_000 + clock())
+    emulator = Emulator(seed="empty", rate_limit=30, clock=clock.now)
     # No retries: a single 429 would raise.
     client = client_for(
         emulator, clock, rate_limit=TokenBucket.per_minute(30, clock=clock), retry=RetryPolicy(max_retries=0)
@@ -42,7 +42,7 @@ def test_a_burst_under_the_same_limit_never_sees_a_429() -> None:
 
 def test_without_the_client_limit_the_same_burst_is_refused() -> None:
     clock = FakeClock()
-    emulator = Emulator(seed="empty", rate_limit=30, clock=lambda: 1_795_000_000 + clock())
+    emulator = Emulator(seed="empty", rate_limit=30, clock=clock.now)
     client = client_for(emulator, clock, rate_limit=None, retry=RetryPolicy(max_retries=0))
     with pytest.raises(RateLimitError) as raised:
         for _ in range(90):

@@ -1,7 +1,12 @@
+"""Fixtures and helpers of the CLI tests: isolated directories, in-process runs, server processes."""
+
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +16,9 @@ from click.testing import CliRunner, Result
 from incidentkit.cli import main
 
 Invoke = Callable[..., Result]
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+"""The webhook signing secret of the servers the CLI tests start."""
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +67,35 @@ def sandbox(invoke: Invoke) -> Callable[..., Any]:
         return json.loads(result.stdout)
 
     return run
+
+
+# Server processes (`incidentkit serve`, `worker`), as a user starts them.
+
+
+@contextlib.contextmanager
+def running(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """A server process; killed on the way out if a failed assertion left it running."""
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def read_log_until(process: subprocess.Popen[str], *needles: str) -> list[str]:
+    """Lines of the server's log up to the first holding every needle; reading waits without sleeping."""
+    assert process.stderr is not None
+    log = []
+    watchdog = threading.Timer(60, process.kill)  # a broken server ends the read instead of hanging
+    watchdog.start()
+    try:
+        for line in process.stderr:
+            log.append(line)
+            if all(needle in line for needle in needles):
+                break
+    finally:
+        watchdog.cancel()
+    return log

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import signal
-import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
@@ -18,9 +14,7 @@ import pytest
 from incidentkit.emulator import SANDBOX_API_KEY
 from incidentkit.store import EventStatus, Store
 from incidentkit.webhooks.verify import signed_headers
-from tests.cli.conftest import Invoke
-
-SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+from tests.cli.conftest import SECRET, Invoke, read_log_until, running
 
 
 @pytest.fixture
@@ -130,35 +124,6 @@ def test_serve_stores_and_processes_a_signed_delivery(tmp_path: Path) -> None:
         assert process.wait(timeout=30) == 0
         log.append(process.stderr.read())
         assert SECRET.removeprefix("whsec_") not in "".join(log)
-
-
-@contextlib.contextmanager
-def running(command: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """A server process; killed on the way out if a failed assertion left it running."""
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as process:
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                process.kill()
-
-
-def read_log_until(process: subprocess.Popen[str], *needles: str) -> list[str]:
-    """Lines of the server's log up to the first holding every needle; reading waits without sleeping."""
-    assert process.stderr is not None
-    log = []
-    watchdog = threading.Timer(60, process.kill)  # a broken server ends the read instead of hanging
-    watchdog.start()
-    try:
-        for line in process.stderr:
-            log.append(line)
-            if all(needle in line for needle in needles):
-                break
-    finally:
-        watchdog.cancel()
-    return log
 
 
 def test_serve_sandbox_receives_the_emulators_webhooks(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from incidentkit.store import Store
 from incidentkit.store.runs import RunStatus, RunStore
-from tests.cli.conftest import Invoke
+from tests.cli.conftest import Invoke, read_log_until, running
 
 GATED = """
 name: gated
@@ -161,7 +161,6 @@ def test_serve_sandbox_runs_workflows_on_the_emulators_webhooks(tmp_path: Path) 
     import httpx2
 
     from incidentkit.emulator import SANDBOX_API_KEY
-    from tests.cli.test_events_cli import read_log_until, running
 
     folder = tmp_path / "workflows"
     folder.mkdir()

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from incidentkit.emulator import Emulator, RunningServer, serve_in_thread
-from tests.cli.conftest import Invoke
-from tests.cli.test_events_cli import SECRET, running
+from tests.cli.conftest import SECRET, Invoke, read_log_until, running
 
 KEY = "acme-key"
 
@@ -114,7 +113,6 @@ def test_serve_sandbox_brings_the_demos_slack_stand_in(tmp_path: Path) -> None:
     import httpx2
 
     from incidentkit.emulator import SANDBOX_API_KEY
-    from tests.cli.test_events_cli import read_log_until
 
     folder = tmp_path / "workflows"
     folder.mkdir()

@@ -6,16 +6,11 @@ import httpx2
 import pytest
 
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
-from tests.clocks import EpochClock
+from tests.conftest import FakeClock
 
 
 @pytest.fixture
-def clock() -> EpochClock:
-    return EpochClock()
-
-
-@pytest.fixture
-def demo(clock: EpochClock) -> Emulator:
+def demo(clock: FakeClock) -> Emulator:
     return Emulator(seed="demo", read_only_keys=["viewer-key"], clock=clock, random_seed=3)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from incidentkit.emulator.errors import ERROR_TYPES
-from tests.clocks import EpochClock
+from tests.conftest import FakeClock
 from tests.emulator.schema import validate
 
 
@@ -251,7 +251,7 @@ def test_an_unknown_filter_operator_is_422(http: httpx2.Client) -> None:
 # Rate limits and faults
 
 
-def test_the_rate_limit_answers_429_like_incident_io(clock: EpochClock) -> None:
+def test_the_rate_limit_answers_429_like_incident_io(clock: FakeClock) -> None:
     emulator = Emulator(seed="empty", api_keys=["k"], rate_limit=60, clock=clock)
     with httpx2.Client(
         base_url="https://api.incident.io",
@@ -268,7 +268,7 @@ def test_the_rate_limit_answers_429_like_incident_io(clock: EpochClock) -> None:
         body = limited.json()
         assert body["type"] == "too_many_requests" and body["rate_limit"]["limit"] == 60
         assert answers[0].headers["X-RateLimit-Remaining"] == "59"
-        clock.advance(1)
+        clock.advance(seconds=1)
         assert http.get("/v1/severities").status_code == 200
 
 

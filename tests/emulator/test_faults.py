@@ -6,11 +6,11 @@ import httpx2
 
 from incidentkit.api import Client
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
-from tests.clocks import EpochClock
+from tests.conftest import FakeClock
 
 
 def test_a_lost_answer_to_a_create_is_retried_with_the_same_key_and_creates_nothing_twice() -> None:
-    emulator = Emulator(seed="demo", clock=EpochClock(), random_seed=5)
+    emulator = Emulator(seed="demo", clock=FakeClock(), random_seed=5)
     waits: list[float] = []
     with (
         serve_in_thread(emulator.asgi_app()) as served,
@@ -32,7 +32,7 @@ def test_a_lost_answer_to_a_create_is_retried_with_the_same_key_and_creates_noth
 
 
 def test_a_fault_option_of_the_wrong_type_is_refused_by_name() -> None:
-    emulator = Emulator(seed="demo", clock=EpochClock())
+    emulator = Emulator(seed="demo", clock=FakeClock())
     with (
         serve_in_thread(emulator.asgi_app()) as served,
         httpx2.Client(base_url=served.url, timeout=10) as admin,

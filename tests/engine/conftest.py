@@ -6,6 +6,8 @@ and approval timeouts are driven by moving it, never by sleeping.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +101,7 @@ def harness_factory(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., 
         store_url: str | None = None, agents: AgentSettings | None = None, **settings_fields: Any
     ) -> Harness:
         store = Store.open(store_url or f"sqlite:///{tmp_path / 'engine.db'}", clock=clock)
-        emulator = Emulator(seed="default", clock=lambda: clock.now.timestamp(), random_seed=5)
+        emulator = Emulator(seed="default", clock=clock, random_seed=5)
         seen: list[tuple[str, str]] = []
         read_timeouts: list[float] = []
         inner = emulator.transport()
@@ -200,3 +202,45 @@ def agent_server() -> Iterator[AgentServer]:
 
     with LoopbackServer(accept) as server:
         yield AgentServer(f"{server.url}/dispatch", received)
+
+
+# A hook that holds requests, and waiting on threads.
+
+DEADLINE_SECONDS = 60
+
+
+class SlowHook:
+    """A local HTTP server that holds every request until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.arrived = threading.Event()
+        self.count = 0
+        self.server = LoopbackServer(self._hold)
+        self.url = f"{self.server.url}/hook"
+
+    def _hold(self, request: Received) -> Answer:
+        self.count += 1
+        self.arrived.set()
+        self.release.wait(DEADLINE_SECONDS)
+        return 200, {}, {"ok": True}
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.stop()
+
+
+@pytest.fixture
+def hook() -> Iterator[SlowHook]:
+    server = SlowHook()
+    yield server
+    server.close()
+
+
+def wait_for(condition: Any, what: str) -> None:
+    """Poll until ``condition()`` holds; fail after the deadline (a bound, not a sleep the test relies on)."""
+    give_up = time.monotonic() + DEADLINE_SECONDS
+    while not condition():
+        if time.monotonic() > give_up:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.02)

@@ -13,25 +13,19 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from incidentkit.api import Client
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 from incidentkit.store import Store
 from incidentkit.store.runs import RunStatus, RunStore
-from incidentkit.testing.loopback import Answer, LoopbackServer, Received
 from incidentkit.workflows.engine import Engine, EngineSettings
 from incidentkit.workflows.loader import load_directory
 from incidentkit.workflows.nodes import HttpSettings
 from incidentkit.workflows.runtime import engine_client
 from tests.conftest import FakeClock
+from tests.engine.conftest import DEADLINE_SECONDS, SlowHook, wait_for
 
 WORKFLOW = """
 name: crash-test
@@ -60,45 +54,6 @@ steps:
       eventType: custom
       title: "step three"
 """
-
-DEADLINE_SECONDS = 60
-
-
-class SlowHook:
-    """A local HTTP server that holds every request until released."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        self.arrived = threading.Event()
-        self.count = 0
-        self.server = LoopbackServer(self._hold)
-        self.url = f"{self.server.url}/hook"
-
-    def _hold(self, request: Received) -> Answer:
-        self.count += 1
-        self.arrived.set()
-        self.release.wait(DEADLINE_SECONDS)
-        return 200, {}, {"ok": True}
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.stop()
-
-
-@pytest.fixture
-def hook() -> Iterator[SlowHook]:
-    server = SlowHook()
-    yield server
-    server.close()
-
-
-def wait_for(condition: Any, what: str) -> None:
-    """Poll until ``condition()`` holds; fail after the deadline (a bound, not a sleep the test relies on)."""
-    give_up = time.monotonic() + DEADLINE_SECONDS
-    while not condition():
-        if time.monotonic() > give_up:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def test_a_killed_worker_leaves_its_run_to_another_that_repeats_nothing(

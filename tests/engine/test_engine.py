@@ -300,7 +300,7 @@ def test_two_workers_on_one_store_run_each_run_once(
 
 
 def test_a_slow_step_keeps_its_lease_by_heartbeat(harness_factory: Callable[..., Harness]) -> None:
-    from tests.engine.test_crash_recovery import SlowHook, wait_for
+    from tests.engine.conftest import SlowHook, wait_for
 
     harness = harness_factory(http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})))
     harness.add(
@@ -366,7 +366,7 @@ steps:
 
 
 def test_a_step_timeout_bounds_an_outside_call(harness_factory: Callable[..., Harness]) -> None:
-    from tests.engine.test_crash_recovery import SlowHook
+    from tests.engine.conftest import SlowHook
 
     harness = harness_factory(http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})))
     harness.add(
@@ -431,7 +431,7 @@ def test_an_incident_io_call_that_outlives_the_step_timeout_fails_the_step(
     harness: Harness,
 ) -> None:
     from incidentkit.api import Client, RetryPolicy
-    from tests.engine.test_crash_recovery import SlowHook
+    from tests.engine.conftest import SlowHook
 
     harness.add(BOUNDED_API_CALLS.replace("timeout: 2s", "timeout: 0.1s"), "bounded-api")
     hook = SlowHook()  # an "API" that holds every POST until closed

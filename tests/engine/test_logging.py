@@ -16,7 +16,7 @@ from incidentkit.logs import configure_logging, log_context
 from incidentkit.store import Store
 from incidentkit.workflows.config import EngineConfig
 from incidentkit.workflows.runtime import EngineRuntime
-from tests.cli.test_events_cli import read_log_until, running
+from tests.cli.conftest import read_log_until, running
 from tests.engine.conftest import Harness
 
 FAILING = """

@@ -12,16 +12,11 @@ from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from incidentkit.investigation import History, InvestigationConfig
 from incidentkit.investigation.sync import sync_history
 from incidentkit.store import Store
-from tests.clocks import EpochClock
+from tests.conftest import FakeClock
 
 
 @pytest.fixture
-def clock() -> EpochClock:
-    return EpochClock()
-
-
-@pytest.fixture
-def emulator(clock: EpochClock) -> Emulator:
+def emulator(clock: FakeClock) -> Emulator:
     return Emulator(seed="demo", clock=clock, random_seed="sync")
 
 
@@ -59,12 +54,12 @@ def test_a_first_sync_copies_every_incident_with_updates_services_and_follow_ups
 
 
 def test_the_next_sync_fetches_only_what_changed_since(
-    client: Client, history: History, clock: EpochClock
+    client: Client, history: History, clock: FakeClock
 ) -> None:
     sync_history(client, history, InvestigationConfig())
     first_mark = history.high_water(client.base_url)
     assert first_mark is not None
-    clock.advance(3600)
+    clock.advance(seconds=3600)
     target = next(iter(client.incidents.list(status_category="closed", limit=1)))
     client.incidents.edit(target.id, summary="Root cause: an expired certificate")
     client.incident_updates.create(target.id, message="Certificate renewed")

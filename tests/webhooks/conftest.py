@@ -6,17 +6,12 @@ import httpx2
 import pytest
 
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
-from tests.clocks import EpochClock
+from tests.conftest import FakeClock
 
 
 @pytest.fixture
-def epoch_clock() -> EpochClock:
-    return EpochClock()
-
-
-@pytest.fixture
-def emulator(epoch_clock: EpochClock) -> Emulator:
-    return Emulator(seed="demo", clock=epoch_clock, random_seed=7)
+def emulator(clock: FakeClock) -> Emulator:
+    return Emulator(seed="demo", clock=clock, random_seed=7)
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 from incidentkit.emulator.delivery import RETRY_SCHEDULE
 from incidentkit.webhooks.events import event_types, parse_event
 from incidentkit.webhooks.verify import WebhookVerifier, secret_fingerprint
+from tests.conftest import FakeClock
 from tests.emulator.schema import _FORMATS, _components
-from tests.webhooks.conftest import EpochClock, declare
+from tests.webhooks.conftest import declare
 from tests.webhooks.receiver import Received, running_receiver
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -32,8 +33,8 @@ def register(api: httpx2.Client, url: str, **fields: Any) -> dict[str, Any]:
     return endpoint
 
 
-def verifier(secret: str, clock: EpochClock) -> WebhookVerifier:
-    return WebhookVerifier([secret], clock=lambda: datetime.fromtimestamp(clock.now, UTC))
+def verifier(secret: str, clock: FakeClock) -> WebhookVerifier:
+    return WebhookVerifier([secret], clock=clock)
 
 
 def assert_matches_schema(envelope: dict[str, Any]) -> None:
@@ -51,7 +52,7 @@ def payload(received: Received) -> dict[str, Any]:
 
 
 def test_a_delivery_reaches_a_real_receiver_and_verifies(
-    api: httpx2.Client, emulator: Emulator, epoch_clock: EpochClock
+    api: httpx2.Client, emulator: Emulator, clock: FakeClock
 ) -> None:
     with running_receiver() as receiver:
         endpoint = register(api, receiver.url)
@@ -59,7 +60,7 @@ def test_a_delivery_reaches_a_real_receiver_and_verifies(
         incident = declare(api)
         assert emulator.deliver_webhooks() == 1
         [delivery] = receiver.wait_for(1)
-    webhook_id = verifier(endpoint["secret"], epoch_clock).verify(delivery.headers, delivery.body)
+    webhook_id = verifier(endpoint["secret"], clock).verify(delivery.headers, delivery.body)
     assert webhook_id.startswith("msg_")
     assert delivery.headers["content-type"] == "application/json"
     event = parse_event(delivery.body, webhook_id=webhook_id, received_at=datetime.now(UTC))
@@ -73,7 +74,7 @@ def test_a_delivery_reaches_a_real_receiver_and_verifies(
 
 
 def test_updates_and_status_changes_match_their_schemas(
-    api: httpx2.Client, emulator: Emulator, epoch_clock: EpochClock
+    api: httpx2.Client, emulator: Emulator, clock: FakeClock
 ) -> None:
     closed = next(s["id"] for s in emulator.state.incident_statuses if s["category"] == "closed")
     with running_receiver() as receiver:
@@ -97,7 +98,7 @@ def test_updates_and_status_changes_match_their_schemas(
     assert envelopes[1]["public_incident.incident_updated_v2"]["summary"] == "s"
     # Each event keeps the incident as it was then, even though it changed again afterwards.
     assert "summary" not in envelopes[0]["public_incident.incident_created_v2"]
-    ids = {verifier(SECRET, epoch_clock).verify(d.headers, d.body) for d in deliveries}
+    ids = {verifier(SECRET, clock).verify(d.headers, d.body) for d in deliveries}
     assert len(ids) == 3
 
 
@@ -141,26 +142,26 @@ def test_an_endpoint_gets_only_the_event_types_it_asked_for(api: httpx2.Client, 
 
 
 def test_a_failing_receiver_gets_retries_at_the_scheduled_times_with_one_webhook_id(
-    api: httpx2.Client, emulator: Emulator, epoch_clock: EpochClock
+    api: httpx2.Client, emulator: Emulator, clock: FakeClock
 ) -> None:
     with running_receiver(statuses=[500, 503, 404]) as receiver:
         register(api, receiver.url, secret=SECRET)
         declare(api)
-        start = epoch_clock.now
+        start = clock.now
         assert emulator.deliver_webhooks() == 1  # immediately: 500
-        epoch_clock.advance(4)
+        clock.advance(seconds=4)
         assert emulator.deliver_webhooks() == 0  # the retry is not due before 5 s
-        epoch_clock.advance(1)
+        clock.advance(seconds=1)
         assert emulator.deliver_webhooks() == 1  # 5 s later: 503
-        epoch_clock.advance(299)
+        clock.advance(seconds=299)
         assert emulator.deliver_webhooks() == 0
-        epoch_clock.advance(1)
+        clock.advance(seconds=1)
         assert emulator.deliver_webhooks() == 1  # 5 min after that: 404 (any non-2xx is a failure)
-        epoch_clock.advance(30 * 60)
+        clock.advance(seconds=30 * 60)
         assert emulator.deliver_webhooks() == 1  # 30 min after that: 200
         deliveries = receiver.wait_for(4)
     timestamps = [int(d.headers["webhook-timestamp"]) for d in deliveries]
-    assert [t - int(start) for t in timestamps] == [0, 5, 305, 2105]
+    assert [t - int(start.timestamp()) for t in timestamps] == [0, 5, 305, 2105]
     assert len({d.headers["webhook-id"] for d in deliveries}) == 1
     assert len({d.headers["webhook-signature"] for d in deliveries}) == 4  # re-signed on each attempt
     for delivery in deliveries:
@@ -190,16 +191,16 @@ def _closed_port_url() -> str:
 
 
 def test_an_unreachable_endpoint_is_retried_for_24_hours_then_marked_failed(
-    api: httpx2.Client, emulator: Emulator, epoch_clock: EpochClock
+    api: httpx2.Client, emulator: Emulator, clock: FakeClock
 ) -> None:
     register(api, _closed_port_url(), secret=SECRET)
     declare(api)
-    start = epoch_clock.now
+    start = clock.now
     sent_at = []
     while (due := emulator.webhooks.next_due()) is not None:
-        epoch_clock.now = due
+        clock.now = due
         assert emulator.deliver_webhooks() == 1
-        sent_at.append(epoch_clock.now - start)
+        sent_at.append((clock.now - start).total_seconds())
     assert len(sent_at) == len(RETRY_SCHEDULE) == 7
     assert sent_at == [0, 5, 305, 2105, 9305, 27305, 63305]
     assert sent_at[-1] < 24 * 3600

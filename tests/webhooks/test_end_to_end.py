@@ -47,7 +47,7 @@ class LoseFirstAnswer:
 
 @pytest.fixture
 def emulator(clock: FakeClock) -> Emulator:
-    return Emulator(seed="demo", clock=lambda: clock.now.timestamp(), random_seed=11)
+    return Emulator(seed="demo", clock=clock, random_seed=11)
 
 
 @pytest.fixture

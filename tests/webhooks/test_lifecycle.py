@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
@@ -12,7 +12,8 @@ import pytest
 from incidentkit.emulator import Emulator
 from incidentkit.webhooks.events import event_types
 from incidentkit.webhooks.lifecycle import FieldChange, incident_changes, lifecycle_events
-from tests.webhooks.conftest import EpochClock, declare
+from tests.conftest import FakeClock
+from tests.webhooks.conftest import declare
 
 
 def status_id(emulator: Emulator, name: str) -> str:
@@ -29,29 +30,25 @@ def edit(api: httpx2.Client, incident_id: str, **fields: Any) -> dict[str, Any]:
     return incident
 
 
-def at(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-def test_first_sight_is_created(api: httpx2.Client, epoch_clock: EpochClock) -> None:
+def test_first_sight_is_created(api: httpx2.Client, clock: FakeClock) -> None:
     incident = declare(api)
     [event] = lifecycle_events(incident, None)
     assert event.event_type == "incident.created"
     assert event.incident_id == incident["id"]
-    assert event.occurred_at == at(epoch_clock.now)
+    assert event.occurred_at == clock.now
     assert event.changes == ()
 
 
-def test_nothing_meaningful_changed_gives_no_event(api: httpx2.Client, epoch_clock: EpochClock) -> None:
+def test_nothing_meaningful_changed_gives_no_event(api: httpx2.Client, clock: FakeClock) -> None:
     before = declare(api)
-    epoch_clock.advance(60)
+    clock.advance(seconds=60)
     after = edit(api, str(before["id"]))  # touches updated_at and last_activity_at only
     assert after["updated_at"] != before["updated_at"]
     assert lifecycle_events(after, before) == []
 
 
 def test_an_edit_lists_every_meaningful_change(
-    api: httpx2.Client, emulator: Emulator, epoch_clock: EpochClock
+    api: httpx2.Client, emulator: Emulator, clock: FakeClock
 ) -> None:
     before = declare(api)
     critical = next(s for s in emulator.state.severities if s["name"] == "Critical")
@@ -59,7 +56,7 @@ def test_an_edit_lists_every_meaningful_change(
     search = next(o for o in emulator.state.custom_field_options[service["id"]] if o["value"] == "search")
     lead = next(r for r in emulator.state.incident_roles if r["name"] == "Incident Lead")
     priya = next(u for u in emulator.state.users if u["name"] == "Priya Shah")
-    epoch_clock.advance(120)
+    clock.advance(seconds=120)
     after = edit(
         api,
         str(before["id"]),
@@ -74,7 +71,7 @@ def test_an_edit_lists_every_meaningful_change(
     )
     [event] = lifecycle_events(after, before)
     assert event.event_type == "incident.updated"
-    assert event.occurred_at == at(epoch_clock.now)
+    assert event.occurred_at == clock.now
     assert [change.to_dict() for change in event.changes] == [
         {"field": "name", "old_value": "Disk full", "new_value": "Disk full on db-1"},
         {"field": "summary", "old_value": None, "new_value": "The primary ran out of disk."},
@@ -86,31 +83,31 @@ def test_an_edit_lists_every_meaningful_change(
 
 
 def test_resolving_gives_updated_then_resolved_with_the_duration(
-    api: httpx2.Client, emulator: Emulator, epoch_clock: EpochClock
+    api: httpx2.Client, emulator: Emulator, clock: FakeClock
 ) -> None:
     before = declare(api)
-    declared_at = epoch_clock.now
-    epoch_clock.advance(5400)
+    declared_at = clock.now
+    clock.advance(seconds=5400)
     after = edit(api, str(before["id"]), incident_status_id=status_id(emulator, "Closed"))
     updated, resolved = lifecycle_events(after, before)
     assert updated.changes == (FieldChange("status", "Investigating", "Closed"),)
     assert resolved.event_type == "incident.resolved"
-    assert resolved.resolved_at == resolved.occurred_at == at(declared_at + 5400)
+    assert resolved.resolved_at == resolved.occurred_at == declared_at + timedelta(seconds=5400)
     assert resolved.resolution_seconds == pytest.approx(5400)
     assert resolved.to_dict()["resolved_at"] == after["updated_at"].replace(".000000Z", "Z")
 
 
 def test_post_incident_counts_as_resolved_and_closing_later_does_not_resolve_again(
-    api: httpx2.Client, emulator: Emulator, epoch_clock: EpochClock
+    api: httpx2.Client, emulator: Emulator, clock: FakeClock
 ) -> None:
     live = declare(api)
-    epoch_clock.advance(600)
+    clock.advance(seconds=600)
     learning = edit(api, str(live["id"]), incident_status_id=status_id(emulator, "Documenting"))
     assert [e.event_type for e in lifecycle_events(learning, live)] == [
         "incident.updated",
         "incident.resolved",
     ]
-    epoch_clock.advance(86_400)
+    clock.advance(seconds=86_400)
     closed = edit(api, str(live["id"]), incident_status_id=status_id(emulator, "Closed"))
     assert [e.event_type for e in lifecycle_events(closed, learning)] == ["incident.updated"]
 

@@ -2,28 +2,29 @@
 
 The same core answers as an httpx2 ``MockTransport`` (:meth:`Emulator.transport`) and as an
 ASGI app (:meth:`Emulator.asgi_app`), so a test with no sockets and a real server on loopback
-see the same behaviour: authentication, scopes, rate limits, errors and state.
+see the same behaviour: authentication, scopes, rate limits, errors and state. Which handler
+answers which path is the route table's (:mod:`~incidentkit.emulator.routes`).
 """
 
 from __future__ import annotations
 
 import json
 import random
-import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from incidentkit.emulator import handlers
+from incidentkit.emulator.call import Call
 from incidentkit.emulator.delivery import DeliveryWorker, WebhookSender, wants
 from incidentkit.emulator.errors import APIError
 from incidentkit.emulator.faults import Fault
 from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.emulator.limits import RateLimiter
+from incidentkit.emulator.routes import match_route, role_for_scope
 from incidentkit.emulator.seed import add_generated_incidents, build_state
 from incidentkit.emulator.state import (
     FULL_ACCESS_ROLES,
@@ -34,6 +35,7 @@ from incidentkit.emulator.state import (
     save_state,
 )
 from incidentkit.httpbody import BodyNotJSON, parse_json
+from incidentkit.timeutil import utc_now
 from incidentkit.webhooks.verify import WebhookVerifier
 from incidentkit.wire import new_webhook_secret
 
@@ -71,61 +73,6 @@ class EmulatorResponse:
         return json.loads(self.body) if self.body else None
 
 
-@dataclass(frozen=True)
-class Route:
-    method: str
-    pattern: re.Pattern[str]
-    handler: handlers.Handler
-    scope: str | None  # the schema's x-rbac-scopes; None when any valid key may call it
-
-
-def _route(method: str, template: str, handler: handlers.Handler, scope: str | None) -> Route:
-    pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
-    return Route(method, pattern, handler, scope)
-
-
-ROUTES = [
-    _route("GET", "/v1/identity", handlers.identity, None),
-    _route("GET", "/v1/severities", handlers.list_severities, "severities.view"),
-    _route("GET", "/v1/severities/{id}", handlers.show_severity, "severities.view"),
-    _route("GET", "/v1/incident_statuses", handlers.list_statuses, "incident_statuses.view"),
-    _route("GET", "/v1/incident_statuses/{id}", handlers.show_status, "incident_statuses.view"),
-    _route("GET", "/v1/incident_types", handlers.list_types, "incident_types.view"),
-    _route("GET", "/v1/incident_types/{id}", handlers.show_type, "incident_types.view"),
-    _route("GET", "/v2/incident_roles", handlers.list_roles, "incident_roles.view"),
-    _route("GET", "/v2/incident_roles/{id}", handlers.show_role, "incident_roles.view"),
-    _route("GET", "/v2/custom_fields", handlers.list_custom_fields, "custom_fields.view"),
-    _route("GET", "/v2/custom_fields/{id}", handlers.show_custom_field, "custom_fields.view"),
-    _route("GET", "/v2/users", handlers.list_users, "users.view"),
-    _route("GET", "/v2/users/{id}", handlers.show_user, "users.view"),
-    _route("GET", "/v2/incidents", handlers.list_incidents, "incidents.view"),
-    _route("POST", "/v2/incidents", handlers.create_incident, "incidents.create"),
-    _route("GET", "/v2/incidents/{id}", handlers.show_incident, "incidents.view"),
-    # The schema lists no scope for edit; a key needs the right to edit incidents all the same.
-    _route("POST", "/v2/incidents/{id}/actions/edit", handlers.edit_incident, "incidents.edit"),
-    _route("GET", "/v2/incident_updates", handlers.list_incident_updates, "incidents.view"),
-    _route("POST", "/v2/incident_updates", handlers.create_incident_update, "incident_updates.create"),
-    _route("GET", "/v2/incident_timeline_items", handlers.list_timeline_items, "incidents.view"),
-    _route("POST", "/v2/incident_timeline_items", handlers.create_timeline_item, "timeline_items.create"),
-    _route(
-        "PATCH", "/v2/incident_timeline_items/{id}", handlers.update_timeline_item, "timeline_items.update"
-    ),
-    _route("GET", "/v3/follow_ups", handlers.list_follow_ups, "actions.view"),
-    _route("POST", "/v3/follow_ups", handlers.create_follow_up, "follow_ups.create"),
-]
-
-
-def role_for_scope(scope: str) -> str:
-    """The API key role (IdentityV1.roles) that grants a scope."""
-    if scope.endswith(".view"):
-        return "viewer"
-    if scope == "incidents.create":
-        return "incident_creator"
-    if scope.startswith("organisation_settings."):
-        return "manage_settings"
-    return "incident_editor"
-
-
 class Emulator:
     """incident.io on your machine: the API's paths, payloads, errors, pagination and rate limits.
 
@@ -135,7 +82,8 @@ class Emulator:
         api_keys: keys with full access. Without any, :data:`SANDBOX_API_KEY` is accepted.
         read_only_keys: keys that may only read.
         rate_limit: requests a minute per key (incident.io's default is 1,200); ``None`` for no limit.
-        clock: epoch seconds; injectable so tests control time without sleeping.
+        clock: the current time, an aware datetime (the same kind of clock as the store's and the
+            engine's); injectable so tests control time without sleeping.
         random_seed: makes generated ids repeatable.
 
     Example:
@@ -154,7 +102,7 @@ class Emulator:
         api_keys: Iterable[str] = (),
         read_only_keys: Iterable[str] = (),
         rate_limit: int | None = 1200,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], datetime] = utc_now,
         random_seed: int | str | None = None,
     ) -> None:
         self.seed = seed
@@ -172,7 +120,7 @@ class Emulator:
         if self.state_file is not None and self.state_file.exists():
             self.state = load_state(self.state_file)
         else:
-            self.state = build_state(seed, now=clock())
+            self.state = build_state(seed, now=self._epoch())
         full, read_only = list(api_keys), list(read_only_keys)
         if not full:
             full = [SANDBOX_API_KEY]
@@ -193,7 +141,7 @@ class Emulator:
         with self._lock:
             existing = self.state.api_keys.get(secret)
             key = APIKey(
-                id=existing.id if existing else new_ulid(self.clock(), self._rng),
+                id=existing.id if existing else new_ulid(self._epoch(), self._rng),
                 name=name,
                 roles=list(roles or (READ_ONLY_ROLES if read_only else FULL_ACCESS_ROLES)),
             )
@@ -205,7 +153,7 @@ class Emulator:
         """Start again from a seed (the current one by default); API keys and webhook endpoints stay."""
         with self._lock:
             self.seed = seed or self.seed
-            fresh = build_state(self.seed, now=self.clock())
+            fresh = build_state(self.seed, now=self._epoch())
             fresh.api_keys = self.state.api_keys
             fresh.webhook_endpoints = self.state.webhook_endpoints
             self.state = fresh
@@ -219,7 +167,7 @@ class Emulator:
             ValueError: ``count`` is out of range, or the organisation has no configuration to use.
         """
         with self._lock:
-            add_generated_incidents(self.state, count, now=self.clock(), rng=self._rng)
+            add_generated_incidents(self.state, count, now=self._epoch(), rng=self._rng)
             self._persist()
             return len(self.state.incidents)
 
@@ -263,7 +211,7 @@ class Emulator:
             WebhookVerifier([secret])  # raises InvalidSecretError, a ValueError, when malformed
         with self._lock:
             endpoint: Record = {
-                "id": new_ulid(self.clock(), self._rng),
+                "id": new_ulid(self._epoch(), self._rng),
                 "url": url,
                 "secret": secret or new_webhook_secret(self._rng.randbytes),
                 "event_types": list(event_types or []),
@@ -277,7 +225,7 @@ class Emulator:
             if wants(endpoint, event_type):
                 self.webhooks.enqueue(endpoint, event_type, envelope)
 
-    def deliver_webhooks(self, now: float | None = None) -> int:
+    def deliver_webhooks(self, now: datetime | None = None) -> int:
         """Send the webhook attempts due at ``now`` (the clock's time by default); returns how many.
 
         This is how tests and the transport mode drain the queue; a served emulator delivers in the
@@ -318,10 +266,10 @@ class Emulator:
         return _fault_response(fault, request_id) if fault is not None else response
 
     def _authorised_call(self, request: EmulatorRequest, request_id: str) -> EmulatorResponse:
-        route, params = _match(request.method, request.path)
+        route, params = match_route(request.method, request.path)
         key = self._authenticate(request)
         headers: dict[str, str] = {}
-        now = self.clock()
+        now = self._epoch()
         if self._limiter is not None:
             decision = self._limiter.take(key.id, now)
             headers = decision.headers()
@@ -342,7 +290,7 @@ class Emulator:
         except BodyNotJSON as error:
             raise APIError(400, str(error), code="invalid_json") from None
         events: list[tuple[str, Record]] = []
-        call = handlers.Call(
+        call = Call(
             state=self.state,
             key=key,
             path_params=params,
@@ -374,6 +322,10 @@ class Emulator:
             raise APIError(401, "The API key provided is not valid", code="invalid_authorization_material")
         return key
 
+    def _epoch(self) -> float:
+        """The clock's time in epoch seconds, the unit the state, ids and rate limits count in."""
+        return self.clock().timestamp()
+
     def _persist(self) -> None:
         if self.state_file is not None:
             save_state(self.state, self.state_file)
@@ -401,22 +353,6 @@ class Emulator:
         from incidentkit.emulator.asgi import build_app
 
         return build_app(self)
-
-
-def _match(method: str, path: str) -> tuple[Route, dict[str, str]]:
-    allowed: list[str] = []
-    for route in ROUTES:
-        matched = route.pattern.match(path)
-        if matched is None:
-            continue
-        if route.method == method:
-            return route, matched.groupdict()
-        allowed.append(route.method)
-    if allowed:
-        raise APIError(
-            405, f"{method} is not allowed on {path}; use {', '.join(allowed)}", code="method_not_allowed"
-        )
-    raise APIError(404, f"There is no endpoint at {path}", code="not_found")
 
 
 def error_response(error: APIError, request_id: str) -> EmulatorResponse:

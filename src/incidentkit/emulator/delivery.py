@@ -20,6 +20,7 @@ import random
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from incidentkit.background import BackgroundLoop
@@ -111,7 +112,7 @@ class WebhookSender:
     """A queue of signed webhook messages, sent when due and retried on a schedule.
 
     Args:
-        clock: epoch seconds; the emulator's clock, so tests move time by hand.
+        clock: the current time, an aware datetime; the emulator's clock, so tests move time by hand.
         rng: makes message ids repeatable.
         schedule: seconds before each attempt, counted from the previous attempt; its length is the
             number of attempts.
@@ -122,7 +123,7 @@ class WebhookSender:
     def __init__(
         self,
         *,
-        clock: Callable[[], float],
+        clock: Callable[[], datetime],
         rng: random.Random | None = None,
         schedule: Sequence[float] = RETRY_SCHEDULE,
         client: httpx2.Client | None = None,
@@ -143,7 +144,7 @@ class WebhookSender:
 
     def enqueue(self, endpoint: Record, event_type: str, envelope: Record) -> Message:
         """Queue one event for one endpoint; its first attempt is due now."""
-        now = self.clock()
+        now = self.clock().timestamp()
         with self._lock:
             message = Message(
                 id="msg_" + new_ulid(now, self._rng),
@@ -166,21 +167,21 @@ class WebhookSender:
         with self._lock:
             return list(self._messages)
 
-    def next_due(self) -> float | None:
+    def next_due(self) -> datetime | None:
         """When the next attempt is due, or ``None`` when nothing is waiting."""
         with self._lock:
             due = [
                 m.next_attempt_at for m in self._messages if m.next_attempt_at is not None and not m.in_flight
             ]
-        return min(due, default=None)
+        return datetime.fromtimestamp(min(due), UTC) if due else None
 
-    def deliver_due(self, now: float | None = None) -> list[Attempt]:
+    def deliver_due(self, now: datetime | None = None) -> list[Attempt]:
         """Send every attempt due at ``now`` (the clock's time by default); returns the attempts made.
 
         Messages are claimed under a lock and sent outside it, so two callers never send one attempt
         twice, and an endpoint that calls back into the emulator cannot deadlock it.
         """
-        moment = self.clock() if now is None else now
+        moment = (self.clock() if now is None else now).timestamp()
         with self._lock:
             due = [
                 m
@@ -262,4 +263,6 @@ class DeliveryWorker:
     def _round(self) -> float:
         self.sender.deliver_due()
         due = self.sender.next_due()
-        return self.max_wait if due is None else min(self.max_wait, max(0.0, due - self.sender.clock()))
+        if due is None:
+            return self.max_wait
+        return min(self.max_wait, max(0.0, (due - self.sender.clock()).total_seconds()))

@@ -1,0 +1,40 @@
+"""One authenticated API request as a handler sees it, and the handler's signature."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from incidentkit.emulator.errors import APIError
+from incidentkit.emulator.state import APIKey, OrgState, Record
+
+Emit = Callable[[str, Record], None]
+
+
+@dataclass
+class Call:
+    """One authenticated request, as a handler sees it."""
+
+    state: OrgState
+    key: APIKey
+    path_params: dict[str, str]
+    query: list[tuple[str, str]]
+    body: Any
+    now: float
+    rng: random.Random
+    emit: Emit
+    changed: bool = field(default=False)
+
+    def param(self, name: str) -> str | None:
+        values = [value for key, value in self.query if key == name]
+        return values[-1] if values else None
+
+    def json_object(self) -> dict[str, Any]:
+        if not isinstance(self.body, dict):
+            raise APIError(400, "The request body must be a JSON object", code="invalid_body")
+        return self.body
+
+
+Handler = Callable[[Call], tuple[int, Record]]
