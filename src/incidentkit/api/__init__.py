@@ -79,6 +79,9 @@ if TYPE_CHECKING:
     from incidentkit.api.errors import (
         ValidationError as ValidationError,
     )
+    from incidentkit.api.intents import (
+        IncidentChange as IncidentChange,
+    )
     from incidentkit.api.models import (
         CustomField as CustomField,
     )
@@ -111,9 +114,6 @@ if TYPE_CHECKING:
     )
     from incidentkit.api.models import (
         User as User,
-    )
-    from incidentkit.api.operations import (
-        IncidentChange as IncidentChange,
     )
     from incidentkit.api.pagination import (
         AsyncPager as AsyncPager,
@@ -159,7 +159,7 @@ _MODULES = {
     "FollowUp": "models",
     "Identity": "models",
     "Incident": "models",
-    "IncidentChange": "operations",
+    "IncidentChange": "intents",
     "IncidentIOError": "errors",
     "IncidentRef": "refs",
     "IncidentRole": "models",
