@@ -77,7 +77,7 @@ if TYPE_CHECKING:
         UnknownNameError as UnknownNameError,
     )
     from incidentkit.api.errors import (
-        ValidationError as ValidationError,
+        UnprocessableEntityError as UnprocessableEntityError,
     )
     from incidentkit.api.intents import (
         IncidentChange as IncidentChange,
@@ -183,8 +183,8 @@ _MODULES = {
     "TimelineItem": "models",
     "TokenBucket": "ratelimit",
     "UnknownNameError": "errors",
+    "UnprocessableEntityError": "errors",
     "User": "models",
-    "ValidationError": "errors",
     "incident_view": "view",
     "parse_incident_ref": "refs",
 }

@@ -32,7 +32,7 @@ from incidentkit.api.resources import (
     AsyncUsers,
     CustomFields,
     FollowUps,
-    Identity,
+    IdentityResource,
     IncidentRoles,
     Incidents,
     IncidentStatuses,
@@ -123,7 +123,7 @@ class Client(BaseClient):
         self.incident_roles = IncidentRoles(self)
         self.custom_fields = CustomFields(self)
         self.users = Users(self)
-        self.identity = Identity(self)
+        self.identity = IdentityResource(self)
         self.incidents = Incidents(self)
         self.incident_updates = IncidentUpdates(self)
         self.incident_timeline_items = TimelineItems(self)

@@ -236,7 +236,7 @@ class PayloadTooLargeError(APIStatusError):
     status_code = 413
 
 
-class ValidationError(APIStatusError):
+class UnprocessableEntityError(APIStatusError):
     """422: the API refused the payload; :attr:`field_errors` says which fields and why."""
 
     status_code = 422
@@ -267,7 +267,7 @@ STATUS_ERRORS: dict[int, type[APIStatusError]] = {
         ConflictError,
         PreconditionFailedError,
         PayloadTooLargeError,
-        ValidationError,
+        UnprocessableEntityError,
         RateLimitError,
         InternalServerError,
     )

@@ -139,7 +139,7 @@ class Users(SyncResource):
     get = sync(organisation.get_user)
 
 
-class Identity(SyncResource):
+class IdentityResource(SyncResource):
     """``client.identity``: what the API key is."""
 
     get = sync(organisation.get_identity)

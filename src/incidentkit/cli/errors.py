@@ -35,7 +35,7 @@ def explain(error: Exception) -> tuple[str, int] | None:
     """A message and exit code for an expected error, or None for a bug (let it raise)."""
     from incidentkit.api import errors
 
-    if isinstance(error, errors.ValidationError):
+    if isinstance(error, errors.UnprocessableEntityError):
         lines = [f"The API refused the request (422): {error.type}."]
         for detail in error.errors:
             option = FIELD_OPTIONS.get((detail.field or "").split(".")[-1])
