@@ -42,6 +42,7 @@ PUBLIC = {
     # the errors
     "IncidentIOError",
     "ConfigurationError",
+    "InvalidArgumentError",
     "InvalidBaseURLError",
     "InvalidReferenceError",
     "OrganisationMismatchError",

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
         InternalServerError as InternalServerError,
     )
     from incidentkit.api.errors import (
+        InvalidArgumentError as InvalidArgumentError,
+    )
+    from incidentkit.api.errors import (
         InvalidBaseURLError as InvalidBaseURLError,
     )
     from incidentkit.api.errors import (
@@ -168,6 +171,7 @@ _MODULES = {
     "IncidentUpdate": "models",
     "IncidentView": "view",
     "InternalServerError": "errors",
+    "InvalidArgumentError": "errors",
     "InvalidBaseURLError": "errors",
     "InvalidReferenceError": "errors",
     "NotFoundError": "errors",

@@ -28,6 +28,7 @@ from incidentkit.api.errors import (
     APIConnectionError,
     APIStatusError,
     ConfigurationError,
+    InvalidArgumentError,
     ReadOnlyError,
     WriteHeldError,
 )
@@ -157,7 +158,7 @@ class BaseClient:
             ...     client.incidents.get("01H...")
         """
         if seconds <= 0:
-            raise ValueError(f"timeout_cap needs a positive number of seconds, not {seconds!r}")
+            raise InvalidArgumentError(f"timeout_cap needs a positive number of seconds, not {seconds!r}")
         token = _TIMEOUT_CAPS.set({**(_TIMEOUT_CAPS.get() or {}), id(self): seconds})
         try:
             yield

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from incidentkit.api.catalog import Catalog, load_severities, load_statuses, resolve_severity
 from incidentkit.api.core import Op
+from incidentkit.api.errors import InvalidArgumentError
 from incidentkit.api.operations import create_incident_update, get_incident, send_edit
 from incidentkit.api.refs import IncidentRef
 
@@ -106,7 +107,7 @@ def _first_status(catalog: Catalog, category: str) -> Op[IncidentStatus]:
     """The organisation's first status (lowest rank) of ``category``, looked up, never hard-coded."""
     statuses = [s for s in (yield from load_statuses(catalog)) if s.category == category]
     if not statuses:
-        raise ValueError(f"the organisation has no status of category {category!r}")
+        raise InvalidArgumentError(f"the organisation has no status of category {category!r}")
     return min(statuses, key=lambda s: s.rank)
 
 

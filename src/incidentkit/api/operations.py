@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from incidentkit.api.catalog import Catalog, resolve_severity, resolve_status, resolve_type
 from incidentkit.api.core import APIRequest, Op
+from incidentkit.api.errors import InvalidArgumentError
 from incidentkit.api.pagination import ListSpec
 from incidentkit.api.params import (
     CustomFieldValues,
@@ -213,7 +214,7 @@ def edit_incident(
     :func:`custom_field_entries`).
 
     Raises:
-        ValueError: no field to change was given (nothing is sent).
+        InvalidArgumentError: no field to change was given (nothing is sent).
     """
     changes: dict[str, Any] = {}
     for key, value in (("name", name), ("summary", summary), ("call_url", call_url)):
@@ -223,7 +224,7 @@ def edit_incident(
         changes["incident_role_assignments"] = list(incident_role_assignments)
     no_fields = custom_fields is None and custom_field_entries is None
     if not changes and severity is None and status is None and no_fields:
-        raise ValueError(
+        raise InvalidArgumentError(
             "nothing to edit: give at least one of name, summary, severity, status, call_url, "
             "custom_fields, custom_field_entries or incident_role_assignments"
         )
@@ -370,7 +371,7 @@ def update_timeline_item(
     if timestamp is not None:
         payload["timestamp"] = date_value(timestamp)
     if not payload:
-        raise ValueError("nothing to update: give at least one of title, description or timestamp")
+        raise InvalidArgumentError("nothing to update: give at least one of title, description or timestamp")
     body = yield APIRequest("PATCH", f"/v2/incident_timeline_items/{path_id(item_id)}", json=payload)
     from incidentkit.api.models import TimelineItem
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from incidentkit.api.core import Op
+from incidentkit.api.errors import InvalidArgumentError
 from incidentkit.api.pagination import ListSpec
 from incidentkit.timeutil import iso
 
@@ -76,9 +77,9 @@ def list_spec(
     """The spec of a list operation, refusing a page size the endpoint does not accept."""
     maximum = MAX_PAGE_SIZE[path]
     if page_size is not None and not 1 <= page_size <= maximum:
-        raise ValueError(f"page_size must be between 1 and {maximum} for {path}, not {page_size}")
+        raise InvalidArgumentError(f"page_size must be between 1 and {maximum} for {path}, not {page_size}")
     if limit is not None and limit < 1:
-        raise ValueError(f"limit must be at least 1, not {limit}")
+        raise InvalidArgumentError(f"limit must be at least 1, not {limit}")
     return ListSpec(
         path=path,
         items_key=items_key,

@@ -12,7 +12,7 @@ from typing import Any
 
 from incidentkit.api.catalog import Catalog
 from incidentkit.api.core import Op
-from incidentkit.api.errors import OrganisationMismatchError
+from incidentkit.api.errors import InvalidArgumentError, OrganisationMismatchError
 from incidentkit.api.organisation import get_identity, list_custom_fields
 from incidentkit.api.params import CustomFieldValues, OneOrMany, many
 from incidentkit.api.refs import IncidentRef, organisation_slug, parse_incident_ref
@@ -56,7 +56,7 @@ def custom_field_entries(
     else text. An empty list clears the field. Reads the custom fields (``GET /v2/custom_fields``).
 
     Raises:
-        ValueError: a field that does not exist; the message names it and lists the fields.
+        InvalidArgumentError: a field that does not exist; the message names it and lists the fields.
     """
     fields = yield from list_custom_fields(catalog)
     entries = []
@@ -64,7 +64,7 @@ def custom_field_entries(
         found = next((f for f in fields if f.id == key or f.name.lower() == key.strip().lower()), None)
         if found is None:
             names = ", ".join(f.name for f in fields) or "(none)"
-            raise ValueError(f"no custom field {key!r}; custom fields: {names}")
+            raise InvalidArgumentError(f"no custom field {key!r}; custom fields: {names}")
         items = [given] if isinstance(given, str | int | float) else list(given)
         entry_values: list[dict[str, Any]] = []
         for item in items:
