@@ -68,6 +68,7 @@ def test_without_a_writable_data_directory_the_traceback_goes_to_stderr(
     assert result.stderr.splitlines()[-1] == (
         "incidentkit hit a bug: ValueError: the list came back upside down; details in the lines above"
     )
+    assert SECRET not in result.output
 
 
 def test_bad_input_still_exits_2(invoke: Invoke) -> None:
