@@ -17,7 +17,7 @@ from incidentkit.api import (
     RateLimitError,
     ReadOnlyError,
     RetryPolicy,
-    ValidationError,
+    UnprocessableEntityError,
 )
 from tests.api.fakes import FakeClock, ScriptedAPI, error_body, json_response
 from tests.api.payloads import incident
@@ -116,7 +116,7 @@ def test_malformed_json_is_a_clear_error() -> None:
 def test_422_exposes_the_field_errors() -> None:
     body = error_body(422, "validation_error", "A severity is required to open an incident", "severity_id")
     api = ScriptedAPI([json_response(422, body)])
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(UnprocessableEntityError) as excinfo:
         make_client(api, FakeClock()).incidents.create(name="x")
     assert excinfo.value.field_errors == {"severity_id": ["A severity is required to open an incident"]}
     assert "severity_id" in str(excinfo.value)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import httpx2
 import pytest
 
-from incidentkit.api import Client, NotFoundError, ValidationError
+from incidentkit.api import Client, NotFoundError, UnprocessableEntityError
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from tests.emulator import schema
 
@@ -84,9 +84,9 @@ def exercise_every_operation(client: Client) -> None:
         list(client.incidents.list(page_size=7, **options))  # type: ignore[arg-type]
     with pytest.raises(NotFoundError):
         client.incidents.get("01HZZZZZZZZZZZZZZZZZZZZZZZ")
-    with pytest.raises(ValidationError):
+    with pytest.raises(UnprocessableEntityError):
         client.request("POST", "/v2/incidents", json={"visibility": "public"})
-    with pytest.raises(ValidationError):
+    with pytest.raises(UnprocessableEntityError):
         client.request("POST", "/v3/follow_ups", json={"incident_id": incident.id})
 
 

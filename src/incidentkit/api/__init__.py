@@ -50,6 +50,9 @@ if TYPE_CHECKING:
         InternalServerError as InternalServerError,
     )
     from incidentkit.api.errors import (
+        InvalidArgumentError as InvalidArgumentError,
+    )
+    from incidentkit.api.errors import (
         InvalidBaseURLError as InvalidBaseURLError,
     )
     from incidentkit.api.errors import (
@@ -77,7 +80,10 @@ if TYPE_CHECKING:
         UnknownNameError as UnknownNameError,
     )
     from incidentkit.api.errors import (
-        ValidationError as ValidationError,
+        UnprocessableEntityError as UnprocessableEntityError,
+    )
+    from incidentkit.api.intents import (
+        IncidentChange as IncidentChange,
     )
     from incidentkit.api.models import (
         CustomField as CustomField,
@@ -111,9 +117,6 @@ if TYPE_CHECKING:
     )
     from incidentkit.api.models import (
         User as User,
-    )
-    from incidentkit.api.operations import (
-        IncidentChange as IncidentChange,
     )
     from incidentkit.api.pagination import (
         AsyncPager as AsyncPager,
@@ -159,7 +162,7 @@ _MODULES = {
     "FollowUp": "models",
     "Identity": "models",
     "Incident": "models",
-    "IncidentChange": "operations",
+    "IncidentChange": "intents",
     "IncidentIOError": "errors",
     "IncidentRef": "refs",
     "IncidentRole": "models",
@@ -168,6 +171,7 @@ _MODULES = {
     "IncidentUpdate": "models",
     "IncidentView": "view",
     "InternalServerError": "errors",
+    "InvalidArgumentError": "errors",
     "InvalidBaseURLError": "errors",
     "InvalidReferenceError": "errors",
     "NotFoundError": "errors",
@@ -183,8 +187,8 @@ _MODULES = {
     "TimelineItem": "models",
     "TokenBucket": "ratelimit",
     "UnknownNameError": "errors",
+    "UnprocessableEntityError": "errors",
     "User": "models",
-    "ValidationError": "errors",
     "incident_view": "view",
     "parse_incident_ref": "refs",
 }

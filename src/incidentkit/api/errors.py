@@ -71,6 +71,14 @@ class UnknownNameError(IncidentIOError, ValueError):
         super().__init__(f"unknown {kind} {name!r}; valid {kind} names: {choices}")
 
 
+class InvalidArgumentError(IncidentIOError, ValueError):
+    """Raised before sending when the arguments, or the organisation's set-up, cannot make the request.
+
+    Nothing to change in an edit, a page size the endpoint does not take, a custom field or a status
+    category the organisation does not have.
+    """
+
+
 class ReadOnlyError(IncidentIOError):
     """Raised before sending when a read-only client is asked to make a write."""
 
@@ -236,7 +244,7 @@ class PayloadTooLargeError(APIStatusError):
     status_code = 413
 
 
-class ValidationError(APIStatusError):
+class UnprocessableEntityError(APIStatusError):
     """422: the API refused the payload; :attr:`field_errors` says which fields and why."""
 
     status_code = 422
@@ -267,7 +275,7 @@ STATUS_ERRORS: dict[int, type[APIStatusError]] = {
         ConflictError,
         PreconditionFailedError,
         PayloadTooLargeError,
-        ValidationError,
+        UnprocessableEntityError,
         RateLimitError,
         InternalServerError,
     )

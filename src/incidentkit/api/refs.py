@@ -8,7 +8,7 @@ ULID and the numeric reference, so parsing only has to tell the two apart and re
 A dashboard URL also names an organisation (its first path segment). The number ``47`` means a
 different incident in every organisation, so the client compares that slug with the API key's
 own organisation before it acts (see :func:`organisation_slug` and
-``incidentkit.api.operations.resolve_incident_ref``).
+``incidentkit.api.resolvers.resolve_incident_ref``).
 """
 
 from __future__ import annotations

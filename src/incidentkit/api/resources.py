@@ -1,9 +1,9 @@
 """Resource classes: the methods people call, such as ``client.incidents.list(...)``.
 
-Each method is an operation from :mod:`incidentkit.api.operations` bound to a client: the
-sync resources run it to completion, the async ones return a coroutine, and list methods
-return a pager. The operation's signature and docstring carry over unchanged, so the two
-clients cannot drift apart.
+Each method is an operation (from :mod:`incidentkit.api.operations`, ``organisation``,
+``resolvers`` or ``intents``) bound to a client: the sync resources run it to completion, the
+async ones return a coroutine, and list methods return a pager. The operation's signature and
+docstring carry over unchanged, so the two clients cannot drift apart.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from incidentkit.api import intents, organisation, resolvers
 from incidentkit.api import operations as ops
 from incidentkit.api.catalog import Catalog
 from incidentkit.api.core import Op
@@ -98,50 +99,50 @@ def async_pager(
 class Severities(SyncResource):
     """``client.severities``: the organisation's severities."""
 
-    list = sync(ops.list_severities)
-    get = sync(ops.get_severity)
+    list = sync(organisation.list_severities)
+    get = sync(organisation.get_severity)
 
 
 class IncidentStatuses(SyncResource):
     """``client.incident_statuses``: the organisation's incident statuses."""
 
-    list = sync(ops.list_incident_statuses)
-    get = sync(ops.get_incident_status)
+    list = sync(organisation.list_incident_statuses)
+    get = sync(organisation.get_incident_status)
 
 
 class IncidentTypes(SyncResource):
     """``client.incident_types``: the organisation's incident types."""
 
-    list = sync(ops.list_incident_types)
-    get = sync(ops.get_incident_type)
+    list = sync(organisation.list_incident_types)
+    get = sync(organisation.get_incident_type)
 
 
 class IncidentRoles(SyncResource):
     """``client.incident_roles``: the organisation's incident roles."""
 
-    list = sync(ops.list_incident_roles)
-    get = sync(ops.get_incident_role)
+    list = sync(organisation.list_incident_roles)
+    get = sync(organisation.get_incident_role)
 
 
 class CustomFields(SyncResource):
     """``client.custom_fields``: the organisation's custom fields."""
 
-    list = sync(ops.list_custom_fields)
-    get = sync(ops.get_custom_field)
-    entries = sync(ops.custom_field_entries)
+    list = sync(organisation.list_custom_fields)
+    get = sync(organisation.get_custom_field)
+    entries = sync(resolvers.custom_field_entries)
 
 
 class Users(SyncResource):
     """``client.users``: the organisation's users."""
 
-    list = sync_pager(ops.list_users)
-    get = sync(ops.get_user)
+    list = sync_pager(organisation.list_users)
+    get = sync(organisation.get_user)
 
 
-class Identity(SyncResource):
+class IdentityResource(SyncResource):
     """``client.identity``: what the API key is."""
 
-    get = sync(ops.get_identity)
+    get = sync(organisation.get_identity)
 
 
 class Incidents(SyncResource):
@@ -152,9 +153,9 @@ class Incidents(SyncResource):
     resolve_id = sync(ops.resolve_incident_id)
     create = sync(ops.create_incident)
     edit = sync(ops.edit_incident)
-    acknowledge = sync(ops.acknowledge_incident)
-    escalate = sync(ops.escalate_incident)
-    close = sync(ops.close_incident)
+    acknowledge = sync(intents.acknowledge_incident)
+    escalate = sync(intents.escalate_incident)
+    close = sync(intents.close_incident)
 
 
 class IncidentUpdates(SyncResource):
@@ -182,50 +183,50 @@ class FollowUps(SyncResource):
 class AsyncSeverities(AsyncResource):
     """``client.severities`` on the async client."""
 
-    list = asynchronous(ops.list_severities)
-    get = asynchronous(ops.get_severity)
+    list = asynchronous(organisation.list_severities)
+    get = asynchronous(organisation.get_severity)
 
 
 class AsyncIncidentStatuses(AsyncResource):
     """``client.incident_statuses`` on the async client."""
 
-    list = asynchronous(ops.list_incident_statuses)
-    get = asynchronous(ops.get_incident_status)
+    list = asynchronous(organisation.list_incident_statuses)
+    get = asynchronous(organisation.get_incident_status)
 
 
 class AsyncIncidentTypes(AsyncResource):
     """``client.incident_types`` on the async client."""
 
-    list = asynchronous(ops.list_incident_types)
-    get = asynchronous(ops.get_incident_type)
+    list = asynchronous(organisation.list_incident_types)
+    get = asynchronous(organisation.get_incident_type)
 
 
 class AsyncIncidentRoles(AsyncResource):
     """``client.incident_roles`` on the async client."""
 
-    list = asynchronous(ops.list_incident_roles)
-    get = asynchronous(ops.get_incident_role)
+    list = asynchronous(organisation.list_incident_roles)
+    get = asynchronous(organisation.get_incident_role)
 
 
 class AsyncCustomFields(AsyncResource):
     """``client.custom_fields`` on the async client."""
 
-    list = asynchronous(ops.list_custom_fields)
-    get = asynchronous(ops.get_custom_field)
-    entries = asynchronous(ops.custom_field_entries)
+    list = asynchronous(organisation.list_custom_fields)
+    get = asynchronous(organisation.get_custom_field)
+    entries = asynchronous(resolvers.custom_field_entries)
 
 
 class AsyncUsers(AsyncResource):
     """``client.users`` on the async client."""
 
-    list = async_pager(ops.list_users)
-    get = asynchronous(ops.get_user)
+    list = async_pager(organisation.list_users)
+    get = asynchronous(organisation.get_user)
 
 
 class AsyncIdentity(AsyncResource):
     """``client.identity`` on the async client."""
 
-    get = asynchronous(ops.get_identity)
+    get = asynchronous(organisation.get_identity)
 
 
 class AsyncIncidents(AsyncResource):
@@ -236,9 +237,9 @@ class AsyncIncidents(AsyncResource):
     resolve_id = asynchronous(ops.resolve_incident_id)
     create = asynchronous(ops.create_incident)
     edit = asynchronous(ops.edit_incident)
-    acknowledge = asynchronous(ops.acknowledge_incident)
-    escalate = asynchronous(ops.escalate_incident)
-    close = asynchronous(ops.close_incident)
+    acknowledge = asynchronous(intents.acknowledge_incident)
+    escalate = asynchronous(intents.escalate_incident)
+    close = asynchronous(intents.close_incident)
 
 
 class AsyncIncidentUpdates(AsyncResource):

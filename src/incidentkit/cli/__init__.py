@@ -5,7 +5,9 @@ Sub-commands are registered by name and imported only when they run, so that
 
 The entry point also owns how the process ends: Ctrl-C exits 130 (128 + SIGINT, as shells report
 it) with one line instead of a traceback, and a closed pipe (``incidentkit ... | head``) ends the
-command quietly with 141 (128 + SIGPIPE), what a program killed by the pipe reports.
+command quietly with 141 (128 + SIGPIPE), what a program killed by the pipe reports. Any other
+exception goes to :func:`incidentkit.cli.errors.fail`: bad input exits 2, a failure 1, and a bug
+exits 1 with one line while its traceback goes to the bug log.
 """
 
 from __future__ import annotations

@@ -1,16 +1,29 @@
 """Turning exceptions into messages that say what went wrong and what to do, with exit codes.
 
-Exit codes: 0 success, 1 the API (or the network) failed, 2 the command was used wrongly
-(bad input, unknown name, missing configuration). No traceback reaches the user for an
-expected failure, and no message ever contains an API key.
+Exit codes: 0 success, 1 a failure (the API, the network, or a bug in incidentkit), 2 the command
+was used wrongly (bad input, unknown name, missing configuration). No traceback reaches the user:
+an error incidentkit raises on purpose (an :class:`~incidentkit.errors.IncidentKitError`) is its
+message, and anything else is a bug, reported in one line while its traceback goes to the bug log
+(:data:`BUG_LOG` in the data directory). No message ever contains an API key.
 """
 
 from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from typing import NoReturn
 
 import click
 
 API_ERROR = 1
 USAGE_ERROR = 2
+BUG = 1
+"""A bug exits like a failure of the API: the command did not do its job, and the input was not wrong."""
+
+BUG_LOG = "bugs.log"
+"""The file in the data directory the tracebacks of bugs are appended to (kept under about 1 MB)."""
+_BUG_LOG_BYTES = 1_000_000
 
 # The API's field names, and the option (or argument) that sets each, so a 422 says what to change.
 FIELD_OPTIONS = {
@@ -32,10 +45,16 @@ FIELD_OPTIONS = {
 
 
 def explain(error: Exception) -> tuple[str, int] | None:
-    """A message and exit code for an expected error, or None for a bug (let it raise)."""
-    from incidentkit.api import errors
+    """A message and exit code for an error incidentkit raised on purpose, or None for a bug.
 
-    if isinstance(error, errors.ValidationError):
+    Bad input is the package's own: its errors that are also :class:`ValueError` (unknown names,
+    references, workflow and config files, store URLs...), configuration and credential store
+    errors. A bare :class:`ValueError` (or any exception outside :class:`IncidentKitError`) is a bug.
+    """
+    from incidentkit.api import errors
+    from incidentkit.errors import IncidentKitError
+
+    if isinstance(error, errors.UnprocessableEntityError):
         lines = [f"The API refused the request (422): {error.type}."]
         for detail in error.errors:
             option = FIELD_OPTIONS.get((detail.field or "").split(".")[-1])
@@ -72,16 +91,69 @@ def explain(error: Exception) -> tuple[str, int] | None:
         CredentialStoreError = ()  # type: ignore[assignment,misc]
     if isinstance(error, CredentialStoreError):
         return str(error), USAGE_ERROR
-    if isinstance(error, ValueError):
-        return str(error), USAGE_ERROR
+    if isinstance(error, IncidentKitError) and isinstance(error, ValueError):
+        return str(error), USAGE_ERROR  # the package's input errors are ValueErrors too
+    if isinstance(error, IncidentKitError):
+        return str(error), API_ERROR  # raised on purpose: a refusal or a failure outside, not a bug
     return None
 
 
-def fail(error: Exception) -> None:
-    """Print the explanation of an expected error to stderr and exit; re-raise anything else."""
+def fail(error: Exception) -> NoReturn:
+    """Print the explanation of an error to stderr and exit: its message, or a bug's one line."""
     explained = explain(error)
     if explained is None:
-        raise error
+        raise SystemExit(report_bug(error))
     message, code = explained
     click.secho(f"Error: {message}", err=True, fg="red")
     raise SystemExit(code)
+
+
+def report_bug(error: BaseException) -> int:
+    """Log a bug's traceback at error level and print one line saying where it went; returns the exit code.
+
+    The traceback goes to :data:`BUG_LOG` in the data directory, or to stderr when that cannot be
+    written. Only the exception's type and the first line of its message reach the terminal, never
+    the command line (which may carry ``--api-key``).
+    """
+    where = _log_bug(error)
+    text = str(error).strip()
+    message = text.splitlines()[0] if text else ""
+    if len(message) > 200:
+        message = message[:199] + "…"
+    what = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    click.secho(f"incidentkit hit a bug: {what}; details in {where}", err=True, fg="red")
+    return BUG
+
+
+def _log_bug(error: BaseException) -> str:
+    """Write the traceback to the bug log (or stderr) and say where: a path, or "the lines above"."""
+    from incidentkit import __version__
+    from incidentkit.logs import TextFormatter
+    from incidentkit.paths import data_dir
+
+    handler: logging.Handler
+    try:
+        path = data_dir() / BUG_LOG
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=_BUG_LOG_BYTES, backupCount=1, encoding="utf-8"
+        )
+        where = str(path)
+    except OSError:
+        handler = logging.StreamHandler(sys.stderr)
+        where = "the lines above"
+    handler.setFormatter(TextFormatter())
+    logger = logging.getLogger("incidentkit.cli.bugs")
+    logger.propagate = False  # the terminal gets one line; a service's own log handlers are not it
+    logger.addHandler(handler)
+    try:
+        logger.error(
+            "incidentkit %s (Python %s) hit a bug",
+            __version__,
+            sys.version.split()[0],
+            exc_info=(type(error), error, error.__traceback__),
+        )
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    return where

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from incidentkit.config_file import read_config_file
+from incidentkit.config_file import ConfigFileError, read_config_file
 
 __all__ = ["SECRET_ENV", "ConfiguredSecrets", "configured_secrets", "split_secrets"]
 
@@ -61,8 +61,8 @@ def configured_secrets(
         The secrets (possibly none: callers must then refuse every webhook) and their source.
 
     Raises:
-        ConfigFileError: the configuration file cannot be read.
-        ValueError: its ``[webhooks] secrets`` is not a list of strings (the message names the key).
+        ConfigFileError: the configuration file cannot be read, or its ``[webhooks] secrets`` is
+            not a list of strings (the message names the key, never a value).
     """
     given = split_secrets(options)
     if given:
@@ -84,5 +84,5 @@ def _file_secrets(data: Mapping[str, Any], source: Path | None) -> list[str]:
     if isinstance(values, str):
         values = [values]
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise ValueError(f"{source}: [webhooks] secrets must be a list of whsec_... strings")
+        raise ConfigFileError(f"{source}: [webhooks] secrets must be a list of whsec_... strings")
     return split_secrets(values)

@@ -18,9 +18,8 @@ from incidentkit.workflows.nodes.base import Completed, NodeContext, StepInputs
 from incidentkit.workflows.nodes.registry import register
 
 if TYPE_CHECKING:
-    from incidentkit.api import Client
+    from incidentkit.api import Client, IncidentChange
     from incidentkit.api.models import Incident
-    from incidentkit.api.operations import IncidentChange
 
 OPEN_CATEGORIES = ("triage", "live")
 

@@ -1,0 +1,92 @@
+"""Turning what people type into what the API wants: incident references and custom field names.
+
+An incident given as a dashboard URL is checked against the API key's own organisation before
+anything acts on it, and custom fields named by name become the API's ``custom_field_entries``.
+The names of severities, statuses and types are resolved by :mod:`incidentkit.api.catalog`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from incidentkit.api.catalog import Catalog
+from incidentkit.api.core import Op
+from incidentkit.api.errors import InvalidArgumentError, OrganisationMismatchError
+from incidentkit.api.organisation import get_identity, list_custom_fields
+from incidentkit.api.params import CustomFieldValues, OneOrMany, many
+from incidentkit.api.refs import IncidentRef, organisation_slug, parse_incident_ref
+
+
+def key_organisation(catalog: Catalog) -> Op[str | None]:
+    """The slug of the API key's organisation (from ``GET /v1/identity``), fetched once per client."""
+    if catalog.organisation is None:
+        identity = yield from get_identity(catalog)
+        catalog.organisation = organisation_slug(identity.dashboard_url) or ""
+    return catalog.organisation or None
+
+
+def resolve_incident_ref(catalog: Catalog, incident: str | IncidentRef) -> Op[IncidentRef]:
+    """Parse a reference, and refuse a dashboard URL of another organisation than the key's.
+
+    Every operation that takes an incident reference comes through here, so no caller (the CLI,
+    a workflow step, a script) can act on this organisation's INC-47 when given another
+    organisation's ``https://app.incident.io/other-org/incidents/47``.
+
+    Raises:
+        InvalidReferenceError: the value is not a reference.
+        OrganisationMismatchError: a dashboard URL names another organisation, or the API did not
+            say which organisation the key belongs to (fails closed).
+    """
+    ref = incident if isinstance(incident, IncidentRef) else parse_incident_ref(incident)
+    if ref.organisation is not None:
+        mine = yield from key_organisation(catalog)
+        if mine != ref.organisation:
+            raise OrganisationMismatchError(str(incident), ref.organisation, mine)
+    return ref
+
+
+def custom_field_entries(
+    catalog: Catalog, values: Mapping[str, CustomFieldValues]
+) -> Op[list[dict[str, Any]]]:
+    """Turn ``{field name or id: value(s)}`` into the API's ``custom_field_entries``.
+
+    A field is named by id or by name in any case. Select fields take an option's value (when
+    the API lists the options) or its id; numeric fields a number; link fields a URL; anything
+    else text. An empty list clears the field. Reads the custom fields (``GET /v2/custom_fields``).
+
+    Raises:
+        InvalidArgumentError: a field that does not exist; the message names it and lists the fields.
+    """
+    fields = yield from list_custom_fields(catalog)
+    entries = []
+    for key, given in values.items():
+        found = next((f for f in fields if f.id == key or f.name.lower() == key.strip().lower()), None)
+        if found is None:
+            names = ", ".join(f.name for f in fields) or "(none)"
+            raise InvalidArgumentError(f"no custom field {key!r}; custom fields: {names}")
+        items = [given] if isinstance(given, str | int | float) else list(given)
+        entry_values: list[dict[str, Any]] = []
+        for item in items:
+            text = str(item)
+            if found.field_type in ("single_select", "multi_select"):
+                option = next((o for o in found.options if text in (o.id, o.value)), None)
+                entry_values.append({"value_option_id": option.id if option else text})
+            elif found.field_type == "numeric":
+                entry_values.append({"value_numeric": text})
+            elif found.field_type == "link":
+                entry_values.append({"value_link": text})
+            else:
+                entry_values.append({"value_text": text})
+        entries.append({"custom_field_id": found.id, "values": entry_values})
+    return entries
+
+
+def resolve_ids(
+    resolve: Callable[[Catalog, str], Op[Any]], catalog: Catalog, values: OneOrMany | None
+) -> Op[list[str]]:
+    """The ids of the values ``resolve`` finds, one for each name or id given."""
+    ids: list[str] = []
+    for value in many(values):
+        ids.append((yield from resolve(catalog, value)).id)
+    return ids
