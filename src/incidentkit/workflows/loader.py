@@ -16,7 +16,7 @@ from typing import Any
 
 import pydantic
 
-from incidentkit.workflows import registry
+from incidentkit.workflows import step_types
 from incidentkit.workflows.errors import ExpressionError, Problem, WorkflowLoadError
 from incidentkit.workflows.expressions import compile_condition, compile_template, is_template
 from incidentkit.workflows.schema import (
@@ -279,7 +279,7 @@ def _check_steps(checker: _Checker, raw: Any) -> list[tuple[int, Step]] | None:
         checker.add(("steps",), "field 'steps' must be a non-empty list of steps")
         return None
     steps: list[tuple[int, Step]] = []
-    known = registry.known_step_types()
+    known = step_types.known_step_types()
     for index, item in enumerate(raw):
         path: Path = ("steps", index)
         if not isinstance(item, dict):
@@ -424,7 +424,7 @@ def _check_route_cycles(checker: _Checker, router_of: dict[str, str], index_of: 
 
 def _check_inputs(checker: _Checker, step: NodeStep, path: Path) -> None:
     """Input names against the node's model: YAML names (aliases) or the field names themselves."""
-    fields = registry.node_inputs(step.type)
+    fields = step_types.node_inputs(step.type)
     if fields is None:
         return
     documented = [info.alias or name for name, info in fields.items()]
