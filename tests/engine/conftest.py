@@ -28,9 +28,10 @@ from incidentkit.webhooks.processor import Processor
 from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
 from incidentkit.webhooks.verify import WebhookVerifier
 from incidentkit.workflows.dispatcher import Dispatcher
-from incidentkit.workflows.engine import Engine, EngineSettings
+from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.loader import Workflow, load_text
 from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, SlackSettings
+from incidentkit.workflows.step_context import EngineSettings
 from tests.conftest import FakeClock
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

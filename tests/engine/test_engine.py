@@ -11,8 +11,10 @@ import pytest
 from incidentkit.store.errors import AlreadyDecidedError
 from incidentkit.store.runs import RunStatus
 from incidentkit.webhooks.handling import IncidentEventHandler
-from incidentkit.workflows.engine import Engine, idempotency_key, spec_snapshot, workflow_of
+from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.nodes import HttpSettings
+from incidentkit.workflows.run_state import spec_snapshot, workflow_of
+from incidentkit.workflows.step_context import idempotency_key
 from tests.engine.conftest import Harness
 
 POST_UPDATE = """
