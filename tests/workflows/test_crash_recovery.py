@@ -26,7 +26,7 @@ from incidentkit.workflows.nodes import HttpSettings
 from incidentkit.workflows.runtime import engine_client
 from incidentkit.workflows.step_context import EngineSettings
 from tests.conftest import FakeClock
-from tests.engine.conftest import DEADLINE_SECONDS, SlowHook, wait_for
+from tests.harness import DEADLINE_SECONDS, SlowHook, wait_for
 
 WORKFLOW = """
 name: crash-test

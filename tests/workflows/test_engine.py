@@ -15,7 +15,7 @@ from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.nodes import HttpSettings
 from incidentkit.workflows.run_state import spec_snapshot, workflow_of
 from incidentkit.workflows.step_context import idempotency_key
-from tests.engine.conftest import Harness
+from tests.harness import Harness
 
 POST_UPDATE = """
 trigger:
@@ -302,7 +302,7 @@ def test_two_workers_on_one_store_run_each_run_once(
 
 
 def test_a_slow_step_keeps_its_lease_by_heartbeat(harness_factory: Callable[..., Harness]) -> None:
-    from tests.engine.conftest import SlowHook, wait_for
+    from tests.harness import SlowHook, wait_for
 
     harness = harness_factory(http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})))
     harness.add(
@@ -368,7 +368,7 @@ steps:
 
 
 def test_a_step_timeout_bounds_an_outside_call(harness_factory: Callable[..., Harness]) -> None:
-    from tests.engine.conftest import SlowHook
+    from tests.harness import SlowHook
 
     harness = harness_factory(http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})))
     harness.add(
@@ -433,7 +433,7 @@ def test_an_incident_io_call_that_outlives_the_step_timeout_fails_the_step(
     harness: Harness,
 ) -> None:
     from incidentkit.api import Client, RetryPolicy
-    from tests.engine.conftest import SlowHook
+    from tests.harness import SlowHook
 
     harness.add(BOUNDED_API_CALLS.replace("timeout: 2s", "timeout: 0.1s"), "bounded-api")
     hook = SlowHook()  # an "API" that holds every POST until closed

@@ -2,6 +2,10 @@
 
 Time comes from the shared ``FakeClock``; the emulator reads the same clock, so retries, waits
 and approval timeouts are driven by moving it, never by sleeping.
+
+A pytest plugin (``pytest_plugins`` of ``tests/conftest.py``), so the workflow tests and the
+service's route tests share the fixtures (``harness``, ``harness_factory``, ``agent_server``,
+``hook``); tests import the helpers (``Harness``, ``SlowHook``, ``wait_for``...) from here.
 """
 
 from __future__ import annotations
