@@ -25,10 +25,11 @@ import sqlalchemy as sa
 from incidentkit.store import Store
 from incidentkit.store.runs import RunStatus, RunStore
 from incidentkit.store.schema import workflow_runs
-from incidentkit.workflows.engine import Engine, spec_snapshot
+from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.loader import load_text
 from incidentkit.workflows.nodes import Completed, NodeContext, StepInputs
 from incidentkit.workflows.nodes.registry import register
+from incidentkit.workflows.run_state import spec_snapshot
 
 RUNS = 10_000
 WORKFLOW = "name: noop\ntrigger:\n  type: manual\nsteps:\n  - id: noop\n    type: bench.noop\n"

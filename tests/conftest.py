@@ -14,6 +14,9 @@ from incidentkit.emulator import Emulator, RunningServer
 from incidentkit.store import Store
 from incidentkit.store.pgtemp import TemporaryPostgres
 
+# The whole-engine harness (emulator, receiver, processor, engine) for the workflow and service tests.
+pytest_plugins = ["tests.harness"]
+
 
 @pytest.fixture(scope="session")
 def _no_config_file(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from incidentkit.store.runs import StepRecord
 from incidentkit.store.states import Decision, RunMode, StepStatus
-from incidentkit.workflows.engine import _checkpoint
 from incidentkit.workflows.loader import load_text
+from incidentkit.workflows.run_state import checkpoint_of as _checkpoint
 
 
 def test_the_values_are_the_strings_stored_before() -> None:

@@ -402,6 +402,6 @@ def test_goto_cannot_target_a_routed_step() -> None:
 
 def test_every_registered_node_type_and_engine_type_is_known() -> None:
     from incidentkit.workflows.nodes import NODE_TYPES
-    from incidentkit.workflows.registry import known_step_types
+    from incidentkit.workflows.step_types import known_step_types
 
     assert set(known_step_types()) == {*NODE_TYPES, "condition", "approval", "wait", "log"}

@@ -12,7 +12,7 @@ import pytest
 
 from incidentkit.workflows.schema import (
     SCHEMA_FILE,
-    RetryPolicy,
+    StepRetry,
     json_schema,
     render_json_schema,
 )
@@ -59,8 +59,8 @@ def test_the_schema_refuses_what_the_loader_refuses(document: dict[str, Any]) ->
 
 
 def test_retry_delays_grow_and_are_capped() -> None:
-    policy = RetryPolicy(
+    policy = StepRetry(
         maximum_attempts=9, initial_interval="1s", backoff_coefficient=2, maximum_interval="5s"
     )  # type: ignore[arg-type]
     assert [policy.delay(n).total_seconds() for n in range(1, 6)] == [1, 2, 4, 5, 5]
-    assert RetryPolicy().delay(20) == timedelta(seconds=100)  # default cap: 100x the initial interval
+    assert StepRetry().delay(20) == timedelta(seconds=100)  # default cap: 100x the initial interval

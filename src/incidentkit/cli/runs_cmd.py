@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from incidentkit.cli.connection import Connection, connection_options
-from incidentkit.cli.engine import load_engine_config
+from incidentkit.cli.engine_setup import load_engine_config
 from incidentkit.cli.output import Column, column, emit_list, emit_object, output_options
 from incidentkit.cli.storage import open_store, store_option
 
@@ -135,7 +135,7 @@ def retry(run_id: str, from_step: str | None, force: bool, store_url: str | None
     """
     from incidentkit.store.errors import RunNotFoundError, RunStateError
     from incidentkit.store.runs import RunStore
-    from incidentkit.workflows.operations import retry_run
+    from incidentkit.workflows.run_actions import retry_run
 
     with open_store(store_url) as store:
         try:

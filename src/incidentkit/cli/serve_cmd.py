@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import click
 
 from incidentkit.cli.connection import Connection, account_options, describe_organisation
-from incidentkit.cli.engine import (
+from incidentkit.cli.engine_setup import (
     describe_workflows,
     engine_client_from_configuration,
     load_engine_config,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from incidentkit.cli.connection import connection_options
-from incidentkit.cli.engine import load_engine_config, workflows_option
+from incidentkit.cli.engine_setup import load_engine_config, workflows_option
 from incidentkit.cli.errors import USAGE_ERROR
 from incidentkit.cli.output import column, emit_list, output_options
 from incidentkit.cli.storage import open_store, store_option

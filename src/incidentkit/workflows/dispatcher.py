@@ -23,9 +23,9 @@ from incidentkit.store.states import RunMode
 from incidentkit.webhooks.events import WebhookEvent
 from incidentkit.webhooks.lifecycle import LifecycleEvent
 from incidentkit.workflows.cron import CronSchedule
-from incidentkit.workflows.engine import spec_snapshot
 from incidentkit.workflows.errors import WorkflowError
 from incidentkit.workflows.loader import Workflow
+from incidentkit.workflows.run_state import spec_snapshot
 from incidentkit.workflows.severity import SeverityScale
 from incidentkit.workflows.trigger_data import (
     lifecycle_trigger,

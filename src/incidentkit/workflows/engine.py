@@ -1,34 +1,32 @@
-"""The step executor and worker: claim due runs, ask the pure interpreter what next, do it, checkpoint it.
+"""The step executor: drive a claimed run through the pure interpreter, do each step, checkpoint it.
 
-A worker never sleeps on a run. It claims runs with a lease, and for each one loops: the
+The engine never sleeps on a run. For each run it claims (with a lease) it loops: the
 interpreter (:func:`~incidentkit.workflows.interpreter.next_action`) decides the next action from
 the workflow, the trigger, the checkpoints and the clock; the engine performs it (a node step
 through :data:`~incidentkit.workflows.nodes.NODE_TYPES`, a log line, an approval gate) and writes
 the result as a checkpoint in one transaction with the run's state. When the interpreter says
 there is nothing to do before some time (a retry back-off, a ``wait``, an approval, an agent's
-answer), the run is stored ``waiting`` until then and the worker moves on; a later claim resumes
-it, skipping every finished step.
+answer), the run is stored ``waiting`` until then and the engine moves on; a later claim resumes
+it, skipping every finished step. The worker thread that calls it is in
+:mod:`incidentkit.workflows.worker`.
 
-Every step gets an idempotency key derived from the run id and the step key (``id`` or
-``id[index]``): the same on every retry and after a crash, so a create is never made twice.
-The client must be built with its own retries off; the engine schedules retries itself.
+Every step sends an idempotency key derived from the run id and the step key
+(:mod:`incidentkit.workflows.step_context`), so a create is never made twice. The client must be
+built with its own retries off; the engine schedules retries itself.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext, suppress
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from incidentkit.background import BackgroundLoop, Heartbeat
 from incidentkit.logs import log_context
 from incidentkit.store.errors import LeaseLostError
 from incidentkit.store.runs import (
@@ -41,11 +39,9 @@ from incidentkit.store.runs import (
     RunUpdate,
     StepRecord,
 )
-from incidentkit.store.states import StepStatus
 from incidentkit.webhooks.processor import rate_limit_wait
 from incidentkit.workflows.interpreter import (
     BeginWait,
-    Checkpoint,
     CompleteStep,
     ParkForApproval,
     RunFinished,
@@ -57,16 +53,16 @@ from incidentkit.workflows.interpreter import (
 from incidentkit.workflows.loader import Workflow
 from incidentkit.workflows.nodes import (
     NODE_TYPES,
-    AgentSettings,
     Completed,
-    HttpSettings,
     NodeContext,
     NodeType,
     Park,
-    SlackSettings,
     StepError,
 )
-from incidentkit.workflows.schema import ApprovalStep, WorkflowSpec
+from incidentkit.workflows.run_state import checkpoint_of, workflow_of
+from incidentkit.workflows.schema import ApprovalStep
+from incidentkit.workflows.step_context import EngineSettings, RunLog, node_context, seconds_left
+from incidentkit.workflows.worker import LeaseHeartbeat
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
@@ -80,75 +76,6 @@ RATE_LIMIT_DEFAULT_WAIT = 1.0
 
 MAX_ACTIONS_PER_CLAIM = 10_000
 """A guard against a workflow that never finishes deciding (it cannot, but a bug should not spin)."""
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """What steps may use besides the client: the same for every run.
-
-    Attributes:
-        severity_map: the configuration's ``severity_map``.
-        team_field: the custom field holding the team.
-        slack: ``slack.post`` settings.
-        http: ``http.request`` settings.
-        agents: ``agent.dispatch`` settings.
-        workflow_metadata: extra ``$workflow`` fields by workflow name (``agent``, ...).
-    """
-
-    severity_map: Mapping[str, str] = field(default_factory=dict)
-    team_field: str | None = None
-    slack: SlackSettings = field(default_factory=SlackSettings)
-    http: HttpSettings = field(default_factory=HttpSettings)
-    agents: AgentSettings = field(default_factory=AgentSettings)
-    workflow_metadata: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-
-def idempotency_key(run_id: str, step_key: str) -> str:
-    """The key every attempt of one step sends: a hash of the run id and the step key (``id[index]``)."""
-    return "ik-" + hashlib.sha256(f"{run_id}\x00{step_key}".encode()).hexdigest()[:40]
-
-
-def workflow_of(run: Run) -> Workflow:
-    """The workflow exactly as the run started with it (its stored spec and version)."""
-    return Workflow(
-        name=run.workflow,
-        spec=WorkflowSpec.model_validate(run.spec),
-        version=run.version,
-        file=f"<run {run.id}>",
-    )
-
-
-def spec_snapshot(workflow: Workflow) -> dict[str, Any]:
-    """The JSON kept with a run so that it keeps its version when the file changes."""
-    snapshot: dict[str, Any] = _plain(
-        workflow.spec.model_dump(mode="python", by_alias=True, exclude_none=True)
-    )
-    return snapshot
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready data that validates back into the same spec (durations as seconds)."""
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
-class _RunLog(logging.LoggerAdapter[logging.Logger]):
-    """The ``log`` a step gets: lines go to the process log and, with the checkpoint, to the run log."""
-
-    def __init__(self, base: logging.Logger, run_id: str, step_key: str) -> None:
-        super().__init__(base, {"run_id": run_id, "step_key": step_key})
-        self.step_key = step_key
-        self.lines: list[NewLogLine] = []
-
-    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        text = str(msg) % args if args else str(msg)
-        self.lines.append(NewLogLine(logging.getLevelName(level).lower(), text, self.step_key))
-        super().log(level, msg, *args, **kwargs)
 
 
 class Engine:
@@ -194,7 +121,7 @@ class Engine:
         self._workflows: dict[tuple[str, str], Workflow] = {}
         self._pending = _Pending()
         self.heartbeat = heartbeat if heartbeat is not None else lease.total_seconds() / 3
-        self._heartbeat = Heartbeat(self.heartbeat, name="incidentkit-lease", logger=logger)
+        self._heartbeat = LeaseHeartbeat(runs, self.owner, lease, self.heartbeat)
         self._stopping = threading.Event()
 
     # Driving
@@ -246,7 +173,7 @@ class Engine:
                 self.runs.release(run.id, self.owner)
                 self._tell(run, "released: the worker is stopping")
                 return
-            state = {key: _checkpoint(record) for key, record in records.items()}
+            state = {key: checkpoint_of(record) for key, record in records.items()}
             action = next_action(workflow, run.trigger, state, self.clock(), metadata=metadata)
             if isinstance(action, WaitUntil):
                 self._flush(run, RunUpdate(RunStatus.WAITING, next_attempt_at=action.until))
@@ -346,7 +273,7 @@ class Engine:
 
     def _run_step(self, run: Run, action: RunStep) -> StepRecord:
         key = action.step_key
-        log = _RunLog(logger, run.id, key)
+        log = RunLog(logger, run.id, key)
         # What was decided so far is made durable before anything is sent.
         self._flush(run)
         log.info("%s (attempt %d)", action.step_type, action.attempt)
@@ -355,8 +282,10 @@ class Engine:
             if node is None:
                 raise StepError(f"no step type {action.step_type!r} in this engine", retryable=False)
             inputs = node.validate_inputs(action.inputs)
-            context = self._context(run, key, log, action.deadline)
-            with self._heartbeat.beating(partial(self._renew, run.id)):
+            context = node_context(
+                run, key, log, action.deadline, client=self.client, settings=self.settings, clock=self.clock
+            )
+            with self._heartbeat.beating(run.id):
                 result = self._run_node(node, inputs, context, action, log)
         except StepError as error:
             now = self.clock()
@@ -420,7 +349,7 @@ class Engine:
         return record
 
     def _run_node(
-        self, node: NodeType, inputs: Any, context: NodeContext, action: RunStep, log: _RunLog
+        self, node: NodeType, inputs: Any, context: NodeContext, action: RunStep, log: RunLog
     ) -> Any:
         """Run a node; a 429 is waited out (as ``Retry-After`` says) and the node run again, no attempt spent.
 
@@ -445,11 +374,6 @@ class Engine:
                     limiter.hold(wait)
                 self.sleep(wait)
 
-    def _renew(self, run_id: str) -> None:
-        """Renew the run's lease (the heartbeat's beat while a step runs)."""
-        with suppress(LeaseLostError):  # the step's checkpoint will find out and stop the run there
-            self.runs.renew_lease(run_id, self.owner, lease=self.lease)
-
     def request_stop(self) -> None:
         """Stop driving runs at the next step boundary: the run in hand is checkpointed and released."""
         self._stopping.set()
@@ -462,36 +386,11 @@ class Engine:
         """Stop the lease heartbeat thread, if it was started."""
         self._heartbeat.close()
 
-    def _seconds_left(self, deadline: datetime) -> float:
-        return max((deadline - self.clock()).total_seconds(), 0.001)
-
     def _api_bound(self, deadline: datetime | None) -> AbstractContextManager[None]:
         """The step's ``timeout:`` bounds each incident.io call it makes, like its Slack and HTTP calls."""
         if deadline is None or self.client is None:
             return nullcontext()
-        return self.client.timeout_cap(self._seconds_left(deadline))
-
-    def _context(self, run: Run, step_key: str, log: _RunLog, deadline: datetime | None) -> NodeContext:
-        settings = self.settings
-        slack, http = settings.slack, settings.http
-        if deadline is not None:
-            # The step's ``timeout:`` bounds what it waits for outside (Slack, HTTP; the
-            # incident.io client is bounded by ``_api_bound``).
-            seconds = self._seconds_left(deadline)
-            slack = replace(slack, timeout=min(slack.timeout, seconds))
-            http = replace(http, timeout=min(http.timeout, seconds))
-        return NodeContext(
-            client=self.client,
-            idempotency_key=idempotency_key(run.id, step_key),
-            dry_run=run.dry_run,
-            clock=self.clock,
-            log=log,
-            severity_map=settings.severity_map,
-            team_field=settings.team_field,
-            slack=slack,
-            http=http,
-            agents=settings.agents,
-        )
+        return self.client.timeout_cap(seconds_left(deadline, self.clock))
 
     def _finish(self, run: Run, finished: RunFinished, records: Mapping[str, StepRecord]) -> None:
         if finished.status == "succeeded":
@@ -593,72 +492,9 @@ class _Pending:
     expired: list[str] = field(default_factory=list)
 
 
-def _checkpoint(record: StepRecord) -> Checkpoint:
-    # A status this version does not know (a newer one's) reads as failed rather than as a crash.
-    known = record.status in tuple(StepStatus)
-    return Checkpoint(
-        step_key=record.step_key,
-        status=StepStatus(record.status) if known else StepStatus.FAILED,
-        output=record.output,
-        error=record.error,
-        retryable=record.retryable,
-        attempt=record.attempt,
-        finished_at=record.finished_at,
-        retry_after=record.retry_after,
-        until=record.until,
-    )
-
-
 def _is_approval(workflow: Workflow, step_key: str) -> bool:
     step_id = step_key.split("[", 1)[0]
     try:
         return isinstance(workflow.spec.step(step_id), ApprovalStep)
     except KeyError:
         return False
-
-
-class Worker:
-    """Runs an engine (and any periodic chores) in a background thread until stopped.
-
-    While the store is unavailable the worker logs one line when that starts and one when it ends
-    (tracebacks at debug level), and keeps retrying.
-
-    Args:
-        engine: what to drive.
-        chores: called every round before claiming (schedule ticks, workflow reloads).
-        poll_interval: seconds between rounds when nothing wakes the worker.
-    """
-
-    def __init__(
-        self, engine: Engine, *, chores: tuple[Callable[[], object], ...] = (), poll_interval: float = 1.0
-    ) -> None:
-        self.engine = engine
-        self.chores = chores
-        self.poll_interval = poll_interval
-        self._loop = BackgroundLoop("incidentkit-worker", self._round, interval=poll_interval, logger=logger)
-
-    @property
-    def alive(self) -> bool:
-        """Whether the worker's thread is running."""
-        return self._loop.alive
-
-    def wake(self) -> None:
-        """Look for work now (the dispatcher calls this after creating runs)."""
-        self._loop.wake()
-
-    def start(self) -> None:
-        """Start the background thread."""
-        self.engine.resume()
-        self._loop.start()
-
-    def stop(self) -> None:
-        """Stop at the next step boundary (the run in hand is checkpointed and released), and wait."""
-        self.engine.request_stop()
-        self._loop.stop()
-        self.engine.close()
-
-    def _round(self) -> None:
-        for chore in self.chores:
-            chore()
-        while not self._loop.stopping and self.engine.run_once():
-            pass

@@ -31,12 +31,12 @@ from incidentkit.workflows.schema import (
     ConditionStep,
     LogStep,
     NodeStep,
-    RetryPolicy,
     Step,
+    StepRetry,
     WaitStep,
 )
 
-DEFAULT_RETRY = RetryPolicy()
+DEFAULT_RETRY = StepRetry()
 
 
 @dataclass(frozen=True)
@@ -440,6 +440,6 @@ def render(value: Any, scope: Mapping[str, Any]) -> Any:
     return value
 
 
-def retry_delay(policy: RetryPolicy | None, failed_attempts: int) -> timedelta:
+def retry_delay(policy: StepRetry | None, failed_attempts: int) -> timedelta:
     """The back-off after ``failed_attempts`` failures under ``policy`` (the default when None)."""
     return (policy or DEFAULT_RETRY).delay(failed_attempts)

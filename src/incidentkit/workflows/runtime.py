@@ -20,7 +20,9 @@ from incidentkit.store.runs import DEFAULT_RUN_LEASE, Run, RunStore
 from incidentkit.workflows.config import EngineConfig
 from incidentkit.workflows.directory import WorkflowDirectory
 from incidentkit.workflows.dispatcher import Dispatcher
-from incidentkit.workflows.engine import Engine, EngineSettings, Worker
+from incidentkit.workflows.engine import Engine
+from incidentkit.workflows.step_context import EngineSettings
+from incidentkit.workflows.worker import Worker
 
 if TYPE_CHECKING:
     from incidentkit.api import Client

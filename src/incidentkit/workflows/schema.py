@@ -2,7 +2,7 @@
 
 A workflow is a trigger and a list of steps. ``condition``, ``approval``, ``wait`` and ``log``
 are steps the engine itself runs (their fields are checked here); every other ``type`` names a
-node from the step registry (``incidentkit.workflows.registry``), whose inputs are checked by the
+node from the step registry (``incidentkit.workflows.step_types``), whose inputs are checked by the
 loader. A file may also hold only steps (a list, or one step): it loads as a workflow with a
 ``manual`` trigger, so snippets can be validated and run by hand.
 
@@ -153,7 +153,7 @@ class Trigger(_Model):
 # --- steps ----------------------------------------------------------------------------------------
 
 
-class RetryPolicy(_Model):
+class StepRetry(_Model):
     """How a failed step is retried: Temporal's fields and defaults."""
 
     maximum_attempts: int = Field(5, ge=1, description="Attempts in all, including the first.")
@@ -194,7 +194,7 @@ class StepBase(_Model):
     id: StepId
     type: str
     if_: str | None = Field(None, alias="if", description="A condition; the step is skipped unless true.")
-    retry: RetryPolicy | None = None
+    retry: StepRetry | None = None
     timeout: Duration | None = Field(None, description="How long one attempt may take.")
     on_error: OnError = "fail"
     foreach: str | None = Field(None, description="A list expression; the step runs once per item.")

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from incidentkit.store.runs import RunStatus
-from tests.engine.conftest import AgentServer, Harness, agent_settings
+from tests.harness import AgentServer, Harness, agent_settings
 
-FIXTURES = Path(__file__).parent.parent / "workflows" / "fixtures"
+FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLES = Path(__file__).parent.parent.parent / "examples" / "workflows"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from incidentkit.workflows.dispatcher import IncidentTriggerError
-from tests.engine.conftest import Harness
+from tests.harness import Harness
 
 CREATED = """
 name: on-created

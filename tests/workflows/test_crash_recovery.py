@@ -20,12 +20,13 @@ from incidentkit.api import Client
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 from incidentkit.store import Store
 from incidentkit.store.runs import RunStatus, RunStore
-from incidentkit.workflows.engine import Engine, EngineSettings
+from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.loader import load_directory
 from incidentkit.workflows.nodes import HttpSettings
 from incidentkit.workflows.runtime import engine_client
+from incidentkit.workflows.step_context import EngineSettings
 from tests.conftest import FakeClock
-from tests.engine.conftest import DEADLINE_SECONDS, SlowHook, wait_for
+from tests.harness import DEADLINE_SECONDS, SlowHook, wait_for
 
 WORKFLOW = """
 name: crash-test

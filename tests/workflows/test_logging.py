@@ -1,4 +1,4 @@
-"""Process log lines of the engine carry time, run id, workflow and step; text or JSON."""
+"""Process log lines of the engine and of a worker process carry time, run id, workflow and step."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from incidentkit.logs import configure_logging, log_context
+from incidentkit.logs import configure_logging
 from incidentkit.store import Store
 from incidentkit.workflows.config import EngineConfig
 from incidentkit.workflows.runtime import EngineRuntime
 from tests.cli.conftest import read_log_until, running
-from tests.engine.conftest import Harness
+from tests.harness import Harness
 
 FAILING = """
 name: ack
@@ -63,31 +63,6 @@ def test_engine_lines_name_the_run_the_workflow_and_the_step(harness: Harness, c
     assert [line["step"] for line in step_lines] == ["missing"]
     started = [line for line in lines if "started for" in line["message"]]
     assert started and started[0]["run_id"] == run.id and started[0]["workflow"] == "ack"
-
-
-def test_the_text_format_and_the_level() -> None:
-    stream = io.StringIO()
-    root = logging.getLogger()
-    before = (list(root.handlers), root.level)
-    try:
-        configure_logging("warning", "text", stream=stream)
-        log = logging.getLogger("incidentkit.test")
-        with log_context(run_id="run_1", workflow="ack"), log_context(step="post"):
-            log.info("hidden below the level")
-            log.warning("retrying")
-        log.error("no run here")
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in before[0]:
-            root.addHandler(handler)
-        root.setLevel(before[1])
-    first, second = stream.getvalue().splitlines()
-    assert first.endswith(" WARNING incidentkit.test run=run_1 workflow=ack step=post: retrying")
-    assert first[:4].isdigit() and first[10] == "T"
-    assert second.endswith(" ERROR incidentkit.test: no run here")
-    with pytest.raises(ValueError, match="unknown log format 'xml'"):
-        configure_logging("info", "xml")
 
 
 def test_worker_logs_json_with_the_run_context(tmp_path: Path) -> None:

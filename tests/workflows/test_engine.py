@@ -11,9 +11,11 @@ import pytest
 from incidentkit.store.errors import AlreadyDecidedError
 from incidentkit.store.runs import RunStatus
 from incidentkit.webhooks.handling import IncidentEventHandler
-from incidentkit.workflows.engine import Engine, idempotency_key, spec_snapshot, workflow_of
+from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.nodes import HttpSettings
-from tests.engine.conftest import Harness
+from incidentkit.workflows.run_state import spec_snapshot, workflow_of
+from incidentkit.workflows.step_context import idempotency_key
+from tests.harness import Harness
 
 POST_UPDATE = """
 trigger:
@@ -118,7 +120,7 @@ def test_exhausted_retries_make_a_dead_run_that_runs_retry_finishes(harness: Har
     assert run.failed_step == "announce"
     assert "Injected fault: HTTP 503" in (run.error or "") and (run.error or "").endswith("after 4 attempts")
 
-    from incidentkit.workflows.operations import retry_run
+    from incidentkit.workflows.run_actions import retry_run
 
     retry_run(harness.runs, run.id)
     harness.engine.run_until_idle()
@@ -300,7 +302,7 @@ def test_two_workers_on_one_store_run_each_run_once(
 
 
 def test_a_slow_step_keeps_its_lease_by_heartbeat(harness_factory: Callable[..., Harness]) -> None:
-    from tests.engine.conftest import SlowHook, wait_for
+    from tests.harness import SlowHook, wait_for
 
     harness = harness_factory(http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})))
     harness.add(
@@ -366,7 +368,7 @@ steps:
 
 
 def test_a_step_timeout_bounds_an_outside_call(harness_factory: Callable[..., Harness]) -> None:
-    from tests.engine.conftest import SlowHook
+    from tests.harness import SlowHook
 
     harness = harness_factory(http=HttpSettings(allowed_hosts=frozenset({"127.0.0.1"})))
     harness.add(
@@ -431,7 +433,7 @@ def test_an_incident_io_call_that_outlives_the_step_timeout_fails_the_step(
     harness: Harness,
 ) -> None:
     from incidentkit.api import Client, RetryPolicy
-    from tests.engine.conftest import SlowHook
+    from tests.harness import SlowHook
 
     harness.add(BOUNDED_API_CALLS.replace("timeout: 2s", "timeout: 0.1s"), "bounded-api")
     hook = SlowHook()  # an "API" that holds every POST until closed
@@ -479,7 +481,7 @@ def test_a_replay_starts_runs_only_for_workflows_without_one_for_that_event(harn
 def test_runs_retry_from_a_step_runs_it_and_the_later_ones_again_and_keeps_the_earlier(
     harness: Harness,
 ) -> None:
-    from incidentkit.workflows.operations import retry_run
+    from incidentkit.workflows.run_actions import retry_run
 
     harness.add(
         "trigger:\n  type: trigger.incident_io.incident.created\nsteps:\n"
@@ -509,7 +511,7 @@ def test_runs_retry_from_a_step_runs_it_and_the_later_ones_again_and_keeps_the_e
 def test_a_retry_forgets_only_the_named_step_even_when_its_id_holds_a_like_wildcard(
     harness: Harness,
 ) -> None:
-    from incidentkit.workflows.operations import retry_run
+    from incidentkit.workflows.run_actions import retry_run
 
     harness.add(
         "trigger:\n  type: trigger.incident_io.incident.created\nsteps:\n"

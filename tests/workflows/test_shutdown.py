@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.store.runs import RunStatus
-from tests.engine.conftest import Harness
+from tests.harness import Harness
 
 POST_UPDATE = """
 trigger:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from incidentkit.store.errors import RunStateError
 from incidentkit.store.runs import Run, RunStore
-from incidentkit.workflows.engine import workflow_of
+from incidentkit.workflows.run_state import workflow_of
 
 
 def retry_run(runs: RunStore, run_id: str, *, from_step: str | None = None, force: bool = False) -> Run:

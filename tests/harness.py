@@ -2,6 +2,10 @@
 
 Time comes from the shared ``FakeClock``; the emulator reads the same clock, so retries, waits
 and approval timeouts are driven by moving it, never by sleeping.
+
+A pytest plugin (``pytest_plugins`` of ``tests/conftest.py``), so the workflow tests and the
+service's route tests share the fixtures (``harness``, ``harness_factory``, ``agent_server``,
+``hook``); tests import the helpers (``Harness``, ``SlowHook``, ``wait_for``...) from here.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ from incidentkit.webhooks.processor import Processor
 from incidentkit.webhooks.receiver import INGEST_PATH, create_receiver_app
 from incidentkit.webhooks.verify import WebhookVerifier
 from incidentkit.workflows.dispatcher import Dispatcher
-from incidentkit.workflows.engine import Engine, EngineSettings
+from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.loader import Workflow, load_text
 from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, SlackSettings
+from incidentkit.workflows.step_context import EngineSettings
 from tests.conftest import FakeClock
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
