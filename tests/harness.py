@@ -21,8 +21,8 @@ import httpx2
 import pytest
 
 from incidentkit.api import Client, RetryPolicy
+from incidentkit.credentials import Secret
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
-from incidentkit.secrets import Secret
 from incidentkit.store import Store
 from incidentkit.store.runs import Run, RunStore
 from incidentkit.testing import SlackRecorder

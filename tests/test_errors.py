@@ -37,7 +37,7 @@ def test_every_exception_class_is_under_the_package_root() -> None:
 
 def test_the_named_ones_are_under_their_areas_root() -> None:
     from incidentkit.config_file import ConfigFileError
-    from incidentkit.secrets import CredentialStoreError
+    from incidentkit.credentials import CredentialStoreError
     from incidentkit.webhooks.errors import WebhookError
     from incidentkit.webhooks.events import EventParseError
     from incidentkit.webhooks.verify import InvalidSecretError

@@ -114,8 +114,8 @@ def run_sandbox_demo(echo: Echo = print) -> int:
     """Run the whole sandbox and narrate it; returns how many runs did not succeed."""
     import base64
 
+    from incidentkit.credentials import Secret
     from incidentkit.emulator import SANDBOX_API_KEY
-    from incidentkit.secrets import Secret
     from incidentkit.service import Service, ServiceSettings
     from incidentkit.service.sandbox import start_sandbox
     from incidentkit.workflows.config import EngineConfig

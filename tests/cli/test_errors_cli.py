@@ -11,7 +11,7 @@ from incidentkit.api.errors import InvalidArgumentError, NotFoundError, UnknownN
 from incidentkit.api.resources import Severities
 from incidentkit.cli.errors import API_ERROR, BUG, BUG_LOG, USAGE_ERROR, explain
 from incidentkit.config_file import ConfigFileError
-from incidentkit.secrets import CredentialStoreError
+from incidentkit.credentials import CredentialStoreError
 from incidentkit.store.errors import RunNotFoundError, StoreURLError
 from incidentkit.workflows.config import ConfigError
 from tests.cli.conftest import Invoke

@@ -15,8 +15,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from incidentkit.credentials import Secret
 from incidentkit.emulator import serve_in_thread
-from incidentkit.secrets import Secret
 from incidentkit.service.routes import MAX_AGENT_ANSWER_BYTES, MAX_DECISION_BYTES, engine_routes
 from incidentkit.store import Store
 from incidentkit.store.runs import RunStatus

@@ -58,7 +58,7 @@ def complete_status(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 def complete_profile(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Complete saved profile names (read from the store's file; nothing is decrypted)."""
-    from incidentkit.secrets import CredentialStore, CredentialStoreError
+    from incidentkit.credentials import CredentialStore, CredentialStoreError
 
     try:
         names = list(CredentialStore(keyring=None).names())

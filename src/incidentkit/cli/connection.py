@@ -160,7 +160,7 @@ def _sleep() -> Callable[[float], None]:
 
 def load_profile(name: str | None) -> tuple[str, str | None] | None:
     """The saved (API key, base URL) of a profile, or of the default profile when ``name`` is None."""
-    from incidentkit.secrets import CredentialStore
+    from incidentkit.credentials import CredentialStore
 
     profile = CredentialStore().get_profile(name)
     if profile is None:

@@ -85,10 +85,8 @@ def explain(error: Exception) -> tuple[str, int] | None:
         return str(error), USAGE_ERROR  # unknown names and references are the user's input
     if isinstance(error, errors.IncidentIOError):
         return str(error), API_ERROR
-    try:
-        from incidentkit.secrets import CredentialStoreError
-    except ImportError:  # pragma: no cover - the secrets room is part of the package
-        CredentialStoreError = ()  # type: ignore[assignment,misc]
+    from incidentkit.credentials import CredentialStoreError
+
     if isinstance(error, CredentialStoreError):
         return str(error), USAGE_ERROR
     if isinstance(error, IncidentKitError) and isinstance(error, ValueError):

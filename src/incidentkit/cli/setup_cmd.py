@@ -16,7 +16,7 @@ from incidentkit.cli.output import column, emit_list, output_options
 KEY_ENDING = 4
 
 if TYPE_CHECKING:
-    from incidentkit.secrets import CredentialStore
+    from incidentkit.credentials import CredentialStore
 
 # Which API key roles grant which capability (roles as listed in the schema's IdentityV1).
 WRITE_ROLES = {"incident_creator", "global_access"}
@@ -157,7 +157,7 @@ def setup(
     In scripts: `printf %s "$KEY" | incidentkit setup --api-key-stdin --no-input`.
     `incidentkit setup slack` stores a Slack bot token the same way.
     """
-    from incidentkit.secrets import CredentialStore
+    from incidentkit.credentials import CredentialStore
 
     if ctx.invoked_subcommand is not None:
         return  # `setup slack`: the options above are the API key's, not asked for here
@@ -208,7 +208,7 @@ def _warn_if_key_beside_credentials(
     store: CredentialStore | None = None, *, saved_only: bool = False
 ) -> None:
     """Say plainly when the master key is a file next to the credentials it encrypts."""
-    from incidentkit.secrets import KEY_BESIDE_WARNING, CredentialStore
+    from incidentkit.credentials import KEY_BESIDE_WARNING, CredentialStore
 
     store = store or CredentialStore()
     if saved_only and not store.path.exists():
@@ -229,7 +229,7 @@ def setup_slack(token_stdin: bool) -> None:
     `serve`, `worker` and `workflows run` read it when neither INCIDENTKIT_SLACK_TOKEN nor
     [slack] token in the configuration file is set.
     """
-    from incidentkit.secrets import SLACK_SECRET, CredentialStore
+    from incidentkit.credentials import SLACK_SECRET, CredentialStore
 
     if token_stdin:
         token = sys.stdin.readline().strip()
@@ -260,7 +260,7 @@ def profiles_list(output_format: str | None) -> None:
 
     One line a profile, the default marked *, unless a format is asked for (--json, -o csv, ...).
     """
-    from incidentkit.secrets import CredentialStore, CredentialStoreError
+    from incidentkit.credentials import CredentialStore, CredentialStoreError
 
     store = CredentialStore()
     found = store.list_profiles()
@@ -292,7 +292,7 @@ def profiles_list(output_format: str | None) -> None:
 @click.argument("name")
 def profiles_use(name: str) -> None:
     """Make NAME the default profile."""
-    from incidentkit.secrets import CredentialStore
+    from incidentkit.credentials import CredentialStore
 
     CredentialStore().use(name)
     click.echo(f"'{name}' is now the default profile.")
@@ -302,7 +302,7 @@ def profiles_use(name: str) -> None:
 @click.argument("name")
 def profiles_remove(name: str) -> None:
     """Forget the profile NAME and its key."""
-    from incidentkit.secrets import CredentialStore
+    from incidentkit.credentials import CredentialStore
 
     CredentialStore().remove(name)
     click.echo(f"Removed profile '{name}'.")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from incidentkit.secrets import Secret
+    from incidentkit.credentials import Secret
     from incidentkit.workflows.runtime import EngineRuntime
 
 APPROVALS_PATH = "/api/approvals/{approval_id}/{decision}"

@@ -29,7 +29,7 @@ def start_slack_stand_in(
 
     Stop the recorder when done.
     """
-    from incidentkit.secrets import Secret
+    from incidentkit.credentials import Secret
     from incidentkit.testing import SlackRecorder
     from incidentkit.workflows.nodes import SlackSettings
 

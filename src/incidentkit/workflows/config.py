@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from incidentkit.config_file import ConfigFileError, config_path, read_config_file
-from incidentkit.secrets import Secret
+from incidentkit.credentials import Secret
 from incidentkit.workflows.errors import WorkflowError
 from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, HttpSettings, SlackSettings
 from incidentkit.workflows.severity import severity_map_from_config
@@ -140,7 +140,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 def _saved_slack_token() -> str | None:
     """The bot token `incidentkit setup slack` saved in the credential store, if any."""
-    from incidentkit.secrets import SLACK_SECRET, CredentialStore, CredentialStoreError
+    from incidentkit.credentials import SLACK_SECRET, CredentialStore, CredentialStoreError
 
     try:
         saved = CredentialStore().get_secret(SLACK_SECRET)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from incidentkit.api import Client
-from incidentkit.secrets import Secret
+from incidentkit.credentials import Secret
 from incidentkit.workflows import nodes
 from incidentkit.workflows.nodes import (
     NODE_TYPES,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from incidentkit.secrets import Secret
+from incidentkit.credentials import Secret
 from incidentkit.testing import SlackRecorder
 from incidentkit.workflows.nodes import (
     NODE_TYPES,

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import Field
 
 from incidentkit.api.retry import is_retryable_status
-from incidentkit.secrets import Secret
+from incidentkit.credentials import Secret
 from incidentkit.workflows.errors import WorkflowError
 from incidentkit.workflows.nodes.base import Completed, NodeContext, Park, StepError, StepInputs
 from incidentkit.workflows.nodes.incidents import incident_output

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pydantic
 from pydantic.alias_generators import to_camel
 
-from incidentkit.secrets import Secret
+from incidentkit.credentials import Secret
 from incidentkit.workflows.errors import WorkflowError
 
 if TYPE_CHECKING:

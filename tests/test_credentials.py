@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from incidentkit.secrets import (
+from incidentkit.credentials import (
     MASTER_KEY_ENV,
     MASTER_KEY_FILE_ENV,
     CredentialStore,
