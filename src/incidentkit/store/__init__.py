@@ -8,7 +8,7 @@ See :mod:`incidentkit.store.store` for the inbox, snapshots and retention, and
 :mod:`incidentkit.store.migrations` for how the schema evolves.
 """
 
-from incidentkit.store.engine import STORE_ENV, default_store_url
+from incidentkit.store.db import STORE_ENV, default_store_url
 from incidentkit.store.errors import EventNotFoundError, StoreError, StoreURLError
 from incidentkit.store.store import (
     EventStatus,

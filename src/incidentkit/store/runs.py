@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from incidentkit.store.engine import READ_ONLY_OPTION
+from incidentkit.store.db import READ_ONLY_OPTION
 from incidentkit.store.errors import AlreadyDecidedError, LeaseLostError, RunNotFoundError, RunStateError
 from incidentkit.store.schema import approvals, run_logs, run_steps, workflow_runs
 from incidentkit.store.states import Decision, RunMode

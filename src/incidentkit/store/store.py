@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from incidentkit.store import migrations
-from incidentkit.store.engine import (
+from incidentkit.store.db import (
     READ_ONLY_OPTION,
     create_engine,
     default_store_url,
@@ -182,7 +182,7 @@ class Store:
     """
 
     def __init__(self, engine: sa.Engine, *, clock: Clock = utc_now) -> None:
-        """Wrap an engine made by :func:`incidentkit.store.engine.create_engine` (already migrated)."""
+        """Wrap an engine made by :func:`incidentkit.store.db.create_engine` (already migrated)."""
         self.engine = engine
         self.clock = clock
 
