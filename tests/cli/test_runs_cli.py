@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from incidentkit.store import Store
-from incidentkit.store.runs import RunStatus, RunStore
+from incidentkit.store.runs import RunStore
+from incidentkit.store.states import RunStatus
 from tests.cli.conftest import Invoke, read_log_until, running
 
 GATED = """

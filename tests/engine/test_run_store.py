@@ -8,7 +8,8 @@ import pytest
 
 from incidentkit.store import Store
 from incidentkit.store.errors import AlreadyDecidedError, LeaseLostError, RunStateError
-from incidentkit.store.runs import NewApproval, NewRun, RunStatus, RunStore, RunUpdate, StepRecord
+from incidentkit.store.runs import NewApproval, NewRun, RunStore, RunUpdate, StepRecord
+from incidentkit.store.states import RunStatus
 from tests.conftest import FakeClock
 
 SPEC = {"trigger": {"type": "manual"}, "steps": [{"id": "a", "type": "log", "message": "hi"}]}

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from incidentkit.emulator import serve_in_thread
 from incidentkit.secrets import Secret
 from incidentkit.service.routes import engine_routes
-from incidentkit.store.runs import RunStatus
+from incidentkit.store.states import RunStatus
 from incidentkit.workflows.config import EngineConfig
 from incidentkit.workflows.directory import WorkflowDirectory
 from incidentkit.workflows.runtime import EngineRuntime

@@ -19,7 +19,6 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,29 +26,25 @@ import sqlalchemy as sa
 from incidentkit.store.db import READ_ONLY_OPTION
 from incidentkit.store.errors import AlreadyDecidedError, LeaseLostError, RunNotFoundError, RunStateError
 from incidentkit.store.schema import approvals, run_logs, run_steps, workflow_runs
-from incidentkit.store.states import Decision, RunMode
+from incidentkit.store.states import ACTIVE_STATUSES, FINAL_STATUSES, Decision, RunMode, RunStatus
 from incidentkit.store.store import Store
 from incidentkit.timeutil import iso as _iso
 
+__all__ = [
+    "DEFAULT_RUN_LEASE",
+    "Approval",
+    "LogLine",
+    "NewApproval",
+    "NewLogLine",
+    "NewRun",
+    "Run",
+    "RunStatus",
+    "RunStore",
+    "RunUpdate",
+    "StepRecord",
+]
+
 DEFAULT_RUN_LEASE = timedelta(seconds=60)
-
-
-class RunStatus(StrEnum):
-    """Where a workflow run is."""
-
-    PENDING = "pending"
-    RUNNING = "running"
-    WAITING = "waiting"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    DEAD = "dead"
-
-
-ACTIVE_STATUSES = (RunStatus.PENDING.value, RunStatus.RUNNING.value, RunStatus.WAITING.value)
-# The runs a person must look at: a step failed for good (``failed``) or every retry (``dead``).
-NEEDS_ATTENTION = (RunStatus.FAILED.value, RunStatus.DEAD.value)
-FINAL_STATUSES = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.DEAD})
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,11 @@ from incidentkit.store.runs import (
     NewApproval,
     NewLogLine,
     Run,
-    RunStatus,
     RunStore,
     RunUpdate,
     StepRecord,
 )
-from incidentkit.store.states import StepStatus
+from incidentkit.store.states import RunStatus, StepStatus
 from incidentkit.webhooks.processor import rate_limit_wait
 from incidentkit.workflows.interpreter import (
     BeginWait,
