@@ -280,7 +280,7 @@ def test_runs_list_failed_shows_every_run_a_person_must_look_at(
 ) -> None:
     from datetime import UTC, datetime
 
-    from incidentkit.store.runs import RunUpdate, StepRecord
+    from incidentkit.store.run_records import RunUpdate, StepRecord
 
     folder = tmp_path / "states"
     folder.mkdir()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incidentkit.store.runs import StepRecord
+from incidentkit.store.run_records import StepRecord
 from incidentkit.store.states import Decision, RunMode, StepStatus
 from incidentkit.workflows.engine import _checkpoint
 from incidentkit.workflows.loader import load_text

@@ -146,7 +146,7 @@ def workflows_run(
     """
     import json
 
-    from incidentkit.store.runs import Run
+    from incidentkit.store.run_records import Run
     from incidentkit.store.states import RunStatus
     from incidentkit.workflows.directory import WorkflowDirectory
     from incidentkit.workflows.dispatcher import IncidentTriggerError, UnknownWorkflowError
