@@ -23,8 +23,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from incidentkit.store import Store
-from incidentkit.store.runs import RunStatus, RunStore
+from incidentkit.store.runs import RunStore
 from incidentkit.store.schema import workflow_runs
+from incidentkit.store.states import RunStatus
 from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.loader import load_text
 from incidentkit.workflows.nodes import Completed, NodeContext, StepInputs

@@ -24,7 +24,8 @@ from incidentkit.api import Client, RetryPolicy
 from incidentkit.credentials import Secret
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 from incidentkit.store import Store
-from incidentkit.store.runs import Run, RunStore
+from incidentkit.store.run_records import Run
+from incidentkit.store.runs import RunStore
 from incidentkit.testing import SlackRecorder
 from incidentkit.testing.loopback import Answer, LoopbackServer, Received
 from incidentkit.webhooks.handling import IncidentEventHandler

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from incidentkit import secrets as credentials
+from incidentkit import credentials
 from incidentkit.api.models import STATUS_CATEGORIES
 from incidentkit.emulator import Emulator, filters
 from incidentkit.webhooks.verify import WebhookVerifier, secret_fingerprint, signed_headers

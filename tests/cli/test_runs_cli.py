@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from incidentkit.store import Store
-from incidentkit.store.runs import RunStatus, RunStore
+from incidentkit.store.runs import RunStore
+from incidentkit.store.states import RunStatus
 from tests.cli.conftest import Invoke, read_log_until, running
 
 GATED = """
@@ -279,7 +280,7 @@ def test_runs_list_failed_shows_every_run_a_person_must_look_at(
 ) -> None:
     from datetime import UTC, datetime
 
-    from incidentkit.store.runs import RunUpdate, StepRecord
+    from incidentkit.store.run_records import RunUpdate, StepRecord
 
     folder = tmp_path / "states"
     folder.mkdir()

@@ -19,7 +19,7 @@ from incidentkit.credentials import Secret
 from incidentkit.emulator import serve_in_thread
 from incidentkit.service.routes import MAX_AGENT_ANSWER_BYTES, MAX_DECISION_BYTES, engine_routes
 from incidentkit.store import Store
-from incidentkit.store.runs import RunStatus
+from incidentkit.store.states import RunStatus
 from incidentkit.workflows.config import EngineConfig
 from incidentkit.workflows.runtime import EngineRuntime
 from tests.harness import AgentServer, Harness, agent_settings

@@ -101,7 +101,7 @@ def serving(store_url: str, home: Path) -> Iterator[str]:
 @pytest.mark.xfail(
     strict=False,
     reason="recovers at once in most runs, but under load a connection opened meanwhile can keep "
-    "SQLite's shared-memory index read-only for the whole process (see the store's engine module)",
+    "SQLite's shared-memory index read-only for the whole process (see the store's db module)",
 )
 def test_a_store_opened_read_only_recovers_once_it_can_be_written(tmp_path: Path) -> None:
     folder = tmp_path / "store"

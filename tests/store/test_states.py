@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incidentkit.store.runs import StepRecord
+from incidentkit.store.run_records import StepRecord
 from incidentkit.store.states import Decision, RunMode, StepStatus
 from incidentkit.workflows.loader import load_text
 from incidentkit.workflows.run_state import checkpoint_of as _checkpoint

@@ -19,7 +19,8 @@ from pathlib import Path
 from incidentkit.api import Client
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator, serve_in_thread
 from incidentkit.store import Store
-from incidentkit.store.runs import RunStatus, RunStore
+from incidentkit.store.runs import RunStore
+from incidentkit.store.states import RunStatus
 from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.loader import load_directory
 from incidentkit.workflows.nodes import HttpSettings

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from incidentkit.store.errors import AlreadyDecidedError
-from incidentkit.store.runs import RunStatus
+from incidentkit.store.states import RunStatus
 from incidentkit.webhooks.handling import IncidentEventHandler
 from incidentkit.workflows.engine import Engine
 from incidentkit.workflows.nodes import HttpSettings

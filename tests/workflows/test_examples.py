@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from incidentkit.store.runs import RunStatus
+from incidentkit.store.states import RunStatus
 from tests.harness import AgentServer, Harness, agent_settings
 
 FIXTURES = Path(__file__).parent / "fixtures"

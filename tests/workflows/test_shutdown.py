@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from incidentkit.api.ratelimit import TokenBucket
-from incidentkit.store.runs import RunStatus
+from incidentkit.store.states import RunStatus
 from tests.harness import Harness
 
 POST_UPDATE = """

@@ -68,7 +68,8 @@ def list_runs(
     status: str | None, workflow: str | None, limit: int, store_url: str | None, output_format: str | None
 ) -> None:
     """List workflow runs, newest first."""
-    from incidentkit.store.runs import NEEDS_ATTENTION, RunStore
+    from incidentkit.store.runs import RunStore
+    from incidentkit.store.states import NEEDS_ATTENTION
 
     with open_store(store_url) as store:
         wanted = NEEDS_ATTENTION if status == "failed" else status

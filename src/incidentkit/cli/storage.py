@@ -50,7 +50,7 @@ def open_store(url: str | None, *, create: bool = False, filled_by: str = "incid
 
     from incidentkit.api.config import without_password
     from incidentkit.store import Store, StoreURLError, default_store_url
-    from incidentkit.store.engine import describe_url
+    from incidentkit.store.db import describe_url
 
     given = url or default_store_url()
     option = "--store" if url else "INCIDENTKIT_STORE"

@@ -146,7 +146,8 @@ def workflows_run(
     """
     import json
 
-    from incidentkit.store.runs import Run, RunStatus
+    from incidentkit.store.run_records import Run
+    from incidentkit.store.states import RunStatus
     from incidentkit.workflows.directory import WorkflowDirectory
     from incidentkit.workflows.dispatcher import IncidentTriggerError, UnknownWorkflowError
     from incidentkit.workflows.runtime import EngineRuntime

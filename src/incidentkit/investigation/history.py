@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from incidentkit.store import Store
-from incidentkit.store.engine import READ_ONLY_OPTION
+from incidentkit.store.db import READ_ONLY_OPTION
 from incidentkit.store.schema import history_incidents, history_sync_state
 
 __all__ = ["History", "HistoryIncident", "HistoryUpdate", "incident_from_api", "labels_of"]

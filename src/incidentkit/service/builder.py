@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 from incidentkit.serving import DEFAULT_HOST, RunningServer, bind, serve_forever, serve_in_thread, url_of
 from incidentkit.store import RetentionPolicy, Store
-from incidentkit.store.runs import DEFAULT_RUN_LEASE, Run
+from incidentkit.store.run_records import Run
+from incidentkit.store.runs import DEFAULT_RUN_LEASE
 from incidentkit.webhooks.receiver import DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, INGEST_PATH
 from incidentkit.workflows.config import EngineConfig
 

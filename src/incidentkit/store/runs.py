@@ -1,4 +1,5 @@
-"""Durable workflow runs: runs, step checkpoints, run logs, approvals and parked steps.
+"""Durable workflow runs: :class:`RunStore`, and a run's life from its creation through leases and
+checkpoints to its end.
 
 A run is created once per (workflow, event key): a redelivered webhook finds the row already there
 and starts nothing. Workers claim due runs with a lease (PostgreSQL skips rows another transaction
@@ -11,247 +12,51 @@ Statuses: ``pending`` (due at ``next_attempt_at``, or now), ``running`` (leased 
 ``next_attempt_at``), and the final ``succeeded``, ``failed``, ``cancelled`` and ``dead`` (a step
 failed every retry). Runs with the same concurrency key in ``queue`` mode run one at a time, in
 the order they were created.
+
+RunStore's other jobs are parts it is made of: reading runs (:mod:`incidentkit.store.run_reads`),
+what people do to runs (:mod:`incidentkit.store.run_actions`), and approvals and parked steps
+(:mod:`incidentkit.store.run_approvals`). Its records are in :mod:`incidentkit.store.run_records`,
+the states in :mod:`incidentkit.store.states`.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from incidentkit.store.engine import READ_ONLY_OPTION
-from incidentkit.store.errors import AlreadyDecidedError, LeaseLostError, RunNotFoundError, RunStateError
-from incidentkit.store.schema import approvals, run_logs, run_steps, workflow_runs
-from incidentkit.store.states import Decision, RunMode
-from incidentkit.store.store import Store
-from incidentkit.timeutil import iso as _iso
+from incidentkit.store.errors import LeaseLostError, RunNotFoundError
+from incidentkit.store.run_actions import RunActionsMixin
+from incidentkit.store.run_approvals import ApprovalsMixin, open_approval
+from incidentkit.store.run_records import (
+    Approval,
+    NewApproval,
+    NewLogLine,
+    NewRun,
+    Run,
+    RunUpdate,
+    StepRecord,
+    run_from_row,
+    write_logs,
+    write_step,
+)
+from incidentkit.store.schema import approvals, workflow_runs
+from incidentkit.store.states import ACTIVE_STATUSES, FINAL_STATUSES, RunMode, RunStatus
+
+__all__ = ["DEFAULT_RUN_LEASE", "RunStatus", "RunStore"]
 
 DEFAULT_RUN_LEASE = timedelta(seconds=60)
 
 
-class RunStatus(StrEnum):
-    """Where a workflow run is."""
-
-    PENDING = "pending"
-    RUNNING = "running"
-    WAITING = "waiting"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    DEAD = "dead"
-
-
-ACTIVE_STATUSES = (RunStatus.PENDING.value, RunStatus.RUNNING.value, RunStatus.WAITING.value)
-# The runs a person must look at: a step failed for good (``failed``) or every retry (``dead``).
-NEEDS_ATTENTION = (RunStatus.FAILED.value, RunStatus.DEAD.value)
-FINAL_STATUSES = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.DEAD})
-
-
-@dataclass(frozen=True)
-class NewRun:
-    """What :meth:`RunStore.create_run` stores."""
-
-    workflow: str
-    event_key: str
-    version: str
-    spec: dict[str, Any]
-    trigger: dict[str, Any]
-    concurrency_key: str | None = None
-    dry_run: bool = False
-
-
-@dataclass(frozen=True)
-class Run:
-    """One workflow run as stored."""
-
-    id: str
-    seq: int
-    workflow: str
-    event_key: str
-    version: str
-    spec: dict[str, Any]
-    trigger: dict[str, Any]
-    status: RunStatus
-    dry_run: bool
-    concurrency_key: str | None
-    created_at: datetime
-    updated_at: datetime
-    next_attempt_at: datetime | None
-    lease_owner: str | None
-    lease_expires_at: datetime | None
-    finished_at: datetime | None
-    error: str | None
-    failed_step: str | None
-
-    def to_dict(self, *, include_spec: bool = False) -> dict[str, Any]:
-        """A JSON-ready view (timestamps in ISO 8601)."""
-        view: dict[str, Any] = {
-            "id": self.id,
-            "workflow": self.workflow,
-            "event_key": self.event_key,
-            "version": self.version,
-            "status": str(self.status),
-            "dry_run": self.dry_run,
-            "concurrency_key": self.concurrency_key,
-            "created_at": _iso(self.created_at),
-            "updated_at": _iso(self.updated_at),
-            "next_attempt_at": _iso(self.next_attempt_at),
-            "finished_at": _iso(self.finished_at),
-            "error": self.error,
-            "failed_step": self.failed_step,
-        }
-        if include_spec:
-            view["trigger"] = self.trigger
-            view["spec"] = self.spec
-        return view
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """One step checkpoint as stored (the engine turns it into an interpreter ``Checkpoint``)."""
-
-    run_id: str
-    step_key: str
-    status: str
-    output: Any = None
-    error: str | None = None
-    retryable: bool = False
-    attempt: int = 1
-    finished_at: datetime | None = None
-    retry_after: datetime | None = None
-    until: datetime | None = None
-    resume_token: str | None = None
-    park: dict[str, Any] | None = None
-
-    def __repr__(self) -> str:
-        # The resume token lets whoever holds it finish the step: keep it out of logs.
-        return f"StepRecord({self.run_id!r}, {self.step_key!r}, {self.status!r}, attempt={self.attempt})"
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view, without the resume token."""
-        return {
-            "step_key": self.step_key,
-            "status": self.status,
-            "output": self.output,
-            "error": self.error,
-            "attempt": self.attempt,
-            "finished_at": _iso(self.finished_at),
-            "retry_after": _iso(self.retry_after),
-            "until": _iso(self.until),
-        }
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One line of a run's log."""
-
-    at: datetime
-    level: str
-    step_key: str | None
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view."""
-        return {"at": _iso(self.at), "level": self.level, "step_key": self.step_key, "message": self.message}
-
-
-@dataclass(frozen=True)
-class NewLogLine:
-    """A line to append with a checkpoint."""
-
-    level: str
-    message: str
-    step_key: str | None = None
-
-
-@dataclass(frozen=True)
-class Approval:
-    """An approval gate as stored."""
-
-    id: str
-    run_id: str
-    step_key: str
-    prompt: str
-    approvers: dict[str, list[str]]
-    channel: str | None
-    on_timeout: str
-    created_at: datetime
-    expires_at: datetime | None
-    decision: str | None
-    decided_by: str | None
-    decided_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view."""
-        return {
-            "id": self.id,
-            "run_id": self.run_id,
-            "step_key": self.step_key,
-            "prompt": self.prompt,
-            "approvers": self.approvers,
-            "channel": self.channel,
-            "on_timeout": self.on_timeout,
-            "created_at": _iso(self.created_at),
-            "expires_at": _iso(self.expires_at),
-            "decision": self.decision,
-            "decided_by": self.decided_by,
-            "decided_at": _iso(self.decided_at),
-        }
-
-
-@dataclass(frozen=True)
-class NewApproval:
-    """An approval request to open with a checkpoint."""
-
-    step_key: str
-    prompt: str
-    approvers: dict[str, list[str]]
-    channel: str | None
-    on_timeout: str
-    expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class RunUpdate:
-    """The run's next state, written with a checkpoint.
-
-    Attributes:
-        status: the new status; ``running`` keeps the lease, anything else releases it.
-        next_attempt_at: when a ``waiting`` or ``pending`` run is due.
-        error: the failure, for final states.
-        failed_step: the step that failed.
-    """
-
-    status: RunStatus
-    next_attempt_at: datetime | None = None
-    error: str | None = None
-    failed_step: str | None = None
-
-
-class RunStore:
+class RunStore(RunActionsMixin, ApprovalsMixin):
     """Workflow runs in the same database as the inbox (the store migrates both tables).
 
     Args:
         store: an open :class:`~incidentkit.store.Store`; its engine and clock are used.
     """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.engine = store.engine
-
-    def _reading(self) -> sa.Connection:
-        """A connection for reads only: on SQLite a snapshot that never waits for the write lock."""
-        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
-
-    @property
-    def clock(self) -> Any:
-        """The store's clock."""
-        return self.store.clock
 
     # Creating runs
 
@@ -275,7 +80,7 @@ class RunStore:
                 )
             ).first()
             if existing is not None:
-                return _run(existing), False
+                return run_from_row(existing), False
             status, error = RunStatus.PENDING, None
             if new.concurrency_key is not None and mode != "queue":
                 active = sa.and_(
@@ -322,79 +127,7 @@ class RunStore:
                     workflow_runs.c.workflow == new.workflow, workflow_runs.c.event_key == new.event_key
                 )
             ).one()
-        return _run(row), created
-
-    # Reading
-
-    def get_run(self, run_id: str) -> Run:
-        """The run with this id.
-
-        Raises:
-            RunNotFoundError: there is none.
-        """
-        with self._reading() as connection:
-            row = connection.execute(sa.select(workflow_runs).where(workflow_runs.c.id == run_id)).first()
-        if row is None:
-            raise RunNotFoundError(f"no workflow run {run_id!r} in the store")
-        return _run(row)
-
-    def list_runs(
-        self,
-        *,
-        status: RunStatus | str | Sequence[RunStatus | str] | None = None,
-        workflow: str | None = None,
-        limit: int | None = 100,
-    ) -> list[Run]:
-        """Runs, newest first; ``status`` may be one status or several (such as :data:`NEEDS_ATTENTION`)."""
-        query = sa.select(workflow_runs).order_by(workflow_runs.c.seq.desc())
-        if status is not None:
-            wanted = [status] if isinstance(status, str) else list(status)
-            query = query.where(workflow_runs.c.status.in_([RunStatus(one).value for one in wanted]))
-        if workflow is not None:
-            query = query.where(workflow_runs.c.workflow == workflow)
-        if limit is not None:
-            query = query.limit(limit)
-        with self._reading() as connection:
-            return [_run(row) for row in connection.execute(query)]
-
-    def count_runs(self, status: RunStatus | str | None = None) -> int:
-        """How many runs are stored (with this status)."""
-        query = sa.select(sa.func.count()).select_from(workflow_runs)
-        if status is not None:
-            query = query.where(workflow_runs.c.status == RunStatus(status).value)
-        with self._reading() as connection:
-            return int(connection.execute(query).scalar_one())
-
-    def steps(self, run_id: str) -> list[StepRecord]:
-        """A run's checkpoints, in the order they were first written."""
-        with self._reading() as connection:
-            rows = connection.execute(
-                sa.select(run_steps).where(run_steps.c.run_id == run_id).order_by(run_steps.c.finished_at)
-            )
-            return [_step(row) for row in rows]
-
-    def steps_of(self, run_ids: Sequence[str]) -> dict[str, list[StepRecord]]:
-        """The checkpoints of several runs in one read: run id → its checkpoints."""
-        found: dict[str, list[StepRecord]] = {run_id: [] for run_id in run_ids}
-        if not run_ids:
-            return found
-        with self._reading() as connection:
-            rows = connection.execute(
-                sa.select(run_steps)
-                .where(run_steps.c.run_id.in_(list(run_ids)))
-                .order_by(run_steps.c.finished_at)
-            )
-            for row in rows:
-                found[row.run_id].append(_step(row))
-        return found
-
-    def logs(self, run_id: str) -> list[LogLine]:
-        """A run's log, oldest first."""
-        with self._reading() as connection:
-            rows = connection.execute(
-                sa.select(run_logs).where(run_logs.c.run_id == run_id).order_by(run_logs.c.seq)
-            )
-            return [LogLine(row.at, row.level, row.step_key, row.message) for row in rows]
+        return run_from_row(row), created
 
     # Claiming and leases
 
@@ -448,7 +181,7 @@ class RunStore:
                 )
             )
             rows = connection.execute(sa.select(runs).where(runs.c.seq.in_(seqs)).order_by(runs.c.seq))
-            return [_run(row) for row in rows]
+            return [run_from_row(row) for row in rows]
 
     def renew_lease(self, run_id: str, owner: str, *, lease: timedelta = DEFAULT_RUN_LEASE) -> None:
         """Extend ``owner``'s lease on a running run.
@@ -522,9 +255,9 @@ class RunStore:
         with self.engine.begin() as connection:
             self._check_lease(connection, run_id, owner)
             for record in [step, *steps] if step is not None else steps:
-                _write_step(connection, record)
+                write_step(connection, record)
             if approval is not None:
-                opened = _open_approval(connection, run_id, approval, now)
+                opened = open_approval(connection, run_id, approval, now)
             expired = [expire_approval, *expire_approvals] if expire_approval else list(expire_approvals)
             for step_key in expired:
                 connection.execute(
@@ -536,7 +269,7 @@ class RunStore:
                     )
                     .values(decision="expired", decided_at=now)
                 )
-            _write_logs(connection, run_id, logs, now)
+            write_logs(connection, run_id, logs, now)
             values: dict[str, Any] = {"updated_at": now}
             if run is None or run.status is RunStatus.RUNNING:
                 values["lease_expires_at"] = now + lease
@@ -569,289 +302,6 @@ class RunStore:
                 )
             )
 
-    # People acting on runs
-
-    def cancel(self, run_id: str, *, reason: str = "cancelled by a person") -> Run:
-        """Cancel an active run (a worker holding it loses its lease at its next checkpoint).
-
-        Raises:
-            RunNotFoundError: no such run.
-            RunStateError: the run already finished.
-        """
-        now = self.clock()
-        with self.engine.begin() as connection:
-            run = self._locked_run(connection, run_id)
-            if run.status in FINAL_STATUSES:
-                raise RunStateError(f"run {run_id} already finished ({run.status}); nothing to cancel")
-            connection.execute(
-                workflow_runs.update()
-                .where(workflow_runs.c.id == run_id)
-                .values(
-                    status=RunStatus.CANCELLED.value,
-                    error=reason,
-                    finished_at=now,
-                    updated_at=now,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            )
-            connection.execute(
-                approvals.update()
-                .where(approvals.c.run_id == run_id, approvals.c.decision.is_(None))
-                .values(decision="cancelled", decided_at=now)
-            )
-            _write_logs(connection, run_id, [NewLogLine("warning", reason)], now)
-        return self.get_run(run_id)
-
-    def retry(
-        self, run_id: str, step_keys_to_forget: Sequence[str], *, note: str, succeeded_too: bool = False
-    ) -> Run:
-        """Put a failed, dead or cancelled run back in the queue, forgetting some checkpoints.
-
-        Args:
-            run_id: the run.
-            step_keys_to_forget: checkpoints to delete (``id`` also deletes ``id[n]``), so those
-                steps run again; every other finished step is kept and skipped.
-            note: the line written to the run log.
-            succeeded_too: a succeeded run may be queued again as well (a re-run on purpose).
-
-        Raises:
-            RunNotFoundError: no such run.
-            RunStateError: the run is still active, or succeeded without ``succeeded_too``.
-        """
-        now = self.clock()
-        allowed = {RunStatus.FAILED, RunStatus.DEAD, RunStatus.CANCELLED}
-        if succeeded_too:
-            allowed.add(RunStatus.SUCCEEDED)
-        with self.engine.begin() as connection:
-            run = self._locked_run(connection, run_id)
-            if run.status is RunStatus.SUCCEEDED and not succeeded_too:
-                raise RunStateError(
-                    f"run {run_id} succeeded: to run steps of it again on purpose, give "
-                    "--from-step STEP --force"
-                )
-            if run.status not in allowed:
-                raise RunStateError(
-                    f"run {run_id} is {run.status}: only failed, dead or cancelled runs can be retried "
-                    "(and, with --force, succeeded ones)"
-                )
-            for key in step_keys_to_forget:
-                connection.execute(
-                    run_steps.delete().where(
-                        run_steps.c.run_id == run_id,
-                        sa.or_(
-                            run_steps.c.step_key == key,
-                            run_steps.c.step_key.startswith(key + "[", autoescape=True),
-                        ),
-                    )
-                )
-            connection.execute(
-                workflow_runs.update()
-                .where(workflow_runs.c.id == run_id)
-                .values(
-                    status=RunStatus.PENDING.value,
-                    error=None,
-                    failed_step=None,
-                    finished_at=None,
-                    next_attempt_at=None,
-                    updated_at=now,
-                )
-            )
-            _write_logs(connection, run_id, [NewLogLine("info", note)], now)
-        return self.get_run(run_id)
-
-    def _locked_run(self, connection: sa.Connection, run_id: str) -> Run:
-        query = sa.select(workflow_runs).where(workflow_runs.c.id == run_id)
-        if connection.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = connection.execute(query).first()
-        if row is None:
-            raise RunNotFoundError(f"no workflow run {run_id!r} in the store")
-        return _run(row)
-
-    # Approvals
-
-    def get_approval(self, approval_id: str) -> Approval:
-        """The approval with this id.
-
-        Raises:
-            RunNotFoundError: there is none.
-        """
-        with self._reading() as connection:
-            row = connection.execute(sa.select(approvals).where(approvals.c.id == approval_id)).first()
-        if row is None:
-            raise RunNotFoundError(f"no approval {approval_id!r} in the store")
-        return _approval(row)
-
-    def list_approvals(self, *, pending_only: bool = True, limit: int | None = 100) -> list[Approval]:
-        """Approvals, newest first; by default only those still waiting for a decision."""
-        query = sa.select(approvals).order_by(approvals.c.created_at.desc(), approvals.c.id)
-        if pending_only:
-            query = query.where(approvals.c.decision.is_(None))
-        if limit is not None:
-            query = query.limit(limit)
-        with self._reading() as connection:
-            return [_approval(row) for row in connection.execute(query)]
-
-    def decide(self, approval_id: str, decision: Decision | str, decided_by: str) -> Approval:
-        """Approve or reject: the first decision wins, and the run is due again at once.
-
-        Args:
-            approval_id: the approval.
-            decision: ``approved`` or ``rejected``.
-            decided_by: who decided (kept with the decision and shown as ``$steps.<id>.decided_by``).
-
-        Raises:
-            RunNotFoundError: no such approval.
-            AlreadyDecidedError: it was decided (or expired) before.
-            ValueError: the decision is neither approved nor rejected, or nobody is named.
-
-        Who may decide is not checked here: the store cannot tell who a person is. Callers go
-        through :func:`incidentkit.workflows.approvers.decide_approval`, which identifies the
-        decider through incident.io and checks the step's approvers first.
-        """
-        if decision not in tuple(Decision):
-            raise ValueError(f"a decision is 'approved' or 'rejected', not {decision!r}")
-        if not decided_by.strip():
-            raise ValueError("say who decides (--by NAME)")
-        now = self.clock()
-        with self.engine.begin() as connection:
-            claimed = connection.execute(
-                approvals.update()
-                .where(approvals.c.id == approval_id, approvals.c.decision.is_(None))
-                .values(decision=decision, decided_by=decided_by, decided_at=now)
-            ).rowcount
-            row = connection.execute(sa.select(approvals).where(approvals.c.id == approval_id)).first()
-            if row is None:
-                raise RunNotFoundError(f"no approval {approval_id!r} in the store")
-            approval = _approval(row)
-            if claimed == 0:
-                by = f" by {approval.decided_by}" if approval.decided_by else ""
-                raise AlreadyDecidedError(
-                    f"approval {approval_id} was already decided: {approval.decision}{by}"
-                    f" at {_iso(approval.decided_at)}"
-                )
-            _write_step(
-                connection,
-                StepRecord(
-                    approval.run_id,
-                    approval.step_key,
-                    "succeeded",
-                    output={"decision": decision, "decided_by": decided_by, "expired": False},
-                    finished_at=now,
-                ),
-            )
-            _write_logs(
-                connection,
-                approval.run_id,
-                [NewLogLine("info", f"approval {decision} by {decided_by}", approval.step_key)],
-                now,
-            )
-            _wake(connection, approval.run_id, now)
-        return approval
-
-    # Parked steps (an agent's answer)
-
-    def parked_step(self, resume_token: str) -> StepRecord:
-        """The waiting step that this resume token finishes.
-
-        Raises:
-            RunNotFoundError: no step waits for this token (unknown, or already answered).
-        """
-        with self._reading() as connection:
-            row = connection.execute(
-                sa.select(run_steps).where(run_steps.c.resume_token == resume_token)
-            ).first()
-        if row is None or row.status != "waiting":
-            raise RunNotFoundError("no step is waiting for this token (unknown, or already answered)")
-        return _step(row)
-
-    def finish_parked(self, record: StepRecord, log: NewLogLine) -> None:
-        """Replace a waiting step's checkpoint with its answer, and make the run due now.
-
-        Raises:
-            AlreadyDecidedError: the step was finished by another answer (or expired) meanwhile.
-        """
-        now = self.clock()
-        with self.engine.begin() as connection:
-            current = connection.execute(
-                sa.select(run_steps.c.status).where(
-                    run_steps.c.run_id == record.run_id, run_steps.c.step_key == record.step_key
-                )
-            ).first()
-            if current is None or current.status != "waiting":
-                raise AlreadyDecidedError(f"step {record.step_key} was already answered")
-            _write_step(connection, record)
-            _write_logs(connection, record.run_id, [log], now)
-            _wake(connection, record.run_id, now)
-
-
-def _wake(connection: sa.Connection, run_id: str, now: datetime) -> None:
-    """A waiting run is due now (a running one picks the change up at its next decision)."""
-    connection.execute(
-        workflow_runs.update()
-        .where(workflow_runs.c.id == run_id, workflow_runs.c.status == RunStatus.WAITING.value)
-        .values(status=RunStatus.PENDING.value, next_attempt_at=now, updated_at=now)
-    )
-
-
-def _write_step(connection: sa.Connection, step: StepRecord) -> None:
-    values = {
-        "status": step.status,
-        "output": step.output,
-        "error": step.error,
-        "retryable": step.retryable,
-        "attempt": step.attempt,
-        "finished_at": step.finished_at,
-        "retry_after": step.retry_after,
-        "until": step.until,
-        "resume_token": step.resume_token,
-        "park": step.park,
-    }
-    updated = connection.execute(
-        run_steps.update()
-        .where(run_steps.c.run_id == step.run_id, run_steps.c.step_key == step.step_key)
-        .values(**values)
-    ).rowcount
-    if updated == 0:
-        connection.execute(run_steps.insert().values(run_id=step.run_id, step_key=step.step_key, **values))
-
-
-def _write_logs(connection: sa.Connection, run_id: str, logs: Sequence[NewLogLine], now: datetime) -> None:
-    if logs:
-        connection.execute(
-            run_logs.insert(),
-            [
-                {
-                    "run_id": run_id,
-                    "at": now,
-                    "level": line.level,
-                    "step_key": line.step_key,
-                    "message": line.message,
-                }
-                for line in logs
-            ],
-        )
-
-
-def _open_approval(connection: sa.Connection, run_id: str, new: NewApproval, now: datetime) -> Approval:
-    approval_id = "apr_" + secrets.token_hex(10)
-    connection.execute(
-        approvals.insert().values(
-            id=approval_id,
-            run_id=run_id,
-            step_key=new.step_key,
-            prompt=new.prompt,
-            approvers=new.approvers,
-            channel=new.channel,
-            on_timeout=new.on_timeout,
-            created_at=now,
-            expires_at=new.expires_at,
-        )
-    )
-    row = connection.execute(sa.select(approvals).where(approvals.c.id == approval_id)).one()
-    return _approval(row)
-
 
 def _insert_ignoring_duplicates(connection: sa.Connection, table: sa.Table) -> Any:
     from sqlalchemy.dialects import postgresql, sqlite
@@ -859,61 +309,3 @@ def _insert_ignoring_duplicates(connection: sa.Connection, table: sa.Table) -> A
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
-
-
-def _run(row: sa.Row[Any]) -> Run:
-    return Run(
-        id=row.id,
-        seq=row.seq,
-        workflow=row.workflow,
-        event_key=row.event_key,
-        version=row.version,
-        spec=dict(row.spec),
-        trigger=dict(row.trigger),
-        status=RunStatus(row.status),
-        dry_run=bool(row.dry_run),
-        concurrency_key=row.concurrency_key,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        next_attempt_at=row.next_attempt_at,
-        lease_owner=row.lease_owner,
-        lease_expires_at=row.lease_expires_at,
-        finished_at=row.finished_at,
-        error=row.error,
-        failed_step=row.failed_step,
-    )
-
-
-def _step(row: sa.Row[Any]) -> StepRecord:
-    return StepRecord(
-        run_id=row.run_id,
-        step_key=row.step_key,
-        status=row.status,
-        output=row.output,
-        error=row.error,
-        retryable=bool(row.retryable),
-        attempt=row.attempt,
-        finished_at=row.finished_at,
-        retry_after=row.retry_after,
-        until=row.until,
-        resume_token=row.resume_token,
-        park=row.park,
-    )
-
-
-def _approval(row: sa.Row[Any]) -> Approval:
-    approvers: Mapping[str, Any] = row.approvers or {}
-    return Approval(
-        id=row.id,
-        run_id=row.run_id,
-        step_key=row.step_key,
-        prompt=row.prompt,
-        approvers={key: list(value) for key, value in approvers.items()},
-        channel=row.channel,
-        on_timeout=row.on_timeout,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        decision=row.decision,
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-    )

@@ -9,6 +9,24 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class RunStatus(StrEnum):
+    """Where a workflow run is."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    WAITING = "waiting"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    DEAD = "dead"
+
+
+ACTIVE_STATUSES = (RunStatus.PENDING.value, RunStatus.RUNNING.value, RunStatus.WAITING.value)
+# The runs a person must look at: a step failed for good (``failed``) or every retry (``dead``).
+NEEDS_ATTENTION = (RunStatus.FAILED.value, RunStatus.DEAD.value)
+FINAL_STATUSES = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.DEAD})
+
+
 class StepStatus(StrEnum):
     """Where one step (or one ``foreach`` item) is."""
 

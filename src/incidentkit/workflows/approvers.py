@@ -25,7 +25,8 @@ from incidentkit.workflows.errors import WorkflowError
 if TYPE_CHECKING:
     from incidentkit.api import Client
     from incidentkit.api.models import EmbeddedRole, Incident, User
-    from incidentkit.store.runs import Approval, RunStore
+    from incidentkit.store.run_records import Approval
+    from incidentkit.store.runs import RunStore
 
 
 class DecisionRefusedError(WorkflowError, ValueError):

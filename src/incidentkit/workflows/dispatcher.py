@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from incidentkit.store.runs import NewRun, Run, RunStore
+from incidentkit.store.run_records import NewRun, Run
+from incidentkit.store.runs import RunStore
 from incidentkit.store.states import RunMode
 from incidentkit.webhooks.events import WebhookEvent
 from incidentkit.webhooks.lifecycle import LifecycleEvent

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from incidentkit.store.errors import RunStateError
-from incidentkit.store.runs import Run, RunStore
+from incidentkit.store.run_records import Run
+from incidentkit.store.runs import RunStore
 from incidentkit.workflows.run_state import workflow_of
 
 

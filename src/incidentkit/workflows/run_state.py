@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from incidentkit.store.runs import Run, StepRecord
+from incidentkit.store.run_records import Run, StepRecord
 from incidentkit.store.states import StepStatus
 from incidentkit.workflows.interpreter import Checkpoint
 from incidentkit.workflows.loader import Workflow

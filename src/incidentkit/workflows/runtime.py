@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.store import Store
-from incidentkit.store.runs import DEFAULT_RUN_LEASE, Run, RunStore
+from incidentkit.store.run_records import Run
+from incidentkit.store.runs import DEFAULT_RUN_LEASE, RunStore
 from incidentkit.workflows.config import EngineConfig
 from incidentkit.workflows.directory import WorkflowDirectory
 from incidentkit.workflows.dispatcher import Dispatcher

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from incidentkit.store.runs import NewLogLine, Run
+from incidentkit.store.run_records import NewLogLine, Run
 from incidentkit.workflows.nodes import AgentSettings, HttpSettings, NodeContext, SlackSettings
 
 if TYPE_CHECKING:

@@ -8,7 +8,9 @@ import pytest
 
 from incidentkit.store import Store
 from incidentkit.store.errors import AlreadyDecidedError, LeaseLostError, RunStateError
-from incidentkit.store.runs import NewApproval, NewRun, RunStatus, RunStore, RunUpdate, StepRecord
+from incidentkit.store.run_records import NewApproval, NewRun, RunUpdate, StepRecord
+from incidentkit.store.runs import RunStore
+from incidentkit.store.states import RunStatus
 from tests.conftest import FakeClock
 
 SPEC = {"trigger": {"type": "manual"}, "steps": [{"id": "a", "type": "log", "message": "hi"}]}
@@ -53,7 +55,7 @@ def test_a_checkpoint_writes_the_step_the_log_and_the_run_state_together(
     runs.claim_runs("a")
     step = StepRecord(run.id, "a", "failed", error="boom", retryable=True, finished_at=clock())
     clock.advance(seconds=1)
-    from incidentkit.store.runs import NewLogLine
+    from incidentkit.store.run_records import NewLogLine
 
     runs.checkpoint(
         run.id,

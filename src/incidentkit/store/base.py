@@ -1,0 +1,40 @@
+"""What every part of the store builds on: its engine and clock, read-only connections, and inserts
+that skip duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+from incidentkit.store.db import READ_ONLY_OPTION
+from incidentkit.timeutil import utc_now
+
+Clock = Callable[[], datetime]
+
+
+class StoreBase:
+    """The engine and clock that the store's parts (the inbox, snapshots, maintenance) share."""
+
+    def __init__(self, engine: sa.Engine, *, clock: Clock = utc_now) -> None:
+        """Wrap an engine made by :func:`incidentkit.store.db.create_engine` (already migrated)."""
+        self.engine = engine
+        self.clock = clock
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def _reading(self) -> sa.Connection:
+        """A connection for reads only: on SQLite its transaction does not take the write lock."""
+        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+
+    def _insert_ignoring_duplicates(self, table: sa.Table) -> Any:
+        if self.backend == "postgresql":
+            return pg_dialect.insert(table).on_conflict_do_nothing()
+        return sqlite_dialect.insert(table).on_conflict_do_nothing()
