@@ -89,7 +89,24 @@ def acknowledge_incident(
             False,
             f"{current.reference} is not in triage (it is {current.incident_status.name}); nothing to do",
         )
-    target = yield from _first_status(catalog, "live")
+    return (
+        yield from _move_to_first_status(
+            catalog, current, "live", "acknowledged", message, idempotency_key, notify_incident_channel
+        )
+    )
+
+
+def _move_to_first_status(
+    catalog: Catalog,
+    current: Incident,
+    category: str,
+    done: str,
+    message: str | None,
+    idempotency_key: str | None,
+    notify_incident_channel: bool,
+) -> Op[IncidentChange]:
+    """Move ``current`` to the first status of ``category``; ``done`` says what that was ("closed")."""
+    target = yield from _first_status(catalog, category)
     after, update = yield from _move(
         catalog,
         current,
@@ -98,9 +115,8 @@ def acknowledge_incident(
         idempotency_key=idempotency_key,
         notify_incident_channel=notify_incident_channel,
     )
-    return IncidentChange(
-        after, True, f"{after.reference} acknowledged: {current.incident_status.name} → {target.name}", update
-    )
+    change = f"{after.reference} {done}: {current.incident_status.name} → {target.name}"
+    return IncidentChange(after, True, change, update)
 
 
 def _first_status(catalog: Catalog, category: str) -> Op[IncidentStatus]:
@@ -166,15 +182,8 @@ def close_incident(
             False,
             f"{current.reference} is already closed ({current.incident_status.name}); nothing to do",
         )
-    target = yield from _first_status(catalog, "closed")
-    after, update = yield from _move(
-        catalog,
-        current,
-        status=target,
-        message=message,
-        idempotency_key=idempotency_key,
-        notify_incident_channel=notify_incident_channel,
-    )
-    return IncidentChange(
-        after, True, f"{after.reference} closed: {current.incident_status.name} → {target.name}", update
+    return (
+        yield from _move_to_first_status(
+            catalog, current, "closed", "closed", message, idempotency_key, notify_incident_channel
+        )
     )
