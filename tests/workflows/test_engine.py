@@ -120,7 +120,7 @@ def test_exhausted_retries_make_a_dead_run_that_runs_retry_finishes(harness: Har
     assert run.failed_step == "announce"
     assert "Injected fault: HTTP 503" in (run.error or "") and (run.error or "").endswith("after 4 attempts")
 
-    from incidentkit.workflows.run_actions import retry_run
+    from incidentkit.workflows.run_retry import retry_run
 
     retry_run(harness.runs, run.id)
     harness.engine.run_until_idle()
@@ -481,7 +481,7 @@ def test_a_replay_starts_runs_only_for_workflows_without_one_for_that_event(harn
 def test_runs_retry_from_a_step_runs_it_and_the_later_ones_again_and_keeps_the_earlier(
     harness: Harness,
 ) -> None:
-    from incidentkit.workflows.run_actions import retry_run
+    from incidentkit.workflows.run_retry import retry_run
 
     harness.add(
         "trigger:\n  type: trigger.incident_io.incident.created\nsteps:\n"
@@ -511,7 +511,7 @@ def test_runs_retry_from_a_step_runs_it_and_the_later_ones_again_and_keeps_the_e
 def test_a_retry_forgets_only_the_named_step_even_when_its_id_holds_a_like_wildcard(
     harness: Harness,
 ) -> None:
-    from incidentkit.workflows.run_actions import retry_run
+    from incidentkit.workflows.run_retry import retry_run
 
     harness.add(
         "trigger:\n  type: trigger.incident_io.incident.created\nsteps:\n"

@@ -136,7 +136,7 @@ def retry(run_id: str, from_step: str | None, force: bool, store_url: str | None
     """
     from incidentkit.store.errors import RunNotFoundError, RunStateError
     from incidentkit.store.runs import RunStore
-    from incidentkit.workflows.run_actions import retry_run
+    from incidentkit.workflows.run_retry import retry_run
 
     with open_store(store_url) as store:
         try:

@@ -8,7 +8,7 @@ Heavy libraries (scikit-learn) are imported only when a similarity index is buil
 from incidentkit.investigation.config import InvestigationConfig, load_investigation_config
 from incidentkit.investigation.history import History, HistoryIncident, HistoryUpdate, incident_from_api
 from incidentkit.investigation.priority import severity_priority
-from incidentkit.investigation.refs import FoundRef, find_incident_refs
+from incidentkit.investigation.ref_search import FoundRef, find_incident_refs
 from incidentkit.investigation.similar import (
     HistoryNotFoundError,
     Match,
