@@ -31,6 +31,7 @@ from incidentkit.serving import DEFAULT_HOST, RunningServer, bind, serve_forever
 from incidentkit.store import RetentionPolicy, Store
 from incidentkit.store.run_records import Run
 from incidentkit.store.runs import DEFAULT_RUN_LEASE
+from incidentkit.timeutil import utc_now
 from incidentkit.webhooks.receiver import DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, INGEST_PATH
 from incidentkit.workflows.config import EngineConfig
 
@@ -106,7 +107,7 @@ class Service:
         client: Client | None = None,
         steps_client: Client | None = None,
         store: Store | None = None,
-        clock: Callable[[], datetime] | None = None,
+        clock: Callable[[], datetime] = utc_now,
         on_event: Callable[[Run, str], None] | None = None,
     ) -> None:
         from incidentkit.workflows.runtime import EngineRuntime
@@ -117,7 +118,7 @@ class Service:
         self._server: RunningServer | None = None
         self._owns_store = store is None
         try:
-            self.store = store or Store.open(settings.store_url, **({"clock": clock} if clock else {}))
+            self.store = store or Store.open(settings.store_url, clock=clock)
         except BaseException:
             self._close_socket()
             raise
