@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from incidentkit.store import Store
-from incidentkit.store.db import READ_ONLY_OPTION
+from incidentkit.store.db import reading
 from incidentkit.store.schema import history_incidents, history_sync_state
 
 __all__ = ["History", "HistoryIncident", "HistoryUpdate", "incident_from_api", "labels_of"]
@@ -318,7 +318,7 @@ class History:
                 )
 
     def _reading(self) -> sa.Connection:
-        return self.store.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+        return reading(self.store.engine)
 
 
 def _aware(value: Any) -> datetime | None:

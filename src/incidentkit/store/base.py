@@ -8,10 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from incidentkit.store.db import READ_ONLY_OPTION
+from incidentkit.store.db import insert_ignoring_duplicates, reading
 from incidentkit.timeutil import utc_now
 
 Clock = Callable[[], datetime]
@@ -32,9 +30,7 @@ class StoreBase:
 
     def _reading(self) -> sa.Connection:
         """A connection for reads only: on SQLite its transaction does not take the write lock."""
-        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+        return reading(self.engine)
 
     def _insert_ignoring_duplicates(self, table: sa.Table) -> Any:
-        if self.backend == "postgresql":
-            return pg_dialect.insert(table).on_conflict_do_nothing()
-        return sqlite_dialect.insert(table).on_conflict_do_nothing()
+        return insert_ignoring_duplicates(self.engine, table)

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -24,6 +26,18 @@ STORE_ENV = "INCIDENTKIT_STORE"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_OPTION = "incidentkit_read_only"
 """Execution option marking a connection that only reads (on SQLite it then skips the write lock)."""
+
+
+def reading(engine: sa.Engine) -> sa.Connection:
+    """A connection for reads only: on SQLite a snapshot that never waits for the write lock."""
+    return engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+
+
+def insert_ignoring_duplicates(engine: sa.Engine | sa.Connection, table: sa.Table) -> Any:
+    """An ``INSERT`` into ``table`` that skips rows whose key is already there, in the engine's dialect."""
+    if engine.dialect.name == "postgresql":
+        return pg_dialect.insert(table).on_conflict_do_nothing()
+    return sqlite_dialect.insert(table).on_conflict_do_nothing()
 
 
 def default_store_url() -> str:

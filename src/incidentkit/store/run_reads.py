@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from incidentkit.store.db import READ_ONLY_OPTION
+from incidentkit.store.db import reading
 from incidentkit.store.errors import RunNotFoundError
 from incidentkit.store.run_records import LogLine, Run, StepRecord, run_from_row, step_from_row
 from incidentkit.store.schema import run_logs, run_steps, workflow_runs
@@ -25,7 +25,7 @@ class RunReader:
 
     def _reading(self) -> sa.Connection:
         """A connection for reads only: on SQLite a snapshot that never waits for the write lock."""
-        return self.engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+        return reading(self.engine)
 
     @property
     def clock(self) -> Any:

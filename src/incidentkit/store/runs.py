@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from incidentkit.store.db import insert_ignoring_duplicates
 from incidentkit.store.errors import LeaseLostError, RunNotFoundError
 from incidentkit.store.run_actions import RunActionsMixin
 from incidentkit.store.run_approvals import ApprovalsMixin, open_approval
@@ -105,7 +106,7 @@ class RunStore(RunActionsMixin, ApprovalsMixin):
                         )
                     )
             run_id = "run_" + secrets.token_hex(10)
-            insert = _insert_ignoring_duplicates(connection, workflow_runs).values(
+            insert = insert_ignoring_duplicates(connection, workflow_runs).values(
                 id=run_id,
                 workflow=new.workflow,
                 event_key=new.event_key,
@@ -301,11 +302,3 @@ class RunStore(RunActionsMixin, ApprovalsMixin):
                     status=RunStatus.PENDING.value, lease_owner=None, lease_expires_at=None, updated_at=now
                 )
             )
-
-
-def _insert_ignoring_duplicates(connection: sa.Connection, table: sa.Table) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
