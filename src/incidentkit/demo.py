@@ -112,17 +112,16 @@ def _agent() -> Iterator[str]:
 
 def run_sandbox_demo(echo: Echo = print) -> int:
     """Run the whole sandbox and narrate it; returns how many runs did not succeed."""
-    import base64
-
     from incidentkit.credentials import Secret
     from incidentkit.emulator import SANDBOX_API_KEY
     from incidentkit.service import Service, ServiceSettings
     from incidentkit.service.sandbox import start_sandbox
+    from incidentkit.wire import new_webhook_secret
     from incidentkit.workflows.config import EngineConfig
     from incidentkit.workflows.nodes import AgentEndpoint, AgentSettings, HttpSettings
     from incidentkit.workflows.runtime import engine_client
 
-    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()  # this sandbox's only
+    secret = new_webhook_secret()  # this sandbox's only
     api_token = secrets.token_urlsafe(24)
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="incidentkit-demo-")))

@@ -39,13 +39,6 @@ if TYPE_CHECKING:
     from incidentkit.api import Client
 
 
-def new_sandbox_secret() -> str:
-    """A fresh random signing secret, for the sandbox only."""
-    from incidentkit.wire import new_webhook_secret
-
-    return new_webhook_secret()
-
-
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -116,6 +109,7 @@ def serve(
     from incidentkit.service.sandbox import Sandbox, start_sandbox
     from incidentkit.store import RetentionPolicy
     from incidentkit.webhooks.config import configured_secrets
+    from incidentkit.wire import new_webhook_secret
     from incidentkit.workflows.runtime import engine_client
 
     if sandbox and (connection.profile or connection.api_key or connection.base_url):
@@ -124,7 +118,7 @@ def serve(
         )
     secrets = configured_secrets(webhook_secrets).secrets
     if sandbox and not secrets:
-        secrets = [new_sandbox_secret()]
+        secrets = [new_webhook_secret()]  # the sandbox's own, fresh each time
     config = load_engine_config()
     with ExitStack() as stack:
         sandboxed: Sandbox | None = None
