@@ -145,6 +145,23 @@ def retry_after_seconds(
     return _retry_after(Attempt(headers=headers, body=body), now)
 
 
+def rate_limit_wait(error: BaseException) -> float | None:
+    """When ``error`` (or what caused it) is a 429, the seconds it asked to wait (0 when it named none).
+
+    Reads the client's errors by shape (``status``, ``headers``, ``body``), so the workflow engine
+    and the webhook processor can ask it of whatever a step or a fetch raised.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "status", None) == 429:
+            wait = retry_after_seconds(getattr(current, "headers", None), getattr(current, "body", None))
+            return wait if wait is not None else 0.0
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _retry_after(attempt: Attempt, now: Callable[[], datetime]) -> float | None:
     """The longest wait the server asked for, from the header and the body, in seconds."""
     waits: list[float] = []

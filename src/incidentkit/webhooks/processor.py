@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
+from incidentkit.api.retry import rate_limit_wait
 from incidentkit.background import BackgroundLoop, Heartbeat
 from incidentkit.store import InboxEvent, PurgeResult, RetentionPolicy, Store
 from incidentkit.store.errors import ClaimLostError
@@ -51,25 +52,6 @@ class EventHandler(Protocol):
 def default_backoff(attempt: int) -> timedelta:
     """Wait before the next attempt: 10 s, 20 s, 40 s ... capped at one hour."""
     return timedelta(seconds=min(10 * 2 ** max(attempt - 1, 0), 3600))
-
-
-def rate_limit_wait(error: BaseException) -> float | None:
-    """When ``error`` (or what caused it) is a 429, the seconds it asked to wait (0 when it named none).
-
-    Reads the API client's errors by shape (``status``, ``headers``, ``body``), so this layer needs no
-    import of the client; the wait comes from the client's own ``Retry-After`` reader.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if getattr(current, "status", None) == 429:
-            from incidentkit.api.retry import retry_after_seconds
-
-            wait = retry_after_seconds(getattr(current, "headers", None), getattr(current, "body", None))
-            return wait if wait is not None else 0.0
-        current = current.__cause__ or current.__context__
-    return None
 
 
 @dataclass

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from incidentkit.api.retry import rate_limit_wait
 from incidentkit.logs import log_context
 from incidentkit.store.errors import LeaseLostError
 from incidentkit.store.run_records import NewApproval, NewLogLine, Run, RunUpdate, StepRecord
 from incidentkit.store.runs import DEFAULT_RUN_LEASE, RunStore
 from incidentkit.store.states import RunStatus
-from incidentkit.webhooks.processor import rate_limit_wait
 from incidentkit.workflows.interpreter import (
     BeginWait,
     CompleteStep,
