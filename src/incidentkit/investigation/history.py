@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
+from incidentkit.api.view import value_names
 from incidentkit.store import Store
 from incidentkit.store.db import reading
 from incidentkit.store.schema import history_incidents, history_sync_state
+from incidentkit.timeutil import parse_iso
 
 __all__ = ["History", "HistoryIncident", "HistoryUpdate", "incident_from_api", "labels_of"]
 
@@ -95,27 +97,16 @@ def labels_of(custom_fields: Mapping[str, Sequence[str]], field_names: Sequence[
 
 
 def _field_values(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a custom field entry says: each value's name (as the incident view reads it), link or number."""
     values: list[str] = []
     for value in entry.get("values") or []:
-        option = value.get("value_option") or {}
-        catalog = value.get("value_catalog_entry") or {}
-        for text in (
-            option.get("value"),
-            catalog.get("name"),
-            value.get("value_text"),
-            value.get("value_link"),
-            value.get("value_numeric"),
-        ):
-            if text:
-                values.append(str(text))
+        values += value_names(value)
+        values += [str(extra) for extra in (value.get("value_link"), value.get("value_numeric")) if extra]
     return tuple(values)
 
 
 def _time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return parse_iso(str(value), assume_utc=True) if value else None
 
 
 def incident_from_api(
