@@ -21,7 +21,6 @@ from typing import Any
 import httpx2
 
 from incidentkit import __version__
-from incidentkit.api.catalog import Catalog
 from incidentkit.api.config import BASE_URL_VARIABLE, api_key_from_env, base_url_from_env, check_base_url
 from incidentkit.api.core import INVALID_JSON, APIRequest, decode_body, read_response
 from incidentkit.api.errors import (
@@ -32,6 +31,7 @@ from incidentkit.api.errors import (
     ReadOnlyError,
     WriteHeldError,
 )
+from incidentkit.api.lookups import Lookups
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.api.retry import Attempt, RetryPolicy, decide
 
@@ -107,7 +107,7 @@ class BaseClient:
         self._now = now or (lambda: datetime.now(UTC))
         self._rng = rng or random.random
         self.timeout = timeout
-        self.catalog = Catalog()
+        self.lookups = Lookups()
 
     def __repr__(self) -> str:
         # Never the key, not even a part of it.

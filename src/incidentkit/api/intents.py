@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from incidentkit.api.catalog import Catalog, load_severities, load_statuses, resolve_severity
 from incidentkit.api.core import Op
 from incidentkit.api.errors import InvalidArgumentError
+from incidentkit.api.lookups import Lookups, load_severities, load_statuses, resolve_severity
 from incidentkit.api.operations import create_incident_update, get_incident, send_edit
 from incidentkit.api.refs import IncidentRef
 
@@ -40,7 +40,7 @@ class IncidentChange:
 
 
 def _move(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: Incident,
     *,
     status: IncidentStatus | None = None,
@@ -53,14 +53,14 @@ def _move(
     if message:
         # One incident update both changes the incident and tells people why, atomically.
         update = yield from create_incident_update(
-            catalog,
+            lookups,
             incident.id,
             message=message,
             status=status.id if status else None,
             severity=severity.id if severity else None,
             idempotency_key=idempotency_key,
         )
-        return (yield from get_incident(catalog, IncidentRef(id=incident.id))), update
+        return (yield from get_incident(lookups, IncidentRef(id=incident.id))), update
     changes: dict[str, Any] = {}
     if status is not None:
         changes["incident_status_id"] = status.id
@@ -70,7 +70,7 @@ def _move(
 
 
 def acknowledge_incident(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef,
     *,
     message: str | None = None,
@@ -82,7 +82,7 @@ def acknowledge_incident(
     An incident that is not in triage is left alone (``changed`` is False). With ``message``,
     the change is posted as an incident update carrying that message.
     """
-    current = yield from get_incident(catalog, incident)
+    current = yield from get_incident(lookups, incident)
     if current.status_category != "triage":
         return IncidentChange(
             current,
@@ -91,13 +91,13 @@ def acknowledge_incident(
         )
     return (
         yield from _move_to_first_status(
-            catalog, current, "live", "acknowledged", message, idempotency_key, notify_incident_channel
+            lookups, current, "live", "acknowledged", message, idempotency_key, notify_incident_channel
         )
     )
 
 
 def _move_to_first_status(
-    catalog: Catalog,
+    lookups: Lookups,
     current: Incident,
     category: str,
     done: str,
@@ -106,9 +106,9 @@ def _move_to_first_status(
     notify_incident_channel: bool,
 ) -> Op[IncidentChange]:
     """Move ``current`` to the first status of ``category``; ``done`` says what that was ("closed")."""
-    target = yield from _first_status(catalog, category)
+    target = yield from _first_status(lookups, category)
     after, update = yield from _move(
-        catalog,
+        lookups,
         current,
         status=target,
         message=message,
@@ -119,16 +119,16 @@ def _move_to_first_status(
     return IncidentChange(after, True, change, update)
 
 
-def _first_status(catalog: Catalog, category: str) -> Op[IncidentStatus]:
+def _first_status(lookups: Lookups, category: str) -> Op[IncidentStatus]:
     """The organisation's first status (lowest rank) of ``category``, looked up, never hard-coded."""
-    statuses = [s for s in (yield from load_statuses(catalog)) if s.category == category]
+    statuses = [s for s in (yield from load_statuses(lookups)) if s.category == category]
     if not statuses:
         raise InvalidArgumentError(f"the organisation has no status of category {category!r}")
     return min(statuses, key=lambda s: s.rank)
 
 
 def escalate_incident(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef,
     *,
     to: str | None = None,
@@ -140,10 +140,10 @@ def escalate_incident(
 
     An incident already at the most severe level (or at ``to``) is left alone.
     """
-    current = yield from get_incident(catalog, incident)
-    severities = yield from load_severities(catalog)
+    current = yield from get_incident(lookups, incident)
+    severities = yield from load_severities(lookups)
     if to is not None:
-        target: Severity | None = yield from resolve_severity(catalog, to)
+        target: Severity | None = yield from resolve_severity(lookups, to)
     else:
         rank = current.severity.rank if current.severity else None
         higher = [s for s in severities if rank is None or s.rank > rank]
@@ -152,7 +152,7 @@ def escalate_incident(
         where = current.severity.name if current.severity else "no severity"
         return IncidentChange(current, False, f"{current.reference} is already at {where}; nothing to do")
     after, update = yield from _move(
-        catalog,
+        lookups,
         current,
         severity=target,
         message=message,
@@ -164,7 +164,7 @@ def escalate_incident(
 
 
 def close_incident(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef,
     *,
     message: str | None = None,
@@ -175,7 +175,7 @@ def close_incident(
 
     The status is looked up, never hard-coded. An incident already closed is left alone.
     """
-    current = yield from get_incident(catalog, incident)
+    current = yield from get_incident(lookups, incident)
     if current.status_category == "closed":
         return IncidentChange(
             current,
@@ -184,6 +184,6 @@ def close_incident(
         )
     return (
         yield from _move_to_first_status(
-            catalog, current, "closed", "closed", message, idempotency_key, notify_incident_channel
+            lookups, current, "closed", "closed", message, idempotency_key, notify_incident_channel
         )
     )

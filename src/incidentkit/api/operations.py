@@ -1,7 +1,7 @@
 """The operations on incidents and their records, each written once as a sans-I/O generator.
 
 Incidents (list, get, create, edit), incident updates, timeline items and follow-ups. Each
-function takes the client's :class:`~incidentkit.api.catalog.Catalog` first and yields
+function takes the client's :class:`~incidentkit.api.lookups.Lookups` first and yields
 :class:`~incidentkit.api.core.APIRequest` objects; the sync and async clients expose them as
 methods (see :mod:`incidentkit.api.resources`). List operations return a
 :class:`~incidentkit.api.pagination.ListSpec` that the client wraps in a pager. The
@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from incidentkit.api.catalog import Catalog, resolve_severity, resolve_status, resolve_type
 from incidentkit.api.core import APIRequest, Op
 from incidentkit.api.errors import InvalidArgumentError
+from incidentkit.api.lookups import Lookups, resolve_severity, resolve_status, resolve_type
 from incidentkit.api.pagination import ListSpec
 from incidentkit.api.params import (
     CustomFieldValues,
@@ -41,33 +41,33 @@ if TYPE_CHECKING:
 # --- incidents ------------------------------------------------------------------------------
 
 
-def get_incident(catalog: Catalog, incident: str | IncidentRef) -> Op[Incident]:
+def get_incident(lookups: Lookups, incident: str | IncidentRef) -> Op[Incident]:
     """Get an incident by ULID, ``INC-123``, ``123`` or dashboard URL (``GET /v2/incidents/{id}``).
 
     Raises:
         OrganisationMismatchError: a dashboard URL of another organisation than the API key's.
     """
-    ref = yield from resolve_incident_ref(catalog, incident)
+    ref = yield from resolve_incident_ref(lookups, incident)
     body = yield APIRequest("GET", f"/v2/incidents/{path_id(ref.path_value)}")
     from incidentkit.api.models import Incident
 
     return Incident.model_validate(body["incident"])
 
 
-def resolve_incident_id(catalog: Catalog, incident: str | IncidentRef) -> Op[str]:
+def resolve_incident_id(lookups: Lookups, incident: str | IncidentRef) -> Op[str]:
     """The ULID of an incident, fetching it only when given a numeric reference or URL.
 
     Raises:
         OrganisationMismatchError: a dashboard URL of another organisation than the API key's.
     """
-    ref = yield from resolve_incident_ref(catalog, incident)
+    ref = yield from resolve_incident_ref(lookups, incident)
     if ref.id is not None:
         return ref.id
-    return (yield from get_incident(catalog, ref)).id
+    return (yield from get_incident(lookups, ref)).id
 
 
 def list_incidents(
-    catalog: Catalog,
+    lookups: Lookups,
     *,
     status_category: OneOrMany | None = None,
     status_category_not_in: OneOrMany | None = None,
@@ -108,14 +108,14 @@ def list_incidents(
     add("status_category", "one_of", many(status_category))
     add("status_category", "not_in", many(status_category_not_in))
     for operator, statuses in (("one_of", status), ("not_in", status_not_in)):
-        add("status", operator, (yield from resolve_ids(resolve_status, catalog, statuses)))
+        add("status", operator, (yield from resolve_ids(resolve_status, lookups, statuses)))
     for operator, severities in (("one_of", severity), ("not_in", severity_not_in)):
-        add("severity", operator, (yield from resolve_ids(resolve_severity, catalog, severities)))
+        add("severity", operator, (yield from resolve_ids(resolve_severity, lookups, severities)))
     for operator, bound in (("gte", severity_gte), ("lte", severity_lte)):
         if bound is not None:
-            add("severity", operator, [(yield from resolve_severity(catalog, bound)).id])
+            add("severity", operator, [(yield from resolve_severity(lookups, bound)).id])
     for operator, types in (("one_of", incident_type), ("not_in", incident_type_not_in)):
-        add("incident_type", operator, (yield from resolve_ids(resolve_type, catalog, types)))
+        add("incident_type", operator, (yield from resolve_ids(resolve_type, lookups, types)))
     for name, gte, lte, date_range in (
         ("created_at", created_at_gte, created_at_lte, created_at_date_range),
         ("updated_at", updated_at_gte, updated_at_lte, updated_at_date_range),
@@ -145,7 +145,7 @@ def _incident_from(raw: Any) -> Incident:
 
 
 def create_incident(
-    catalog: Catalog,
+    lookups: Lookups,
     *,
     name: str | None = None,
     summary: str | None = None,
@@ -176,15 +176,15 @@ def create_incident(
     if summary is not None:
         payload["summary"] = summary
     if severity is not None:
-        payload["severity_id"] = (yield from resolve_severity(catalog, severity)).id
+        payload["severity_id"] = (yield from resolve_severity(lookups, severity)).id
     if incident_type is not None:
-        payload["incident_type_id"] = (yield from resolve_type(catalog, incident_type)).id
+        payload["incident_type_id"] = (yield from resolve_type(lookups, incident_type)).id
     if status is not None:
-        payload["incident_status_id"] = (yield from resolve_status(catalog, status)).id
+        payload["incident_status_id"] = (yield from resolve_status(lookups, status)).id
     if mode is not None:
         payload["mode"] = mode
     if custom_field_entries is not None or custom_fields is not None:
-        payload["custom_field_entries"] = yield from _entries(catalog, custom_field_entries, custom_fields)
+        payload["custom_field_entries"] = yield from _entries(lookups, custom_field_entries, custom_fields)
     if incident_role_assignments is not None:
         payload["incident_role_assignments"] = list(incident_role_assignments)
     payload.update(extra or {})
@@ -195,7 +195,7 @@ def create_incident(
 
 
 def edit_incident(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef,
     *,
     name: str | None = None,
@@ -229,21 +229,21 @@ def edit_incident(
             "custom_fields, custom_field_entries or incident_role_assignments"
         )
     if custom_field_entries is not None or custom_fields is not None:
-        changes["custom_field_entries"] = yield from _entries(catalog, custom_field_entries, custom_fields)
+        changes["custom_field_entries"] = yield from _entries(lookups, custom_field_entries, custom_fields)
     if severity is not None:
-        changes["severity_id"] = (yield from resolve_severity(catalog, severity)).id
+        changes["severity_id"] = (yield from resolve_severity(lookups, severity)).id
     if status is not None:
-        changes["incident_status_id"] = (yield from resolve_status(catalog, status)).id
-    incident_id = yield from resolve_incident_id(catalog, incident)
+        changes["incident_status_id"] = (yield from resolve_status(lookups, status)).id
+    incident_id = yield from resolve_incident_id(lookups, incident)
     return (yield from send_edit(incident_id, changes, notify_incident_channel))
 
 
 def _entries(
-    catalog: Catalog,
+    lookups: Lookups,
     entries: Sequence[Mapping[str, Any]] | None,
     by_name: Mapping[str, CustomFieldValues] | None,
 ) -> Op[list[Any]]:
-    named = (yield from custom_field_entries(catalog, by_name)) if by_name is not None else []
+    named = (yield from custom_field_entries(lookups, by_name)) if by_name is not None else []
     return [*(entries or []), *named]
 
 
@@ -263,7 +263,7 @@ def send_edit(incident_id: str, changes: Mapping[str, Any], notify: bool) -> Op[
 
 
 def list_incident_updates(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef | None = None,
     *,
     page_size: int | None = None,
@@ -272,7 +272,7 @@ def list_incident_updates(
     """List incident updates (``GET /v2/incident_updates``), of one incident or of all."""
     params: list[tuple[str, str]] = []
     if incident is not None:
-        params.append(("incident_id", (yield from resolve_incident_id(catalog, incident))))
+        params.append(("incident_id", (yield from resolve_incident_id(lookups, incident))))
     from incidentkit.api.models import IncidentUpdate
 
     return list_spec(
@@ -281,7 +281,7 @@ def list_incident_updates(
 
 
 def create_incident_update(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef,
     *,
     message: str | None = None,
@@ -291,15 +291,15 @@ def create_incident_update(
 ) -> Op[IncidentUpdate]:
     """Post an incident update (``POST /v2/incident_updates``), optionally changing status or severity."""
     payload: dict[str, Any] = {
-        "incident_id": (yield from resolve_incident_id(catalog, incident)),
+        "incident_id": (yield from resolve_incident_id(lookups, incident)),
         "idempotency_key": idempotency_key or new_idempotency_key(),
     }
     if message is not None:
         payload["message"] = message
     if status is not None:
-        payload["to_incident_status_id"] = (yield from resolve_status(catalog, status)).id
+        payload["to_incident_status_id"] = (yield from resolve_status(lookups, status)).id
     if severity is not None:
-        payload["to_severity_id"] = (yield from resolve_severity(catalog, severity)).id
+        payload["to_severity_id"] = (yield from resolve_severity(lookups, severity)).id
     body = yield APIRequest("POST", "/v2/incident_updates", json=payload)
     from incidentkit.api.models import IncidentUpdate
 
@@ -307,7 +307,7 @@ def create_incident_update(
 
 
 def list_timeline_items(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef | None = None,
     *,
     page_size: int | None = None,
@@ -316,7 +316,7 @@ def list_timeline_items(
     """List timeline items (``GET /v2/incident_timeline_items``), of one incident or of all."""
     params: list[tuple[str, str]] = []
     if incident is not None:
-        params.append(("incident_id", (yield from resolve_incident_id(catalog, incident))))
+        params.append(("incident_id", (yield from resolve_incident_id(lookups, incident))))
     from incidentkit.api.models import TimelineItem
 
     return list_spec(
@@ -330,7 +330,7 @@ def list_timeline_items(
 
 
 def create_timeline_item(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef,
     *,
     title: str,
@@ -341,7 +341,7 @@ def create_timeline_item(
     """Add a timeline item (``POST /v2/incident_timeline_items``); ``timestamp`` defaults to now."""
     when = timestamp or datetime.now(UTC)
     payload: dict[str, Any] = {
-        "incident_id": (yield from resolve_incident_id(catalog, incident)),
+        "incident_id": (yield from resolve_incident_id(lookups, incident)),
         "title": title,
         "timestamp": date_value(when),
         "idempotency_key": idempotency_key or new_idempotency_key(),
@@ -355,7 +355,7 @@ def create_timeline_item(
 
 
 def update_timeline_item(
-    catalog: Catalog,
+    lookups: Lookups,
     item_id: str,
     *,
     title: str | None = None,
@@ -382,7 +382,7 @@ def update_timeline_item(
 
 
 def list_follow_ups(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef | None = None,
     *,
     incident_mode: str | None = None,
@@ -400,7 +400,7 @@ def list_follow_ups(
     """
     params: list[tuple[str, str]] = []
     if incident is not None:
-        params.append(("incident_id", (yield from resolve_incident_id(catalog, incident))))
+        params.append(("incident_id", (yield from resolve_incident_id(lookups, incident))))
     if incident_mode is not None:
         params.append(("incident_mode", incident_mode))
     if assignee_team_id is not None:
@@ -419,7 +419,7 @@ def list_follow_ups(
 
 
 def create_follow_up(
-    catalog: Catalog,
+    lookups: Lookups,
     incident: str | IncidentRef,
     *,
     title: str,
@@ -437,7 +437,7 @@ def create_follow_up(
     the client retries it only on a 429 or when the request was never sent.
     """
     payload: dict[str, Any] = {
-        "incident_id": (yield from resolve_incident_id(catalog, incident)),
+        "incident_id": (yield from resolve_incident_id(lookups, incident)),
         "title": title,
     }
     for key, value in (

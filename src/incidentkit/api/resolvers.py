@@ -2,7 +2,7 @@
 
 An incident given as a dashboard URL is checked against the API key's own organisation before
 anything acts on it, and custom fields named by name become the API's ``custom_field_entries``.
-The names of severities, statuses and types are resolved by :mod:`incidentkit.api.catalog`.
+The names of severities, statuses and types are resolved by :mod:`incidentkit.api.lookups`.
 """
 
 from __future__ import annotations
@@ -10,23 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from incidentkit.api.catalog import Catalog
 from incidentkit.api.core import Op
 from incidentkit.api.errors import InvalidArgumentError, OrganisationMismatchError
+from incidentkit.api.lookups import Lookups
 from incidentkit.api.organisation import get_identity, list_custom_fields
 from incidentkit.api.params import CustomFieldValues, OneOrMany, many
 from incidentkit.api.refs import IncidentRef, organisation_slug, parse_incident_ref
 
 
-def key_organisation(catalog: Catalog) -> Op[str | None]:
+def key_organisation(lookups: Lookups) -> Op[str | None]:
     """The slug of the API key's organisation (from ``GET /v1/identity``), fetched once per client."""
-    if catalog.organisation is None:
-        identity = yield from get_identity(catalog)
-        catalog.organisation = organisation_slug(identity.dashboard_url) or ""
-    return catalog.organisation or None
+    if lookups.organisation is None:
+        identity = yield from get_identity(lookups)
+        lookups.organisation = organisation_slug(identity.dashboard_url) or ""
+    return lookups.organisation or None
 
 
-def resolve_incident_ref(catalog: Catalog, incident: str | IncidentRef) -> Op[IncidentRef]:
+def resolve_incident_ref(lookups: Lookups, incident: str | IncidentRef) -> Op[IncidentRef]:
     """Parse a reference, and refuse a dashboard URL of another organisation than the key's.
 
     Every operation that takes an incident reference comes through here, so no caller (the CLI,
@@ -40,14 +40,14 @@ def resolve_incident_ref(catalog: Catalog, incident: str | IncidentRef) -> Op[In
     """
     ref = incident if isinstance(incident, IncidentRef) else parse_incident_ref(incident)
     if ref.organisation is not None:
-        mine = yield from key_organisation(catalog)
+        mine = yield from key_organisation(lookups)
         if mine != ref.organisation:
             raise OrganisationMismatchError(str(incident), ref.organisation, mine)
     return ref
 
 
 def custom_field_entries(
-    catalog: Catalog, values: Mapping[str, CustomFieldValues]
+    lookups: Lookups, values: Mapping[str, CustomFieldValues]
 ) -> Op[list[dict[str, Any]]]:
     """Turn ``{field name or id: value(s)}`` into the API's ``custom_field_entries``.
 
@@ -58,7 +58,7 @@ def custom_field_entries(
     Raises:
         InvalidArgumentError: a field that does not exist; the message names it and lists the fields.
     """
-    fields = yield from list_custom_fields(catalog)
+    fields = yield from list_custom_fields(lookups)
     entries = []
     for key, given in values.items():
         found = next((f for f in fields if f.id == key or f.name.lower() == key.strip().lower()), None)
@@ -83,10 +83,10 @@ def custom_field_entries(
 
 
 def resolve_ids(
-    resolve: Callable[[Catalog, str], Op[Any]], catalog: Catalog, values: OneOrMany | None
+    resolve: Callable[[Lookups, str], Op[Any]], lookups: Lookups, values: OneOrMany | None
 ) -> Op[list[str]]:
     """The ids of the values ``resolve`` finds, one for each name or id given."""
     ids: list[str] = []
     for value in many(values):
-        ids.append((yield from resolve(catalog, value)).id)
+        ids.append((yield from resolve(lookups, value)).id)
     return ids

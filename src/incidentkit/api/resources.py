@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from incidentkit.api import intents, organisation, resolvers
 from incidentkit.api import operations as ops
-from incidentkit.api.catalog import Catalog
 from incidentkit.api.core import Op
+from incidentkit.api.lookups import Lookups
 from incidentkit.api.pagination import AsyncPager, ListSpec, SyncPager
 
 if TYPE_CHECKING:
@@ -50,48 +50,48 @@ def _carry_over(method: M, operation: Callable[..., Any]) -> M:
     return method
 
 
-def sync(operation: Callable[Concatenate[Catalog, P], Op[T]]) -> Callable[Concatenate[SyncResource, P], T]:
+def sync(operation: Callable[Concatenate[Lookups, P], Op[T]]) -> Callable[Concatenate[SyncResource, P], T]:
     """Bind an operation as a blocking method."""
 
     def method(self: SyncResource, /, *args: P.args, **kwargs: P.kwargs) -> T:
         client = self._client
-        return client._run(operation(client.catalog, *args, **kwargs))
+        return client._run(operation(client.lookups, *args, **kwargs))
 
     return _carry_over(method, operation)
 
 
 def asynchronous(
-    operation: Callable[Concatenate[Catalog, P], Op[T]],
+    operation: Callable[Concatenate[Lookups, P], Op[T]],
 ) -> Callable[Concatenate[AsyncResource, P], Coroutine[Any, Any, T]]:
     """Bind an operation as a coroutine method."""
 
     async def method(self: AsyncResource, /, *args: P.args, **kwargs: P.kwargs) -> T:
         client = self._client
-        return await client._run(operation(client.catalog, *args, **kwargs))
+        return await client._run(operation(client.lookups, *args, **kwargs))
 
     return _carry_over(method, operation)
 
 
 def sync_pager(
-    operation: Callable[Concatenate[Catalog, P], Op[ListSpec[T]]],
+    operation: Callable[Concatenate[Lookups, P], Op[ListSpec[T]]],
 ) -> Callable[Concatenate[SyncResource, P], SyncPager[T]]:
     """Bind a list operation as a method returning a pager; nothing is fetched until it is iterated."""
 
     def method(self: SyncResource, /, *args: P.args, **kwargs: P.kwargs) -> SyncPager[T]:
         client = self._client
-        return SyncPager(operation(client.catalog, *args, **kwargs), client._run, client._send)
+        return SyncPager(operation(client.lookups, *args, **kwargs), client._run, client._send)
 
     return _carry_over(method, operation)
 
 
 def async_pager(
-    operation: Callable[Concatenate[Catalog, P], Op[ListSpec[T]]],
+    operation: Callable[Concatenate[Lookups, P], Op[ListSpec[T]]],
 ) -> Callable[Concatenate[AsyncResource, P], AsyncPager[T]]:
     """Bind a list operation as a method returning an async pager (``async for``)."""
 
     def method(self: AsyncResource, /, *args: P.args, **kwargs: P.kwargs) -> AsyncPager[T]:
         client = self._client
-        return AsyncPager(operation(client.catalog, *args, **kwargs), client._run, client._send)
+        return AsyncPager(operation(client.lookups, *args, **kwargs), client._run, client._send)
 
     return _carry_over(method, operation)
 

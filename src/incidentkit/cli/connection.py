@@ -62,11 +62,11 @@ class Connection:
 
         if self._client is None:
             return
-        catalog = self._client.catalog
-        if catalog.severities is not None or catalog.statuses is not None:
+        lookups = self._client.lookups
+        if lookups.severities is not None or lookups.statuses is not None:
             remember_catalog(
-                severities=None if catalog.severities is None else [s.name for s in catalog.severities],
-                statuses=None if catalog.statuses is None else [s.name for s in catalog.statuses],
+                severities=None if lookups.severities is None else [s.name for s in lookups.severities],
+                statuses=None if lookups.statuses is None else [s.name for s in lookups.statuses],
             )
 
     def _make_client(self) -> Client:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from incidentkit.cli.catalog_cmd import STATUS_CATEGORIES
 from incidentkit.cli.completion import complete_severity, complete_status
 from incidentkit.cli.connection import Connection, connection_options
 from incidentkit.cli.output import (
@@ -25,6 +24,7 @@ from incidentkit.cli.output import (
     time_column,
 )
 from incidentkit.cli.timeparse import WhenType
+from incidentkit.wire import STATUS_CATEGORIES
 
 if TYPE_CHECKING:
     from rich.console import Console

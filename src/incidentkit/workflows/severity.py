@@ -4,7 +4,7 @@ Organisations name their severities differently (``Critical``/``Major``/``Minor`
 A workflow writes ``SEV-n`` or ``Pn`` and means the organisation's severity of exactly that name
 where one exists, else the one at that position by rank (highest rank = ``SEV-1`` = ``P0``); the
 ``severity_map:`` of the configuration file overrides both. Matching by name and rank is the
-client's (``incidentkit.api.catalog.match_severity``); this module adds the map and the reverse
+client's (``incidentkit.api.lookups.match_severity``); this module adds the map and the reverse
 direction: which label an incident's severity carries, so that ``$trigger.incident_io.severity ==
 'SEV-1'`` holds for a ``Critical`` incident.
 """
@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from incidentkit.api.catalog import match_severity, severity_index
+from incidentkit.api.lookups import match_severity, severity_index
 from incidentkit.api.models import Severity
 from incidentkit.workflows.errors import WorkflowError
 

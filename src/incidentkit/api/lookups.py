@@ -1,4 +1,4 @@
-"""The organisation's catalogue (severities, statuses, types) and name resolution.
+"""Cached look-ups of the organisation's severities, statuses and types, and name resolution.
 
 People and workflows name severities and statuses: ``Critical``, ``SEV-1``, ``Investigating``.
 The API wants ids. The catalogue is fetched once per client and cached; a name that matches
@@ -25,7 +25,7 @@ _PRIORITY = re.compile(r"^P(\d)$", re.IGNORECASE)
 
 
 @dataclass
-class Catalog:
+class Lookups:
     """The organisation's configuration as last fetched by one client."""
 
     severities: list[Severity] | None = None
@@ -41,36 +41,36 @@ class Catalog:
         self.organisation = None
 
 
-def load_severities(catalog: Catalog, *, refresh: bool = False) -> Op[list[Severity]]:
+def load_severities(lookups: Lookups, *, refresh: bool = False) -> Op[list[Severity]]:
     """The organisation's severities, most severe first."""
-    if catalog.severities is None or refresh:
+    if lookups.severities is None or refresh:
         from incidentkit.api.models import Severity
 
         body = yield APIRequest("GET", "/v1/severities")
         severities = [Severity.model_validate(s) for s in body["severities"]]
-        catalog.severities = sorted(severities, key=lambda s: s.rank, reverse=True)
-    return catalog.severities
+        lookups.severities = sorted(severities, key=lambda s: s.rank, reverse=True)
+    return lookups.severities
 
 
-def load_statuses(catalog: Catalog, *, refresh: bool = False) -> Op[list[IncidentStatus]]:
+def load_statuses(lookups: Lookups, *, refresh: bool = False) -> Op[list[IncidentStatus]]:
     """The organisation's incident statuses, in rank order."""
-    if catalog.statuses is None or refresh:
+    if lookups.statuses is None or refresh:
         from incidentkit.api.models import IncidentStatus
 
         body = yield APIRequest("GET", "/v1/incident_statuses")
         statuses = [IncidentStatus.model_validate(s) for s in body["incident_statuses"]]
-        catalog.statuses = sorted(statuses, key=lambda s: s.rank)
-    return catalog.statuses
+        lookups.statuses = sorted(statuses, key=lambda s: s.rank)
+    return lookups.statuses
 
 
-def load_types(catalog: Catalog, *, refresh: bool = False) -> Op[list[IncidentType]]:
+def load_types(lookups: Lookups, *, refresh: bool = False) -> Op[list[IncidentType]]:
     """The organisation's incident types."""
-    if catalog.types is None or refresh:
+    if lookups.types is None or refresh:
         from incidentkit.api.models import IncidentType
 
         body = yield APIRequest("GET", "/v1/incident_types")
-        catalog.types = [IncidentType.model_validate(t) for t in body["incident_types"]]
-    return catalog.types
+        lookups.types = [IncidentType.model_validate(t) for t in body["incident_types"]]
+    return lookups.types
 
 
 def match_severity(severities: Sequence[Severity], value: str) -> Severity | None:
@@ -119,49 +119,49 @@ def match_type(types: Sequence[IncidentType], value: str) -> IncidentType | None
     return None
 
 
-def resolve_severity(catalog: Catalog, value: str) -> Op[Severity]:
+def resolve_severity(lookups: Lookups, value: str) -> Op[Severity]:
     """The severity a name, id or ``SEV-n`` refers to.
 
     Raises:
         UnknownNameError: nothing matches; the message lists the valid names.
     """
-    cached = catalog.severities is not None
-    found = match_severity((yield from load_severities(catalog)), value)
+    cached = lookups.severities is not None
+    found = match_severity((yield from load_severities(lookups)), value)
     if found is None and cached:
-        found = match_severity((yield from load_severities(catalog, refresh=True)), value)
+        found = match_severity((yield from load_severities(lookups, refresh=True)), value)
     if found is None:
-        severities = catalog.severities or []
+        severities = lookups.severities or []
         names = [s.name for s in severities]
         names += [f"SEV-{n}" for n in range(1, len(severities) + 1) if f"SEV-{n}" not in names]
         raise UnknownNameError("severity", value, names)
     return found
 
 
-def resolve_status(catalog: Catalog, value: str) -> Op[IncidentStatus]:
+def resolve_status(lookups: Lookups, value: str) -> Op[IncidentStatus]:
     """The status a name or id refers to.
 
     Raises:
         UnknownNameError: nothing matches; the message lists the valid names.
     """
-    cached = catalog.statuses is not None
-    found = match_status((yield from load_statuses(catalog)), value)
+    cached = lookups.statuses is not None
+    found = match_status((yield from load_statuses(lookups)), value)
     if found is None and cached:
-        found = match_status((yield from load_statuses(catalog, refresh=True)), value)
+        found = match_status((yield from load_statuses(lookups, refresh=True)), value)
     if found is None:
-        raise UnknownNameError("status", value, [s.name for s in catalog.statuses or []])
+        raise UnknownNameError("status", value, [s.name for s in lookups.statuses or []])
     return found
 
 
-def resolve_type(catalog: Catalog, value: str) -> Op[IncidentType]:
+def resolve_type(lookups: Lookups, value: str) -> Op[IncidentType]:
     """The incident type a name or id refers to.
 
     Raises:
         UnknownNameError: nothing matches; the message lists the valid names.
     """
-    cached = catalog.types is not None
-    found = match_type((yield from load_types(catalog)), value)
+    cached = lookups.types is not None
+    found = match_type((yield from load_types(lookups)), value)
     if found is None and cached:
-        found = match_type((yield from load_types(catalog, refresh=True)), value)
+        found = match_type((yield from load_types(lookups, refresh=True)), value)
     if found is None:
-        raise UnknownNameError("incident type", value, [t.name for t in catalog.types or []])
+        raise UnknownNameError("incident type", value, [t.name for t in lookups.types or []])
     return found

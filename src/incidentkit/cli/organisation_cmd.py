@@ -6,9 +6,7 @@ import click
 
 from incidentkit.cli.connection import Connection, connection_options
 from incidentkit.cli.output import Column, column, emit_list, output_options
-
-# The categories an incident status can have (IncidentStatusV1.category in the schema).
-STATUS_CATEGORIES = ("triage", "declined", "merged", "canceled", "live", "learning", "closed", "paused")
+from incidentkit.wire import STATUS_CATEGORIES
 
 
 @click.group()
