@@ -1,4 +1,4 @@
-"""Checking emulator responses against incident.io's official schema (the subset shipped with the emulator).
+"""Checking emulator responses against incident.io's official schema (as shipped with the emulator).
 
 Validation is strict where the schema is loose: an object may carry only the properties its
 schema declares, so the emulator cannot invent fields, and ``date-time`` strings must parse.
@@ -7,23 +7,21 @@ schema declares, so the emulator cannot invent fields, and ``date-time`` strings
 from __future__ import annotations
 
 import copy
-import json
 import re
 from datetime import datetime
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import jsonschema
 
+from incidentkit.emulator.spec import operation_for as find_operation
+from incidentkit.emulator.spec import spec as official_spec
+
 JSONObject = dict[str, Any]
 
 
-@cache
 def spec() -> JSONObject:
-    text = resources.files("incidentkit.emulator").joinpath("data", "openapi-subset.json").read_text()
-    document: JSONObject = json.loads(text)
-    return document
+    return official_spec()
 
 
 def _strict(node: Any) -> Any:
@@ -63,11 +61,9 @@ def _is_date_time(value: object) -> bool:
 
 def operation_for(method: str, path: str) -> tuple[str, JSONObject]:
     """The schema's path template and operation for a concrete request path."""
-    for template, operations in spec()["paths"].items():
-        pattern = "^" + re.sub(r"\{\w+\}", "[^/]+", template) + "$"
-        if re.match(pattern, path) and method.lower() in operations:
-            return template, operations[method.lower()]
-    raise AssertionError(f"{method} {path} is not an operation of the schema subset")
+    found = find_operation(method, path)
+    assert found is not None, f"{method} {path} is not an operation of the schema"
+    return found
 
 
 def response_schema(operation: JSONObject, status: int) -> JSONObject | None:

@@ -15,6 +15,7 @@ class Route:
     """One operation: its method, its path (with ``{id}`` parameters) and what answers it."""
 
     method: str
+    template: str  # the schema's path, such as /v2/incidents/{id}
     pattern: re.Pattern[str]
     handler: Handler
     scope: str | None  # the schema's x-rbac-scopes; None when any valid key may call it
@@ -22,7 +23,7 @@ class Route:
 
 def _route(method: str, template: str, handler: Handler, scope: str | None) -> Route:
     pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
-    return Route(method, pattern, handler, scope)
+    return Route(method, template, pattern, handler, scope)
 
 
 ROUTES = [
