@@ -153,3 +153,18 @@ async def test_the_async_client_reads_the_catalog(demo: Emulator) -> None:
         incident = (await client.incidents.list(limit=1).to_list()).pop()
         made = await client.follow_ups.create(incident.id, title="Async")
         assert (await client.follow_ups.update(made.id, status="not_doing")).status == "not_doing"
+
+
+def test_a_catalog_custom_field_is_set_by_service_name(client: Client) -> None:
+    incident = client.incidents.create(
+        name="Checkout down",
+        severity="Minor",
+        custom_fields={"Affected services": ["checkout", "payments-api"]},
+    )
+    entry = next(e for e in incident.custom_field_entries if e.custom_field.name == "Affected services")
+    assert [v.value_catalog_entry["name"] for v in entry.values if v.value_catalog_entry] == [
+        "checkout-web",
+        "payments-api",
+    ]
+    with pytest.raises(InvalidArgumentError, match="billing"):
+        client.incidents.create(name="x", severity="Minor", custom_fields={"Affected services": "billing"})
