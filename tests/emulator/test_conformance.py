@@ -13,6 +13,7 @@ from incidentkit.api import Client, NotFoundError, UnprocessableEntityError
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from incidentkit.emulator.routes import ROUTES
 from tests.emulator import schema
+from tests.emulator.catalog_session import exercise_catalog_and_follow_ups
 
 
 @dataclass
@@ -76,6 +77,7 @@ def exercise_every_operation(client: Client) -> None:
     client.request("POST", "/v3/follow_ups", json={"incident_id": incident.id, "title": "Write it up"})
     client.request("GET", "/v3/follow_ups", params={"incident_id": incident.id, "page_size": "1"})
     client.request("GET", "/v3/follow_ups")
+    exercise_catalog_and_follow_ups(client, incident.id)
     for options in (
         {},
         {"status_category": "closed"},

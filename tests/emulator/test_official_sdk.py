@@ -203,3 +203,161 @@ def test_errors_reach_the_sdk_in_the_api_shape(server: RunningServer) -> None:
         assert isinstance(missing, ErrorResponse) and missing.status == 404
         invalid = incidents_v2_list.sync(client=sdk, page_size=501)
         assert isinstance(invalid, ErrorResponse) and invalid.errors[0].source.field == "page_size"
+
+
+def test_the_catalog_teams_and_follow_ups(sdk: AuthenticatedClient) -> None:
+    from incident_io.api.catalog_v3 import (
+        catalog_v3_bulk_update_entries,
+        catalog_v3_create_entry,
+        catalog_v3_create_type,
+        catalog_v3_destroy_entry,
+        catalog_v3_destroy_type,
+        catalog_v3_list_entries,
+        catalog_v3_list_resources,
+        catalog_v3_list_types,
+        catalog_v3_show_entry,
+        catalog_v3_show_type,
+        catalog_v3_update_entry,
+        catalog_v3_update_type,
+        catalog_v3_update_type_schema,
+    )
+    from incident_io.api.follow_ups_v3 import (
+        follow_ups_v3_connect_external_issue,
+        follow_ups_v3_create,
+        follow_ups_v3_create_from_link,
+        follow_ups_v3_delete,
+        follow_ups_v3_list,
+        follow_ups_v3_show,
+        follow_ups_v3_update,
+    )
+    from incident_io.api.teams_v3 import teams_v3_list, teams_v3_show
+    from incident_io.models import (
+        CatalogBulkUpdateEntriesPayloadV3,
+        CatalogCreateEntryPayloadV3,
+        CatalogCreateTypePayloadV3,
+        CatalogUpdateEntryPayloadV3,
+        CatalogUpdateTypePayloadV3,
+        CatalogUpdateTypeSchemaPayloadV3,
+        FollowUpsConnectExternalIssuePayloadV3,
+        FollowUpsCreateFromLinkPayloadV3,
+        FollowUpsCreatePayloadV3,
+        FollowUpsUpdatePayloadV3,
+        FollowUpsV3ListCreatedAt,
+    )
+
+    types = {t.name: t for t in ok(catalog_v3_list_types.sync(client=sdk)).catalog_types}
+    service = ok(catalog_v3_show_type.sync(types["Service"].id, client=sdk)).catalog_type
+    listed = ok(catalog_v3_list_entries.sync(client=sdk, catalog_type_id=service.id, identifier="payments"))
+    assert [e.name for e in listed.catalog_entries] == ["payments-api"]
+    assert listed.pagination_meta.total_record_count == 1
+    resources = ok(catalog_v3_list_resources.sync(client=sdk)).resources
+    assert any(r.type_ == 'Custom["Service"]' for r in resources)
+
+    flag = ok(
+        catalog_v3_create_type.sync(
+            client=sdk, body=CatalogCreateTypePayloadV3.from_dict({"name": "SDK flag", "description": "d"})
+        )
+    ).catalog_type
+    flag = ok(
+        catalog_v3_update_type.sync(
+            flag.id,
+            client=sdk,
+            body=CatalogUpdateTypePayloadV3.from_dict({"name": "SDK flag", "description": "e"}),
+        )
+    ).catalog_type
+    schema_body = {
+        "version": 0,
+        "attributes": [{"name": "Service", "type": service.type_name, "array": False}],
+    }
+    flag = ok(
+        catalog_v3_update_type_schema.sync(
+            flag.id, client=sdk, body=CatalogUpdateTypeSchemaPayloadV3.from_dict(schema_body)
+        )
+    ).catalog_type
+    attribute = flag.schema.attributes[0].id
+    created = ok(
+        catalog_v3_create_entry.sync(
+            client=sdk,
+            body=CatalogCreateEntryPayloadV3.from_dict(
+                {
+                    "catalog_type_id": flag.id,
+                    "name": "new-checkout",
+                    "attribute_values": {attribute: {"value": {"literal": "checkout"}}},
+                }
+            ),
+        )
+    ).catalog_entry
+    assert created.attribute_values[attribute].value.label == "checkout-web"
+    updated = ok(
+        catalog_v3_update_entry.sync(
+            created.id,
+            client=sdk,
+            body=CatalogUpdateEntryPayloadV3.from_dict({"name": "checkout-v2", "attribute_values": {}}),
+        )
+    )
+    assert updated.catalog_entry.name == "checkout-v2" and updated.catalog_type.id == flag.id
+    bulk = {
+        "catalog_type_id": flag.id,
+        "entries": [
+            {"entry_id": created.id, "attribute_values": {attribute: {"value": {"literal": "search"}}}}
+        ],
+    }
+    catalog_v3_bulk_update_entries.sync(client=sdk, body=CatalogBulkUpdateEntriesPayloadV3.from_dict(bulk))
+    shown = ok(catalog_v3_show_entry.sync(created.id, client=sdk)).catalog_entry
+    assert shown.attribute_values[attribute].value.label == "search"
+    catalog_v3_destroy_entry.sync(created.id, client=sdk)
+    catalog_v3_destroy_type.sync(flag.id, client=sdk)
+    assert isinstance(catalog_v3_show_type.sync(flag.id, client=sdk), ErrorResponse)
+
+    teams = ok(teams_v3_list.sync(client=sdk, page_size=2))
+    assert len(teams.teams) == 2 and teams.pagination_meta.after
+    team = ok(teams_v3_show.sync(teams.teams[0].id, client=sdk)).team
+    assert team.members and team.catalog_entry.name == team.name
+
+    incident = ok(incidents_v2_list.sync(client=sdk, page_size=1)).incidents[0]
+    follow_up = ok(
+        follow_ups_v3_create.sync(
+            client=sdk,
+            body=FollowUpsCreatePayloadV3.from_dict(
+                {"incident_id": incident.id, "title": "SDK follow-up", "assignee_team_id": team.id}
+            ),
+        )
+    ).follow_up
+    assert follow_up.assignee_team.name == team.name
+    done = ok(
+        follow_ups_v3_update.sync(
+            follow_up.id,
+            client=sdk,
+            body=FollowUpsUpdatePayloadV3.from_dict({"title": "SDK follow-up", "status": "completed"}),
+        )
+    ).follow_up
+    assert done.status.value == "completed" and done.completed_at
+    connected = ok(
+        follow_ups_v3_connect_external_issue.sync(
+            follow_up.id,
+            client=sdk,
+            body=FollowUpsConnectExternalIssuePayloadV3.from_dict(
+                {"provider": "github", "url": "https://github.com/acme/api/issues/7"}
+            ),
+        )
+    ).follow_up
+    assert connected.external_issue_reference.issue_name == "acme/api#7"
+    linked = ok(
+        follow_ups_v3_create_from_link.sync(
+            client=sdk,
+            body=FollowUpsCreateFromLinkPayloadV3.from_dict(
+                {"incident_id": incident.id, "url": "https://linear.app/acme/issue/ENG-9/x"}
+            ),
+        )
+    ).follow_up
+    assert ok(follow_ups_v3_show.sync(linked.id, client=sdk)).follow_up.title == "ENG-9"
+    follow_ups_v3_delete.sync(linked.id, client=sdk)
+    mine = ok(
+        follow_ups_v3_list.sync(
+            client=sdk,
+            incident_id=incident.id,
+            assignee_team_id=team.id,
+            created_at=FollowUpsV3ListCreatedAt.from_dict({"gte": ["2000-01-01"]}),
+        )
+    ).follow_ups
+    assert [f.id for f in mine] == [follow_up.id]

@@ -19,6 +19,7 @@ from incidentkit.api.core import APIRequest, Op, Params
 from incidentkit.api.errors import APIStatusError
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.api.resources import (
+    AsyncCatalog,
     AsyncCustomFields,
     AsyncFollowUps,
     AsyncIdentity,
@@ -28,8 +29,10 @@ from incidentkit.api.resources import (
     AsyncIncidentTypes,
     AsyncIncidentUpdates,
     AsyncSeverities,
+    AsyncTeams,
     AsyncTimelineItems,
     AsyncUsers,
+    Catalog,
     CustomFields,
     FollowUps,
     IdentityResource,
@@ -39,6 +42,7 @@ from incidentkit.api.resources import (
     IncidentTypes,
     IncidentUpdates,
     Severities,
+    Teams,
     TimelineItems,
     Users,
 )
@@ -128,6 +132,8 @@ class Client(BaseClient):
         self.incident_updates = IncidentUpdates(self)
         self.incident_timeline_items = TimelineItems(self)
         self.follow_ups = FollowUps(self)
+        self.catalog = Catalog(self)
+        self.teams = Teams(self)
 
     def __enter__(self) -> Client:
         return self
@@ -244,6 +250,8 @@ class AsyncClient(BaseClient):
         self.incident_updates = AsyncIncidentUpdates(self)
         self.incident_timeline_items = AsyncTimelineItems(self)
         self.follow_ups = AsyncFollowUps(self)
+        self.catalog = AsyncCatalog(self)
+        self.teams = AsyncTeams(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -237,6 +237,10 @@ class FollowUp(APIModel):
     labels: list[str] = []
     description: str | None = None
     assignee: User | None = None
+    assignee_team: dict[str, Any] | None = None
+    external_issue_reference: dict[str, Any] | None = None
+    category: dict[str, Any] | None = None
+    priority: dict[str, Any] | None = None
     creator: Actor | None = None
     completed_at: AwareDatetime | None = None
     created_at: AwareDatetime

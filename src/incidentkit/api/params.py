@@ -24,6 +24,8 @@ MAX_PAGE_SIZE = {
     "/v2/incident_timeline_items": 250,
     "/v2/users": 10000,
     "/v3/follow_ups": 250,
+    "/v3/catalog_entries": 250,
+    "/v3/teams": 250,
 }
 
 T = TypeVar("T")

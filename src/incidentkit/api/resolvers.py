@@ -52,8 +52,9 @@ def custom_field_entries(
     """Turn ``{field name or id: value(s)}`` into the API's ``custom_field_entries``.
 
     A field is named by id or by name in any case. Select fields take an option's value (when
-    the API lists the options) or its id; numeric fields a number; link fields a URL; anything
-    else text. An empty list clears the field. Reads the custom fields (``GET /v2/custom_fields``).
+    the API lists the options) or its id; catalog fields an entry's name, alias, external id or
+    id; numeric fields a number; link fields a URL; anything else text. An empty list clears the
+    field. Reads the custom fields (``GET /v2/custom_fields``).
 
     Raises:
         InvalidArgumentError: a field that does not exist; the message names it and lists the fields.
@@ -69,7 +70,12 @@ def custom_field_entries(
         entry_values: list[dict[str, Any]] = []
         for item in items:
             text = str(item)
-            if found.field_type in ("single_select", "multi_select"):
+            catalog_type_id = (found.model_extra or {}).get("catalog_type_id")
+            if catalog_type_id:
+                entry_values.append(
+                    {"value_catalog_entry_id": (yield from catalog_entry_id(lookups, catalog_type_id, text))}
+                )
+            elif found.field_type in ("single_select", "multi_select"):
                 option = next((o for o in found.options if text in (o.id, o.value)), None)
                 entry_values.append({"value_option_id": option.id if option else text})
             elif found.field_type == "numeric":
@@ -90,3 +96,17 @@ def resolve_ids(
     for value in many(values):
         ids.append((yield from resolve(lookups, value)).id)
     return ids
+
+
+def catalog_entry_id(lookups: Lookups, catalog_type_id: str, identifier: str) -> Op[str]:
+    """The id of the catalog entry ``identifier`` names (the API's identifier filter, then names).
+
+    Raises:
+        InvalidArgumentError: no entry of the type is called that.
+    """
+    from incidentkit.api.catalog import find_catalog_entry
+
+    found = yield from find_catalog_entry(lookups, catalog_type_id, identifier)
+    if found is None:
+        raise InvalidArgumentError(f"no catalog entry is called {identifier!r}")
+    return found.id

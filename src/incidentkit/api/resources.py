@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from incidentkit.api import intents, organisation, resolvers
+from incidentkit.api import catalog, follow_ups, intents, organisation, resolvers, teams
 from incidentkit.api import operations as ops
 from incidentkit.api.core import Op
 from incidentkit.api.lookups import Lookups
@@ -178,6 +178,11 @@ class FollowUps(SyncResource):
 
     list = sync_pager(ops.list_follow_ups)
     create = sync(ops.create_follow_up)
+    get = sync(follow_ups.get_follow_up)
+    update = sync(follow_ups.update_follow_up)
+    delete = sync(follow_ups.delete_follow_up)
+    create_from_link = sync(follow_ups.create_follow_up_from_link)
+    connect_external_issue = sync(follow_ups.connect_external_issue)
 
 
 class AsyncSeverities(AsyncResource):
@@ -262,3 +267,94 @@ class AsyncFollowUps(AsyncResource):
 
     list = async_pager(ops.list_follow_ups)
     create = asynchronous(ops.create_follow_up)
+    get = asynchronous(follow_ups.get_follow_up)
+    update = asynchronous(follow_ups.update_follow_up)
+    delete = asynchronous(follow_ups.delete_follow_up)
+    create_from_link = asynchronous(follow_ups.create_follow_up_from_link)
+    connect_external_issue = asynchronous(follow_ups.connect_external_issue)
+
+
+class CatalogTypes(SyncResource):
+    """``client.catalog.types``: the catalog's types and their schemas."""
+
+    list = sync(catalog.list_catalog_types)
+    get = sync(catalog.get_catalog_type)
+    create = sync(catalog.create_catalog_type)
+    update = sync(catalog.update_catalog_type)
+    delete = sync(catalog.delete_catalog_type)
+    update_schema = sync(catalog.update_catalog_type_schema)
+
+
+class CatalogEntries(SyncResource):
+    """``client.catalog.entries``: the entries of catalog types."""
+
+    list = sync_pager(catalog.list_catalog_entries)
+    get = sync(catalog.get_catalog_entry)
+    find = sync(catalog.find_catalog_entry)
+    create = sync(catalog.create_catalog_entry)
+    update = sync(catalog.update_catalog_entry)
+    delete = sync(catalog.delete_catalog_entry)
+    bulk_update = sync(catalog.bulk_update_catalog_entries)
+
+
+class Catalog(SyncResource):
+    """``client.catalog``: the v3 catalog (``types``, ``entries``) and the services in it."""
+
+    resources = sync(catalog.list_catalog_resources)
+    services = sync(catalog.list_services)
+    service = sync(catalog.get_service)
+
+    def __init__(self, client: Client) -> None:
+        super().__init__(client)
+        self.types = CatalogTypes(client)
+        self.entries = CatalogEntries(client)
+
+
+class Teams(SyncResource):
+    """``client.teams``: the organisation's teams and their members."""
+
+    list = sync_pager(teams.list_teams)
+    get = sync(teams.get_team)
+
+
+class AsyncCatalogTypes(AsyncResource):
+    """``client.catalog.types`` on the async client."""
+
+    list = asynchronous(catalog.list_catalog_types)
+    get = asynchronous(catalog.get_catalog_type)
+    create = asynchronous(catalog.create_catalog_type)
+    update = asynchronous(catalog.update_catalog_type)
+    delete = asynchronous(catalog.delete_catalog_type)
+    update_schema = asynchronous(catalog.update_catalog_type_schema)
+
+
+class AsyncCatalogEntries(AsyncResource):
+    """``client.catalog.entries`` on the async client."""
+
+    list = async_pager(catalog.list_catalog_entries)
+    get = asynchronous(catalog.get_catalog_entry)
+    find = asynchronous(catalog.find_catalog_entry)
+    create = asynchronous(catalog.create_catalog_entry)
+    update = asynchronous(catalog.update_catalog_entry)
+    delete = asynchronous(catalog.delete_catalog_entry)
+    bulk_update = asynchronous(catalog.bulk_update_catalog_entries)
+
+
+class AsyncCatalog(AsyncResource):
+    """``client.catalog`` on the async client."""
+
+    resources = asynchronous(catalog.list_catalog_resources)
+    services = asynchronous(catalog.list_services)
+    service = asynchronous(catalog.get_service)
+
+    def __init__(self, client: AsyncClient) -> None:
+        super().__init__(client)
+        self.types = AsyncCatalogTypes(client)
+        self.entries = AsyncCatalogEntries(client)
+
+
+class AsyncTeams(AsyncResource):
+    """``client.teams`` on the async client."""
+
+    list = async_pager(teams.list_teams)
+    get = asynchronous(teams.get_team)

@@ -32,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "approvals",
         "Approval gates of workflow runs: list, approve and reject.",
     ),
+    "catalog": (
+        "incidentkit.cli.catalog_cmd",
+        "catalog",
+        "The catalog: types, entries and services with their dependencies.",
+    ),
     "completion": ("incidentkit.cli.completion", "completion", "Print the shell completion script."),
     "custom-fields": (
         "incidentkit.cli.organisation_cmd",
@@ -41,6 +46,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("incidentkit.cli.demo_cmd", "demo", "Run the sandbox scenario end to end, no key needed."),
     "emulator": ("incidentkit.cli.emulator_cmd", "emulator", "Run incident.io on your machine."),
     "events": ("incidentkit.cli.events_cmd", "events", "Webhook events received: list, show and replay."),
+    "follow-ups": (
+        "incidentkit.cli.follow_ups_cmd",
+        "follow_ups",
+        "Follow-ups: list, show, create and update the work after incidents.",
+    ),
     "incidents": ("incidentkit.cli.incidents_cmd", "incidents", "List, show, declare and change incidents."),
     "profiles": ("incidentkit.cli.setup_cmd", "profiles", "Saved profiles, one per organisation or key."),
     "roles": ("incidentkit.cli.organisation_cmd", "roles", "The organisation's incident roles."),
@@ -51,6 +61,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "similar": ("incidentkit.cli.similar_cmd", "similar", "Past incidents similar to one, from the history."),
     "statuses": ("incidentkit.cli.organisation_cmd", "statuses", "The organisation's incident statuses."),
     "sync": ("incidentkit.cli.sync_cmd", "sync", "Copy incident history into the store, incrementally."),
+    "teams": ("incidentkit.cli.teams_cmd", "teams", "The organisation's teams and their members."),
     "timeline": ("incidentkit.cli.updates_cmd", "timeline", "Incident timelines: list and add items."),
     "types": ("incidentkit.cli.organisation_cmd", "types", "The organisation's incident types."),
     "updates": ("incidentkit.cli.updates_cmd", "updates", "Incident updates: list and post."),

@@ -37,4 +37,5 @@ class Call:
         return self.body
 
 
-Handler = Callable[[Call], tuple[int, Record]]
+# A body of None is an empty response (a 204).
+Handler = Callable[[Call], tuple[int, Record | None]]

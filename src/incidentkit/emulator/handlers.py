@@ -12,16 +12,14 @@ from __future__ import annotations
 from incidentkit.emulator.call import Call, Handler
 from incidentkit.emulator.errors import APIError, invalid, not_found, required
 from incidentkit.emulator.filters import (
-    follow_up_filter,
     incident_filter,
     incident_update_filter,
     paginate,
     timeline_item_filter,
     user_filter,
 )
-from incidentkit.emulator.ids import new_ulid, rfc3339
+from incidentkit.emulator.ids import rfc3339
 from incidentkit.emulator.records import (
-    embedded_user,
     key_actor,
     new_incident,
     new_timeline_item,
@@ -376,49 +374,3 @@ def update_timeline_item(call: Call) -> tuple[int, Record]:
     item["updated_at"] = rfc3339(call.now)
     call.changed = True
     return 200, {"incident_timeline_item": item}
-
-
-# Follow-ups (the v3 API; v2 is deprecated).
-
-
-def list_follow_ups(call: Call) -> tuple[int, Record]:
-    follow_ups, meta = paginate(call, call.state.follow_ups, follow_up_filter(call), maximum=250)
-    return 200, {"follow_ups": follow_ups, "pagination_meta": meta}
-
-
-def create_follow_up(call: Call) -> tuple[int, Record]:
-    body = call.json_object()
-    incident = incident_for_payload(call, body)
-    title = string_field(body, "title", needed=True)
-    assert title is not None
-    # The emulated organisation has no teams, follow-up categories, priorities or external issues,
-    # so an id of one of them refers to nothing, as it would in such an organisation.
-    for name, what in (
-        ("assignee_team_id", "team"),
-        ("follow_up_category_id", "follow-up category"),
-        ("follow_up_priority_option_id", "follow-up priority"),
-        ("external_issue_reference_id", "external issue"),
-    ):
-        lookup([], string_field(body, name), name, what)
-    assignee = lookup(call.state.users, string_field(body, "assignee_id"), "assignee_id", "user")
-    labels = body.get("labels", [])
-    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-        raise invalid("labels", "labels must be a list of strings")
-    follow_up: Record = {
-        "id": new_ulid(call.now, call.rng),
-        "incident_id": incident["id"],
-        "creator": key_actor(call.key),
-        "title": title,
-        "status": "outstanding",
-        "labels": labels,
-        "created_at": rfc3339(call.now),
-        "updated_at": rfc3339(call.now),
-    }
-    description = string_field(body, "description")
-    if description is not None:
-        follow_up["description"] = description
-    if assignee is not None:
-        follow_up["assignee"] = embedded_user(assignee)
-    call.state.follow_ups.append(follow_up)
-    call.changed = True
-    return 201, {"follow_up": follow_up}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incidentkit.emulator import handlers
+from incidentkit.emulator import catalog_entries, catalog_types, follow_ups, handlers, teams
 from incidentkit.emulator.call import Handler
 from incidentkit.emulator.errors import APIError
 
@@ -52,8 +52,10 @@ ROUTES = [
     _route(
         "PATCH", "/v2/incident_timeline_items/{id}", handlers.update_timeline_item, "timeline_items.update"
     ),
-    _route("GET", "/v3/follow_ups", handlers.list_follow_ups, "actions.view"),
-    _route("POST", "/v3/follow_ups", handlers.create_follow_up, "follow_ups.create"),
+    *(_route(*route) for route in follow_ups.ROUTES),
+    *(_route(*route) for route in catalog_types.ROUTES),
+    *(_route(*route) for route in catalog_entries.ROUTES),
+    *(_route(*route) for route in teams.ROUTES),
 ]
 
 

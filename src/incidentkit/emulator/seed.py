@@ -13,6 +13,7 @@ import random
 from importlib import resources
 from typing import Any
 
+from incidentkit.emulator.catalog_seed import add_catalog, affected_services
 from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.emulator.records import (
     embedded_type,
@@ -150,6 +151,7 @@ def _configure(state: OrgState) -> None:
         _user(rng, "Mei Lin", "mei@example.com", "responder", "U062HDG5MLN"),
         _user(rng, "Sam Okafor", "sam@example.com", "viewer"),
     ]
+    add_catalog(state, at=CONFIGURED_AT)
 
 
 def _custom_field(field_id: str, name: str, description: str, field_type: str) -> Record:
@@ -259,6 +261,7 @@ def _add_demo_history(state: OrgState, *, now: float, rng: random.Random) -> Non
             custom_values={
                 service_field["id"]: [{"value_option": service}],
                 impact_field["id"]: [{"value_option": rng.choice(impact_options)}],
+                **affected_services(state, service["value"], index),
             },
             role_assignments=[(lead_role, lead)],
         )

@@ -55,6 +55,11 @@ class OrgState:
     next_reference: int = 1
     api_keys: dict[str, APIKey] = field(default_factory=dict)
     webhook_endpoints: list[Record] = field(default_factory=list)
+    # The v3 catalog: types (with their schema) and entries, in creation order; archived ones are
+    # kept, with ``archived_at``, so references to them still have a name.
+    catalog_types: list[Record] = field(default_factory=list)
+    catalog_entries: list[Record] = field(default_factory=list)
+    teams: list[Record] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

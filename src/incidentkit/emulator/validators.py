@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from incidentkit.emulator.call import Call
+from incidentkit.emulator.catalog_values import catalog_value
 from incidentkit.emulator.errors import invalid, required
 from incidentkit.emulator.ids import rfc3339
 from incidentkit.emulator.state import Record
@@ -92,6 +93,10 @@ def parse_custom_values(call: Call, entries: Any, prefix: str) -> dict[str, list
                         code="not_found",
                     )
                 converted.append({"value_option": option})
+            elif "value_catalog_entry_id" in value:
+                converted.append(
+                    catalog_value(call.state, custom_field, value["value_catalog_entry_id"], value_where)
+                )
             else:
                 kept = {k: v for k, v in value.items() if k in ("value_text", "value_link", "value_numeric")}
                 if not kept:
