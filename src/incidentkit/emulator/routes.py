@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incidentkit.emulator import handlers
+from incidentkit.emulator import alert_routes, alert_sources, alerts, handlers
 from incidentkit.emulator.call import Handler
 from incidentkit.emulator.errors import APIError
 
@@ -19,11 +19,12 @@ class Route:
     pattern: re.Pattern[str]
     handler: Handler
     scope: str | None  # the schema's x-rbac-scopes; None when any valid key may call it
+    public: bool = False  # the schema's security is empty: no API key; the handler authenticates
 
 
-def _route(method: str, template: str, handler: Handler, scope: str | None) -> Route:
+def _route(method: str, template: str, handler: Handler, scope: str | None, public: bool = False) -> Route:
     pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
-    return Route(method, template, pattern, handler, scope)
+    return Route(method, template, pattern, handler, scope, public)
 
 
 ROUTES = [
@@ -54,6 +55,7 @@ ROUTES = [
     ),
     _route("GET", "/v3/follow_ups", handlers.list_follow_ups, "actions.view"),
     _route("POST", "/v3/follow_ups", handlers.create_follow_up, "follow_ups.create"),
+    *(_route(*operation) for operation in (*alert_sources.ROUTES, *alert_routes.ROUTES, *alerts.ROUTES)),
 ]
 
 
