@@ -14,6 +14,18 @@ from typing import Any, TypeVar
 
 import httpx2
 
+from incidentkit.api.alert_resources import (
+    AlertEvents,
+    AlertRoutes,
+    Alerts,
+    AlertSources,
+    AsyncAlertEvents,
+    AsyncAlertRoutes,
+    AsyncAlerts,
+    AsyncAlertSources,
+    AsyncIncidentAlerts,
+    IncidentAlerts,
+)
 from incidentkit.api.base import DEFAULT_TIMEOUT, BaseClient, OnWait, tls_context
 from incidentkit.api.core import APIRequest, Op, Params
 from incidentkit.api.errors import APIStatusError
@@ -128,6 +140,11 @@ class Client(BaseClient):
         self.incident_updates = IncidentUpdates(self)
         self.incident_timeline_items = TimelineItems(self)
         self.follow_ups = FollowUps(self)
+        self.alerts = Alerts(self)
+        self.alert_sources = AlertSources(self)
+        self.alert_routes = AlertRoutes(self)
+        self.incident_alerts = IncidentAlerts(self)
+        self.alert_events = AlertEvents(self)
 
     def __enter__(self) -> Client:
         return self
@@ -177,7 +194,7 @@ class Client(BaseClient):
             response: httpx2.Response | None = None
             error: Exception | None = None
             try:
-                response = self._http.request(headers=self._headers(), **self._httpx_args(request))
+                response = self._http.request(headers=self._headers(request), **self._httpx_args(request))
             except httpx2.TransportError as exc:
                 error = exc
             delay, body = self._after_attempt(request, retries, response, error, waited)
@@ -244,6 +261,11 @@ class AsyncClient(BaseClient):
         self.incident_updates = AsyncIncidentUpdates(self)
         self.incident_timeline_items = AsyncTimelineItems(self)
         self.follow_ups = AsyncFollowUps(self)
+        self.alerts = AsyncAlerts(self)
+        self.alert_sources = AsyncAlertSources(self)
+        self.alert_routes = AsyncAlertRoutes(self)
+        self.incident_alerts = AsyncIncidentAlerts(self)
+        self.alert_events = AsyncAlertEvents(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -295,7 +317,9 @@ class AsyncClient(BaseClient):
             response: httpx2.Response | None = None
             error: Exception | None = None
             try:
-                response = await self._http.request(headers=self._headers(), **self._httpx_args(request))
+                response = await self._http.request(
+                    headers=self._headers(request), **self._httpx_args(request)
+                )
             except httpx2.TransportError as exc:
                 error = exc
             delay, body = self._after_attempt(request, retries, response, error, waited)

@@ -24,6 +24,10 @@ MAX_PAGE_SIZE = {
     "/v2/incident_timeline_items": 250,
     "/v2/users": 10000,
     "/v3/follow_ups": 250,
+    "/v2/alerts": 50,
+    "/v2/alert_tags": 250,
+    "/v2/incident_alerts": 50,
+    "/v3/alert_routes": 50,
 }
 
 T = TypeVar("T")
