@@ -242,3 +242,8 @@ def test_a_read_only_key_may_list_but_not_configure(clock: FakeClock) -> None:
             "/v2/alert_sources", json={"name": "X", "source_type": "http", "template": TEMPLATE}
         )
         assert refused.status_code == 403
+
+
+def test_a_body_that_is_no_object_is_400(api: API) -> None:
+    status, body = api("POST", "/v2/alert_sources", json=["Monitoring"])
+    assert status == 400 and body["errors"][0]["code"] == "invalid_body"

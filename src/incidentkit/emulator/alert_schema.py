@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from incidentkit.emulator.errors import invalid, required
+from incidentkit.emulator.errors import APIError, invalid, required
 from incidentkit.emulator.spec import spec
 
 JSONObject = dict[str, Any]
@@ -55,10 +55,11 @@ def check_body(body: Any, schema_name: str) -> JSONObject:
     """Refuse ``body`` unless it is what the schema ``schema_name`` accepts; return it as an object.
 
     Raises:
-        APIError: 422 naming the first field at fault.
+        APIError: 422 naming the first field at fault; 400 for a body that is no JSON object.
     """
     if not isinstance(body, dict):
-        raise invalid("body", "The request body must be a JSON object")
+        # As every other operation answers a body that is no object (Call.json_object).
+        raise APIError(400, "The request body must be a JSON object", code="invalid_body")
     _check(body, schema_named(schema_name), "")
     return body
 
