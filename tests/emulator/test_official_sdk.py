@@ -361,3 +361,112 @@ def test_the_catalog_teams_and_follow_ups(sdk: AuthenticatedClient) -> None:
         )
     ).follow_ups
     assert [f.id for f in mine] == [follow_up.id]
+
+
+def test_alerts_from_an_http_event_to_an_incident(sdk: AuthenticatedClient) -> None:
+    # Imported here: the alerting modules are many, and only this test needs them.
+    from incident_io.api.alert_events_v2 import alert_events_v2_create_http
+    from incident_io.api.alert_routes_v2 import alert_routes_v2_list, alert_routes_v2_show
+    from incident_io.api.alert_routes_v3 import alert_routes_v3_list, alert_routes_v3_show
+    from incident_io.api.alert_sources_v2 import (
+        alert_sources_v2_create,
+        alert_sources_v2_list,
+        alert_sources_v2_show,
+    )
+    from incident_io.api.alerts_v2 import (
+        alerts_v2_add_tags,
+        alerts_v2_create_incident_alert,
+        alerts_v2_list,
+        alerts_v2_list_alert_tags,
+        alerts_v2_list_incident_alerts,
+        alerts_v2_resolve,
+        alerts_v2_show,
+        alerts_v2_transition_incident_alert,
+    )
+    from incident_io.models import (
+        AlertEventsCreateHTTPPayloadV2,
+        AlertsAddTagsPayloadV2,
+        AlertsCreateIncidentAlertPayloadV2,
+        AlertSourcesCreatePayloadV2,
+        AlertsTransitionIncidentAlertPayloadV2,
+        AlertsV2ListStatus,
+    )
+
+    from incidentkit.emulator.seed import MONITORING_ROUTE_ID, MONITORING_SOURCE_ID, MONITORING_SOURCE_TOKEN
+
+    sources = ok(alert_sources_v2_list.sync(client=sdk)).alert_sources
+    assert MONITORING_SOURCE_ID in [s.id for s in sources]
+    assert ok(alert_sources_v2_show.sync(MONITORING_SOURCE_ID, client=sdk)).alert_source.secret_token == (
+        MONITORING_SOURCE_TOKEN
+    )
+    template = {"title": {"reference": "alert.title"}, "description": {}, "attributes": [], "expressions": []}
+    created = ok(
+        alert_sources_v2_create.sync(
+            client=sdk,
+            body=AlertSourcesCreatePayloadV2.from_dict(
+                {"name": "SDK", "source_type": "http", "template": template}
+            ),
+        )
+    ).alert_source
+    assert created.secret_token
+    routes = ok(alert_routes_v3_list.sync(client=sdk)).alert_routes
+    assert MONITORING_ROUTE_ID in [r.id for r in routes]
+    assert ok(alert_routes_v3_show.sync(MONITORING_ROUTE_ID, client=sdk)).alert_route.incident_config.enabled
+    assert ok(alert_routes_v2_list.sync(client=sdk, page_size=25)).alert_routes
+    assert ok(alert_routes_v2_show.sync(MONITORING_ROUTE_ID, client=sdk)).alert_route.version == 1
+
+    answer = ok(
+        alert_events_v2_create_http.sync(
+            MONITORING_SOURCE_ID,
+            client=sdk,
+            token=MONITORING_SOURCE_TOKEN,
+            body=AlertEventsCreateHTTPPayloadV2.from_dict(
+                {
+                    "title": "SDK alert",
+                    "status": "firing",
+                    "deduplication_key": "sdk-1",
+                    "metadata": {"severity": "Minor"},
+                }
+            ),
+        )
+    )
+    assert answer.deduplication_key == "sdk-1"
+    firing = ok(
+        alerts_v2_list.sync(client=sdk, status=AlertsV2ListStatus.from_dict({"one_of": ["firing"]}))
+    ).alerts
+    alert = next(a for a in firing if a.deduplication_key == "sdk-1")
+    assert ok(alerts_v2_show.sync(alert.id, client=sdk)).alert.title == "SDK alert"
+    tagged = ok(
+        alerts_v2_add_tags.sync(
+            alert.id, client=sdk, body=AlertsAddTagsPayloadV2.from_dict({"tags": ["sdk"]})
+        )
+    ).alert
+    assert [t.name for t in tagged.tags] == ["sdk"]
+    assert "sdk" in [t.name for t in ok(alerts_v2_list_alert_tags.sync(client=sdk)).alert_tags]
+    [link] = ok(alerts_v2_list_incident_alerts.sync(client=sdk, alert_id=alert.id)).incident_alerts
+    assert link.alert_route_id == MONITORING_ROUTE_ID and link.incident.status_category.value == "triage"
+    other = ok(incidents_v2_list.sync(client=sdk)).incidents[-1]
+    attached = ok(
+        alerts_v2_create_incident_alert.sync(
+            client=sdk,
+            body=AlertsCreateIncidentAlertPayloadV2.from_dict(
+                {"alert_id": alert.id, "incident_id": other.id}
+            ),
+        )
+    ).incident_alert
+    moved = ok(
+        alerts_v2_transition_incident_alert.sync(
+            attached.id,
+            client=sdk,
+            body=AlertsTransitionIncidentAlertPayloadV2.from_dict({"state": "unrelated"}),
+        )
+    ).incident_alert
+    assert moved.id == attached.id
+    assert ok(alerts_v2_resolve.sync(alert.id, client=sdk)).alert.status.value == "resolved"
+    refused = alert_events_v2_create_http.sync(
+        MONITORING_SOURCE_ID,
+        client=sdk,
+        token="wrong",
+        body=AlertEventsCreateHTTPPayloadV2.from_dict({"title": "x", "status": "firing"}),
+    )
+    assert isinstance(refused, ErrorResponse) and refused.status == 401

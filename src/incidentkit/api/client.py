@@ -14,6 +14,18 @@ from typing import Any, TypeVar
 
 import httpx2
 
+from incidentkit.api.alert_resources import (
+    AlertEvents,
+    AlertRoutes,
+    Alerts,
+    AlertSources,
+    AsyncAlertEvents,
+    AsyncAlertRoutes,
+    AsyncAlerts,
+    AsyncAlertSources,
+    AsyncIncidentAlerts,
+    IncidentAlerts,
+)
 from incidentkit.api.base import DEFAULT_TIMEOUT, BaseClient, OnWait, tls_context
 from incidentkit.api.core import APIRequest, Op, Params
 from incidentkit.api.errors import APIStatusError
@@ -134,6 +146,11 @@ class Client(BaseClient):
         self.follow_ups = FollowUps(self)
         self.catalog = Catalog(self)
         self.teams = Teams(self)
+        self.alerts = Alerts(self)
+        self.alert_sources = AlertSources(self)
+        self.alert_routes = AlertRoutes(self)
+        self.incident_alerts = IncidentAlerts(self)
+        self.alert_events = AlertEvents(self)
 
     def __enter__(self) -> Client:
         return self
@@ -183,7 +200,7 @@ class Client(BaseClient):
             response: httpx2.Response | None = None
             error: Exception | None = None
             try:
-                response = self._http.request(headers=self._headers(), **self._httpx_args(request))
+                response = self._http.request(headers=self._headers(request), **self._httpx_args(request))
             except httpx2.TransportError as exc:
                 error = exc
             delay, body = self._after_attempt(request, retries, response, error, waited)
@@ -252,6 +269,11 @@ class AsyncClient(BaseClient):
         self.follow_ups = AsyncFollowUps(self)
         self.catalog = AsyncCatalog(self)
         self.teams = AsyncTeams(self)
+        self.alerts = AsyncAlerts(self)
+        self.alert_sources = AsyncAlertSources(self)
+        self.alert_routes = AsyncAlertRoutes(self)
+        self.incident_alerts = AsyncIncidentAlerts(self)
+        self.alert_events = AsyncAlertEvents(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -303,7 +325,9 @@ class AsyncClient(BaseClient):
             response: httpx2.Response | None = None
             error: Exception | None = None
             try:
-                response = await self._http.request(headers=self._headers(), **self._httpx_args(request))
+                response = await self._http.request(
+                    headers=self._headers(request), **self._httpx_args(request)
+                )
             except httpx2.TransportError as exc:
                 error = exc
             delay, body = self._after_attempt(request, retries, response, error, waited)

@@ -120,6 +120,8 @@ class Actor(APIModel):
         for other in (self.api_key, self.workflow, self.alert):
             if other and "name" in other:
                 return str(other["name"])
+        if self.alert and "title" in self.alert:
+            return f"alert: {self.alert['title']}"  # alerts have a title, not a name
         return "unknown"
 
 

@@ -26,6 +26,10 @@ MAX_PAGE_SIZE = {
     "/v3/follow_ups": 250,
     "/v3/catalog_entries": 250,
     "/v3/teams": 250,
+    "/v2/alerts": 50,
+    "/v2/alert_tags": 250,
+    "/v2/incident_alerts": 50,
+    "/v3/alert_routes": 50,
 }
 
 T = TypeVar("T")

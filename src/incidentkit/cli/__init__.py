@@ -27,6 +27,21 @@ BROKEN_PIPE = 141
 
 # name -> (module, attribute, one-line help shown in `incidentkit --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "alert-routes": (
+        "incidentkit.cli.alerts_cmd",
+        "alert_routes",
+        "Alert routes: which alerts open incidents.",
+    ),
+    "alert-sources": (
+        "incidentkit.cli.alerts_cmd",
+        "alert_sources",
+        "Alert sources, with the config id and token to send alerts.",
+    ),
+    "alerts": (
+        "incidentkit.cli.alerts_cmd",
+        "alerts",
+        "Alerts: send one from a script, list, show, resolve.",
+    ),
     "approvals": (
         "incidentkit.cli.runs_cmd",
         "approvals",

@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incidentkit.emulator import catalog_entries, catalog_types, follow_ups, handlers, teams
+from incidentkit.emulator import (
+    alert_routes,
+    alert_sources,
+    alerts,
+    catalog_entries,
+    catalog_types,
+    follow_ups,
+    handlers,
+    teams,
+)
 from incidentkit.emulator.call import Handler
 from incidentkit.emulator.errors import APIError
 
@@ -19,11 +28,12 @@ class Route:
     pattern: re.Pattern[str]
     handler: Handler
     scope: str | None  # the schema's x-rbac-scopes; None when any valid key may call it
+    public: bool = False  # the schema's security is empty: no API key; the handler authenticates
 
 
-def _route(method: str, template: str, handler: Handler, scope: str | None) -> Route:
+def _route(method: str, template: str, handler: Handler, scope: str | None, public: bool = False) -> Route:
     pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
-    return Route(method, template, pattern, handler, scope)
+    return Route(method, template, pattern, handler, scope, public)
 
 
 ROUTES = [
@@ -56,6 +66,7 @@ ROUTES = [
     *(_route(*route) for route in catalog_types.ROUTES),
     *(_route(*route) for route in catalog_entries.ROUTES),
     *(_route(*route) for route in teams.ROUTES),
+    *(_route(*operation) for operation in (*alert_sources.ROUTES, *alert_routes.ROUTES, *alerts.ROUTES)),
 ]
 
 

@@ -13,6 +13,7 @@ import random
 from importlib import resources
 from typing import Any
 
+from incidentkit.emulator.alert_seed import add_monitoring
 from incidentkit.emulator.catalog_seed import add_catalog, affected_services
 from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.emulator.records import (
@@ -42,6 +43,13 @@ SERVICES = [
 ]
 TEAMS = ["Platform", "Payments", "Identity", "Growth"]
 
+# The seeded HTTP alert source, "Monitoring", and the alert route that turns its alerts into
+# incidents: fixed and documented, like the sandbox API key, so scripts and demos can send alerts
+# (POST /v2/alert_events/http/MONITORING_SOURCE_ID?token=MONITORING_SOURCE_TOKEN).
+MONITORING_SOURCE_ID = "01HDGG564GPB0T1WV9MMHH2ZZP"
+MONITORING_SOURCE_TOKEN = "incidentkit-monitoring-token"
+MONITORING_ROUTE_ID = "01HDGG564GQ1K4H5YTM8EK10RG"
+
 
 def _data(name: str) -> Any:
     return json.loads(resources.files("incidentkit.emulator").joinpath("data", name).read_text())
@@ -56,6 +64,9 @@ def build_state(seed: str, *, now: float) -> OrgState:
         return state
     _configure(state)
     _add_fixture_incident(state)
+    add_monitoring(
+        state, source_id=MONITORING_SOURCE_ID, token=MONITORING_SOURCE_TOKEN, route_id=MONITORING_ROUTE_ID
+    )
     if seed == "demo":
         _add_demo_history(state, now=now, rng=random.Random("incidentkit-demo"))
     return state

@@ -60,6 +60,14 @@ class OrgState:
     catalog_types: list[Record] = field(default_factory=list)
     catalog_entries: list[Record] = field(default_factory=list)
     teams: list[Record] = field(default_factory=list)
+    # Alerting (emulator.alert_*): sources, routes (kept in the v3 shape), alerts and their links.
+    alert_sources: list[Record] = field(default_factory=list)
+    alert_routes: list[Record] = field(default_factory=list)
+    alert_route_v2_settings: dict[str, Record] = field(default_factory=dict)  # v2-only fields, by route id
+    alerts: list[Record] = field(default_factory=list)
+    alert_metadata: dict[str, Record] = field(default_factory=dict)  # an alert's last event metadata
+    alert_tags: list[Record] = field(default_factory=list)
+    incident_alerts: list[Record] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

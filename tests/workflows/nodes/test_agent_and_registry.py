@@ -159,6 +159,8 @@ STEP_TABLE = {
     "incident_io.update.post": True,
     "incident_io.timeline.add_event": True,
     "incident_io.follow_up.create": True,
+    "incident_io.alert.send": True,
+    "incident_io.alert.resolve": True,
     "slack.post": True,
     "http.request": True,
     "investigate": False,
