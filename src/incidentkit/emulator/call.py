@@ -37,4 +37,5 @@ class Call:
         return self.body
 
 
-Handler = Callable[[Call], tuple[int, Record]]
+Handler = Callable[[Call], tuple[int, Record | None]]
+"""A handler answers a status and a JSON body; ``None`` for the operations whose answer has no body."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incidentkit.emulator import handlers
+from incidentkit.emulator import escalations, handlers, schedules
 from incidentkit.emulator.call import Handler
 from incidentkit.emulator.errors import APIError
 
@@ -54,6 +54,7 @@ ROUTES = [
     ),
     _route("GET", "/v3/follow_ups", handlers.list_follow_ups, "actions.view"),
     _route("POST", "/v3/follow_ups", handlers.create_follow_up, "follow_ups.create"),
+    *(_route(*entry) for entry in [*schedules.ROUTES, *escalations.ROUTES]),
 ]
 
 

@@ -24,6 +24,7 @@ from incidentkit.emulator.records import (
     strip_nulls,
     user_actor,
 )
+from incidentkit.emulator.seed_oncall import add_on_call
 from incidentkit.emulator.state import OrgState, Record
 
 SEEDS = ("default", "demo", "empty")
@@ -54,6 +55,7 @@ def build_state(seed: str, *, now: float) -> OrgState:
     if seed == "empty":
         return state
     _configure(state)
+    add_on_call(state)
     _add_fixture_incident(state)
     if seed == "demo":
         _add_demo_history(state, now=now, rng=random.Random("incidentkit-demo"))

@@ -55,6 +55,14 @@ class OrgState:
     next_reference: int = 1
     api_keys: dict[str, APIKey] = field(default_factory=dict)
     webhook_endpoints: list[Record] = field(default_factory=list)
+    # On-call: schedules (ScheduleV2 without its computed shifts), overrides, escalation paths and
+    # escalations; escalation_progress keeps what the API does not show (the idempotency key, the
+    # level an escalation has reached and since when), by escalation id.
+    schedules: list[Record] = field(default_factory=list)
+    schedule_overrides: list[Record] = field(default_factory=list)
+    escalation_paths: list[Record] = field(default_factory=list)
+    escalations: list[Record] = field(default_factory=list)
+    escalation_progress: dict[str, Record] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
