@@ -17,6 +17,18 @@ import httpx2
 from incidentkit.api.base import DEFAULT_TIMEOUT, BaseClient, OnWait, tls_context
 from incidentkit.api.core import APIRequest, Op, Params
 from incidentkit.api.errors import APIStatusError
+from incidentkit.api.paging_resources import (
+    AsyncEscalationPaths,
+    AsyncEscalations,
+    AsyncOnCall,
+    AsyncScheduleOverrides,
+    AsyncSchedules,
+    EscalationPaths,
+    Escalations,
+    OnCallResource,
+    ScheduleOverrides,
+    Schedules,
+)
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.api.resources import (
     AsyncCustomFields,
@@ -128,6 +140,11 @@ class Client(BaseClient):
         self.incident_updates = IncidentUpdates(self)
         self.incident_timeline_items = TimelineItems(self)
         self.follow_ups = FollowUps(self)
+        self.escalations = Escalations(self)
+        self.escalation_paths = EscalationPaths(self)
+        self.schedules = Schedules(self)
+        self.schedule_overrides = ScheduleOverrides(self)
+        self.oncall = OnCallResource(self)
 
     def __enter__(self) -> Client:
         return self
@@ -244,6 +261,11 @@ class AsyncClient(BaseClient):
         self.incident_updates = AsyncIncidentUpdates(self)
         self.incident_timeline_items = AsyncTimelineItems(self)
         self.follow_ups = AsyncFollowUps(self)
+        self.escalations = AsyncEscalations(self)
+        self.escalation_paths = AsyncEscalationPaths(self)
+        self.schedules = AsyncSchedules(self)
+        self.schedule_overrides = AsyncScheduleOverrides(self)
+        self.oncall = AsyncOnCall(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

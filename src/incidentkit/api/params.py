@@ -24,6 +24,10 @@ MAX_PAGE_SIZE = {
     "/v2/incident_timeline_items": 250,
     "/v2/users": 10000,
     "/v3/follow_ups": 250,
+    "/v2/escalations": 50,
+    "/v2/escalation_paths": 25,
+    "/v2/schedules": 10000,
+    "/v2/schedule_overrides": 250,
 }
 
 T = TypeVar("T")
