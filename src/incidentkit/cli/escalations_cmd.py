@@ -104,7 +104,9 @@ def escalations_page(
 ) -> None:
     """Page people: give --path, or one or more --user, not both."""
     if (path is None) == (not users):
-        raise click.UsageError("say who to page: give --path NAME_OR_ID or --user EMAIL (repeatable), not both")
+        raise click.UsageError(
+            "say who to page: give --path NAME_OR_ID or --user EMAIL (repeatable), not both"
+        )
     escalation = connection.client().escalations.create(
         title=title,
         path=path,
