@@ -13,6 +13,7 @@ from incidentkit.api import Client, NotFoundError, UnprocessableEntityError
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from incidentkit.emulator.routes import ROUTES
 from tests.emulator import schema
+from tests.emulator.paging_session import exercise_paging
 
 
 @dataclass
@@ -89,6 +90,7 @@ def exercise_every_operation(client: Client) -> None:
         client.request("POST", "/v2/incidents", json={"visibility": "public"})
     with pytest.raises(UnprocessableEntityError):
         client.request("POST", "/v3/follow_ups", json={"incident_id": incident.id})
+    exercise_paging(client)
 
 
 def test_every_response_matches_the_official_schema() -> None:
@@ -120,6 +122,12 @@ def test_seeded_records_match_the_schema(seed: str) -> None:
         ("GET", "/v2/users", {"users": state.users, "pagination_meta": {"page_size": 25}}),
         ("GET", "/v2/incidents", {"incidents": list(state.incidents.values())}),
         ("GET", "/v2/incident_updates", {"incident_updates": state.incident_updates}),
+        ("GET", "/v2/schedules", {"schedules": state.schedules}),
+        (
+            "GET",
+            "/v2/escalation_paths",
+            {"escalation_paths": state.escalation_paths, "pagination_meta": {"page_size": 25}},
+        ),
     ]
     for method, path, body in checks:
         schema.validate(method, path, 200, body)

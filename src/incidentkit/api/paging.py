@@ -112,6 +112,42 @@ def _path_payload(
     return payload
 
 
+def _binding_payload(binding: Mapping[str, Any]) -> dict[str, Any]:
+    def value(raw: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: raw[key] for key in ("literal", "reference") if key in raw}
+
+    payload: dict[str, Any] = {}
+    if "value" in binding:
+        payload["value"] = value(binding["value"])
+    if "array_value" in binding:
+        payload["array_value"] = [value(item) for item in binding["array_value"]]
+    return payload
+
+
+def node_payload(node: Mapping[str, Any]) -> dict[str, Any]:
+    """A path node as the API shows it (``EscalationPathNodeV2``) turned back into what it accepts.
+
+    Only branches differ: a shown condition names its subject and operation with labels, a sent one
+    by reference and value, and parameter values lose their labels.
+    """
+    payload = dict(node)
+    branch = node.get("if_else")
+    if isinstance(branch, Mapping):
+        payload["if_else"] = {
+            "conditions": [
+                {
+                    "subject": condition["subject"]["reference"],
+                    "operation": condition["operation"]["value"],
+                    "param_bindings": [_binding_payload(b) for b in condition.get("param_bindings", [])],
+                }
+                for condition in branch.get("conditions", [])
+            ],
+            "then_path": [node_payload(n) for n in branch.get("then_path", [])],
+            "else_path": [node_payload(n) for n in branch.get("else_path", [])],
+        }
+    return payload
+
+
 def create_escalation_path(
     lookups: Lookups,
     *,
@@ -147,7 +183,7 @@ def update_escalation_path(
 ) -> Op[EscalationPath]:
     """Replace an escalation path (``PUT /v2/escalation_paths/{id}``); what is not given keeps its value."""
     current = yield from resolve_escalation_path(lookups, path_ref)
-    nodes = path if path is not None else [node.to_json() for node in current.path]
+    nodes = path if path is not None else [node_payload(node.to_json()) for node in current.path]
     payload = _path_payload(
         name or current.name,
         nodes,

@@ -29,10 +29,18 @@ PAGING_STATUSES = ("triggered", "snoozed", "pending", "delayed", "pending_repeat
 Emit = Callable[[str, Record], None]
 
 
-def flatten(state: OrgState, nodes: list[Record], depth: int = 0) -> list[Record]:
+def flatten(state: OrgState, nodes: list[Record]) -> list[Record]:
     """A path's nodes as a list of steps to walk; a repeat step holds the index it jumps back to."""
     steps: list[Record] = []
-    starts: dict[str, int] = {}
+    _flatten_into(state, nodes, steps, {}, 0)
+    return steps
+
+
+def _flatten_into(
+    state: OrgState, nodes: list[Record], steps: list[Record], starts: dict[str, int], depth: int
+) -> None:
+    # One list and one map of where each node starts, shared by the branches, so a repeat
+    # inside a branch can jump back to a node outside it.
     for node in nodes:
         starts[node["id"]] = len(steps)
         kind = node["type"]
@@ -48,22 +56,18 @@ def flatten(state: OrgState, nodes: list[Record], depth: int = 0) -> list[Record
             )
         elif kind == "delay":
             steps.append({"type": "delay", "wait": node["delay"].get("delay_seconds", 0)})
-        elif kind == "repeat":
+        elif kind == "repeat" and node["repeat"]["to_node"] in starts:
             repeat = node["repeat"]
             steps.append({"type": "repeat", "to": starts[repeat["to_node"]], "times": repeat["repeat_times"]})
         elif kind == "if_else":
             branch = node["if_else"]
             chosen = branch["else_path"] if branch["conditions"] else branch["then_path"]
-            steps += _shifted(flatten(state, chosen, depth), len(steps))
+            _flatten_into(state, chosen, steps, starts, depth)
         elif kind == "escalation_path" and depth < MAX_INLINED_PATHS:
             other = state.find(state.escalation_paths, node["escalation_path"]["escalation_path_id"])
             if other is not None:
-                steps += _shifted(flatten(state, other["path"], depth + 1), len(steps))
-    return steps
-
-
-def _shifted(steps: list[Record], offset: int) -> list[Record]:
-    return [{**step, "to": step["to"] + offset} if step["type"] == "repeat" else step for step in steps]
+                # The other path's node ids are its own: they get a map of their own.
+                _flatten_into(state, other["path"], steps, {}, depth + 1)
 
 
 def _schedule_users(state: OrgState, schedule: Record, target: Record, when: datetime) -> list[Record]:
