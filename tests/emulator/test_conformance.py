@@ -14,6 +14,7 @@ from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from incidentkit.emulator.routes import ROUTES
 from tests.emulator import schema
 from tests.emulator.catalog_session import exercise_catalog_and_follow_ups
+from tests.emulator.paging_session import exercise_paging
 
 
 @dataclass
@@ -92,6 +93,7 @@ def exercise_every_operation(client: Client) -> None:
         client.request("POST", "/v2/incidents", json={"visibility": "public"})
     with pytest.raises(UnprocessableEntityError):
         client.request("POST", "/v3/follow_ups", json={"incident_id": incident.id})
+    exercise_paging(client)
 
 
 def exercise_alerting(client: Client, incident_id: str) -> None:
@@ -204,6 +206,12 @@ def test_seeded_records_match_the_schema(seed: str) -> None:
         ("GET", "/v2/incidents", {"incidents": list(state.incidents.values())}),
         ("GET", "/v2/incident_updates", {"incident_updates": state.incident_updates}),
         ("GET", "/v2/alert_sources", {"alert_sources": state.alert_sources}),
+        ("GET", "/v2/schedules", {"schedules": state.schedules}),
+        (
+            "GET",
+            "/v2/escalation_paths",
+            {"escalation_paths": state.escalation_paths, "pagination_meta": {"page_size": 25}},
+        ),
     ]
     for route in state.alert_routes:
         schema.validate("GET", f"/v3/alert_routes/{route['id']}", 200, {"alert_route": route})

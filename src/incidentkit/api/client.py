@@ -29,6 +29,18 @@ from incidentkit.api.alert_resources import (
 from incidentkit.api.base import DEFAULT_TIMEOUT, BaseClient, OnWait, tls_context
 from incidentkit.api.core import APIRequest, Op, Params
 from incidentkit.api.errors import APIStatusError
+from incidentkit.api.paging_resources import (
+    AsyncEscalationPaths,
+    AsyncEscalations,
+    AsyncOnCall,
+    AsyncScheduleOverrides,
+    AsyncSchedules,
+    EscalationPaths,
+    Escalations,
+    OnCallResource,
+    ScheduleOverrides,
+    Schedules,
+)
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.api.resources import (
     AsyncCatalog,
@@ -151,6 +163,11 @@ class Client(BaseClient):
         self.alert_routes = AlertRoutes(self)
         self.incident_alerts = IncidentAlerts(self)
         self.alert_events = AlertEvents(self)
+        self.escalations = Escalations(self)
+        self.escalation_paths = EscalationPaths(self)
+        self.schedules = Schedules(self)
+        self.schedule_overrides = ScheduleOverrides(self)
+        self.oncall = OnCallResource(self)
 
     def __enter__(self) -> Client:
         return self
@@ -274,6 +291,11 @@ class AsyncClient(BaseClient):
         self.alert_routes = AsyncAlertRoutes(self)
         self.incident_alerts = AsyncIncidentAlerts(self)
         self.alert_events = AsyncAlertEvents(self)
+        self.escalations = AsyncEscalations(self)
+        self.escalation_paths = AsyncEscalationPaths(self)
+        self.schedules = AsyncSchedules(self)
+        self.schedule_overrides = AsyncScheduleOverrides(self)
+        self.oncall = AsyncOnCall(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -30,6 +30,10 @@ MAX_PAGE_SIZE = {
     "/v2/alert_tags": 250,
     "/v2/incident_alerts": 50,
     "/v3/alert_routes": 50,
+    "/v2/escalations": 50,
+    "/v2/escalation_paths": 25,
+    "/v2/schedules": 10000,
+    "/v2/schedule_overrides": 250,
 }
 
 T = TypeVar("T")

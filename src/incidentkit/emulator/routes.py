@@ -11,8 +11,10 @@ from incidentkit.emulator import (
     alerts,
     catalog_entries,
     catalog_types,
+    escalations,
     follow_ups,
     handlers,
+    schedules,
     teams,
 )
 from incidentkit.emulator.call import Handler
@@ -67,6 +69,7 @@ ROUTES = [
     *(_route(*route) for route in catalog_entries.ROUTES),
     *(_route(*route) for route in teams.ROUTES),
     *(_route(*operation) for operation in (*alert_sources.ROUTES, *alert_routes.ROUTES, *alerts.ROUTES)),
+    *(_route(*entry) for entry in [*schedules.ROUTES, *escalations.ROUTES]),
 ]
 
 

@@ -26,6 +26,7 @@ from incidentkit.emulator.records import (
     strip_nulls,
     user_actor,
 )
+from incidentkit.emulator.seed_oncall import add_on_call
 from incidentkit.emulator.state import OrgState, Record
 
 SEEDS = ("default", "demo", "empty")
@@ -63,6 +64,7 @@ def build_state(seed: str, *, now: float) -> OrgState:
     if seed == "empty":
         return state
     _configure(state)
+    add_on_call(state)
     _add_fixture_incident(state)
     add_monitoring(
         state, source_id=MONITORING_SOURCE_ID, token=MONITORING_SOURCE_TOKEN, route_id=MONITORING_ROUTE_ID

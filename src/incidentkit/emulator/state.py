@@ -68,6 +68,14 @@ class OrgState:
     alert_metadata: dict[str, Record] = field(default_factory=dict)  # an alert's last event metadata
     alert_tags: list[Record] = field(default_factory=list)
     incident_alerts: list[Record] = field(default_factory=list)
+    # On-call: schedules (ScheduleV2 without its computed shifts), overrides, escalation paths and
+    # escalations; escalation_progress keeps what the API does not show (the idempotency key, the
+    # level an escalation has reached and since when), by escalation id.
+    schedules: list[Record] = field(default_factory=list)
+    schedule_overrides: list[Record] = field(default_factory=list)
+    escalation_paths: list[Record] = field(default_factory=list)
+    escalations: list[Record] = field(default_factory=list)
+    escalation_progress: dict[str, Record] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -165,6 +165,9 @@ STEP_TABLE = {
     "http.request": True,
     "investigate": False,
     "agent.dispatch": True,
+    "incident_io.escalation.create": True,
+    "incident_io.escalation.respond": True,
+    "incident_io.oncall.who": False,
 }
 
 
