@@ -37,4 +37,4 @@ class Call:
         return self.body
 
 
-Handler = Callable[[Call], tuple[int, Record]]
+Handler = Callable[[Call], tuple[int, Record | None]]  # None: an empty body, as 204s have

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incidentkit.emulator import handlers
+from incidentkit.emulator import (
+    attachments,
+    custom_field_options,
+    handlers,
+    incident_settings,
+    memberships,
+    postmortems,
+    relationships,
+)
 from incidentkit.emulator.call import Handler
 from incidentkit.emulator.errors import APIError
 
@@ -55,6 +63,15 @@ ROUTES = [
     _route("GET", "/v3/follow_ups", handlers.list_follow_ups, "actions.view"),
     _route("POST", "/v3/follow_ups", handlers.create_follow_up, "follow_ups.create"),
 ]
+INCIDENT_EXTRAS = (
+    incident_settings,
+    custom_field_options,
+    memberships,
+    attachments,
+    postmortems,
+    relationships,
+)
+ROUTES += [_route(*operation) for module in INCIDENT_EXTRAS for operation in module.ROUTES]
 
 
 def role_for_scope(scope: str) -> str:

@@ -24,6 +24,7 @@ from incidentkit.emulator.records import (
     strip_nulls,
     user_actor,
 )
+from incidentkit.emulator.relationships import relate_by_service
 from incidentkit.emulator.state import OrgState, Record
 
 SEEDS = ("default", "demo", "empty")
@@ -57,6 +58,7 @@ def build_state(seed: str, *, now: float) -> OrgState:
     _add_fixture_incident(state)
     if seed == "demo":
         _add_demo_history(state, now=now, rng=random.Random("incidentkit-demo"))
+        relate_by_service(state, now=now)
     return state
 
 
