@@ -13,6 +13,7 @@ from incidentkit.api import Client, NotFoundError, UnprocessableEntityError
 from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from incidentkit.emulator.routes import ROUTES
 from tests.emulator import schema
+from tests.emulator.incident_extras_session import exercise_incident_extras
 
 
 @dataclass
@@ -89,6 +90,7 @@ def exercise_every_operation(client: Client) -> None:
         client.request("POST", "/v2/incidents", json={"visibility": "public"})
     with pytest.raises(UnprocessableEntityError):
         client.request("POST", "/v3/follow_ups", json={"incident_id": incident.id})
+    exercise_incident_extras(client)
 
 
 def test_every_response_matches_the_official_schema() -> None:

@@ -19,25 +19,37 @@ from incidentkit.api.core import APIRequest, Op, Params
 from incidentkit.api.errors import APIStatusError
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.api.resources import (
+    AsyncCustomFieldOptions,
     AsyncCustomFields,
     AsyncFollowUps,
     AsyncIdentity,
+    AsyncIncidentAttachments,
+    AsyncIncidentMemberships,
+    AsyncIncidentRelationships,
     AsyncIncidentRoles,
     AsyncIncidents,
     AsyncIncidentStatuses,
+    AsyncIncidentTimestamps,
     AsyncIncidentTypes,
     AsyncIncidentUpdates,
+    AsyncPostmortemDocuments,
     AsyncSeverities,
     AsyncTimelineItems,
     AsyncUsers,
+    CustomFieldOptions,
     CustomFields,
     FollowUps,
     IdentityResource,
+    IncidentAttachments,
+    IncidentMemberships,
+    IncidentRelationships,
     IncidentRoles,
     Incidents,
     IncidentStatuses,
+    IncidentTimestamps,
     IncidentTypes,
     IncidentUpdates,
+    PostmortemDocuments,
     Severities,
     TimelineItems,
     Users,
@@ -128,6 +140,12 @@ class Client(BaseClient):
         self.incident_updates = IncidentUpdates(self)
         self.incident_timeline_items = TimelineItems(self)
         self.follow_ups = FollowUps(self)
+        self.incident_timestamps = IncidentTimestamps(self)
+        self.custom_field_options = CustomFieldOptions(self)
+        self.incident_memberships = IncidentMemberships(self)
+        self.incident_attachments = IncidentAttachments(self)
+        self.postmortem_documents = PostmortemDocuments(self)
+        self.incident_relationships = IncidentRelationships(self)
 
     def __enter__(self) -> Client:
         return self
@@ -244,6 +262,12 @@ class AsyncClient(BaseClient):
         self.incident_updates = AsyncIncidentUpdates(self)
         self.incident_timeline_items = AsyncTimelineItems(self)
         self.follow_ups = AsyncFollowUps(self)
+        self.incident_timestamps = AsyncIncidentTimestamps(self)
+        self.custom_field_options = AsyncCustomFieldOptions(self)
+        self.incident_memberships = AsyncIncidentMemberships(self)
+        self.incident_attachments = AsyncIncidentAttachments(self)
+        self.postmortem_documents = AsyncPostmortemDocuments(self)
+        self.incident_relationships = AsyncIncidentRelationships(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -24,6 +24,9 @@ MAX_PAGE_SIZE = {
     "/v2/incident_timeline_items": 250,
     "/v2/users": 10000,
     "/v3/follow_ups": 250,
+    "/v1/custom_field_options": 250,
+    "/v1/postmortem_documents": 250,
+    "/v1/incident_relationships": 250,
 }
 
 T = TypeVar("T")
