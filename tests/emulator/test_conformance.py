@@ -14,6 +14,7 @@ from incidentkit.emulator import SANDBOX_API_KEY, Emulator
 from incidentkit.emulator.routes import ROUTES
 from tests.emulator import schema
 from tests.emulator.catalog_session import exercise_catalog_and_follow_ups
+from tests.emulator.incident_extras_session import exercise_incident_extras
 from tests.emulator.paging_session import exercise_paging
 
 
@@ -94,6 +95,7 @@ def exercise_every_operation(client: Client) -> None:
     with pytest.raises(UnprocessableEntityError):
         client.request("POST", "/v3/follow_ups", json={"incident_id": incident.id})
     exercise_paging(client)
+    exercise_incident_extras(client)
 
 
 def exercise_alerting(client: Client, incident_id: str) -> None:

@@ -44,27 +44,39 @@ from incidentkit.api.paging_resources import (
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.api.resources import (
     AsyncCatalog,
+    AsyncCustomFieldOptions,
     AsyncCustomFields,
     AsyncFollowUps,
     AsyncIdentity,
+    AsyncIncidentAttachments,
+    AsyncIncidentMemberships,
+    AsyncIncidentRelationships,
     AsyncIncidentRoles,
     AsyncIncidents,
     AsyncIncidentStatuses,
+    AsyncIncidentTimestamps,
     AsyncIncidentTypes,
     AsyncIncidentUpdates,
+    AsyncPostmortemDocuments,
     AsyncSeverities,
     AsyncTeams,
     AsyncTimelineItems,
     AsyncUsers,
     Catalog,
+    CustomFieldOptions,
     CustomFields,
     FollowUps,
     IdentityResource,
+    IncidentAttachments,
+    IncidentMemberships,
+    IncidentRelationships,
     IncidentRoles,
     Incidents,
     IncidentStatuses,
+    IncidentTimestamps,
     IncidentTypes,
     IncidentUpdates,
+    PostmortemDocuments,
     Severities,
     Teams,
     TimelineItems,
@@ -168,6 +180,12 @@ class Client(BaseClient):
         self.schedules = Schedules(self)
         self.schedule_overrides = ScheduleOverrides(self)
         self.oncall = OnCallResource(self)
+        self.incident_timestamps = IncidentTimestamps(self)
+        self.custom_field_options = CustomFieldOptions(self)
+        self.incident_memberships = IncidentMemberships(self)
+        self.incident_attachments = IncidentAttachments(self)
+        self.postmortem_documents = PostmortemDocuments(self)
+        self.incident_relationships = IncidentRelationships(self)
 
     def __enter__(self) -> Client:
         return self
@@ -296,6 +314,12 @@ class AsyncClient(BaseClient):
         self.schedules = AsyncSchedules(self)
         self.schedule_overrides = AsyncScheduleOverrides(self)
         self.oncall = AsyncOnCall(self)
+        self.incident_timestamps = AsyncIncidentTimestamps(self)
+        self.custom_field_options = AsyncCustomFieldOptions(self)
+        self.incident_memberships = AsyncIncidentMemberships(self)
+        self.incident_attachments = AsyncIncidentAttachments(self)
+        self.postmortem_documents = AsyncPostmortemDocuments(self)
+        self.incident_relationships = AsyncIncidentRelationships(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

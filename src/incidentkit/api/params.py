@@ -34,6 +34,9 @@ MAX_PAGE_SIZE = {
     "/v2/escalation_paths": 25,
     "/v2/schedules": 10000,
     "/v2/schedule_overrides": 250,
+    "/v1/custom_field_options": 250,
+    "/v1/postmortem_documents": 250,
+    "/v1/incident_relationships": 250,
 }
 
 T = TypeVar("T")

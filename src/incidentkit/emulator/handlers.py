@@ -19,6 +19,14 @@ from incidentkit.emulator.filters import (
     user_filter,
 )
 from incidentkit.emulator.ids import rfc3339
+from incidentkit.emulator.incident_options import (
+    RetrospectiveOptions,
+    apply_retrospective,
+    channel_name_field,
+    parse_retrospective_options,
+    parse_timestamp_values,
+    set_timestamp_values,
+)
 from incidentkit.emulator.records import (
     key_actor,
     new_incident,
@@ -165,6 +173,9 @@ def create_incident(call: Call) -> tuple[int, Record]:
     severity = lookup(call.state.severities, string_field(body, "severity_id"), "severity_id", "severity")
     custom_values = parse_custom_values(call, body.get("custom_field_entries", []), "")
     role_assignments = parse_role_assignments(call, body.get("incident_role_assignments", []), "")
+    timestamp_values = parse_timestamp_values(call, body.get("incident_timestamp_values", []), "")
+    channel_name = channel_name_field(body, "")
+    retrospective = parse_retrospective_options(call, body, mode or "standard")
     if severity is None and status["category"] != "triage" and call.state.severities:
         raise APIError(
             422, "A severity is required to open an incident", code="is_required", field="severity_id"
@@ -186,6 +197,11 @@ def create_incident(call: Call) -> tuple[int, Record]:
         custom_values=custom_values,
         role_assignments=role_assignments,
     )
+    set_timestamp_values(incident, timestamp_values)
+    if mode == "retrospective":
+        apply_retrospective(call, incident, retrospective or RetrospectiveOptions())
+    if channel_name is not None:
+        incident["slack_channel_name"] = channel_name
     call.state.incidents[incident["id"]] = incident
     call.state.idempotency[f"incident:{key}"] = incident["id"]
     call.state.incident_updates.append(
@@ -259,16 +275,25 @@ def edit_incident(call: Call) -> tuple[int, Record]:
         else {}
     )
     roles = (
-        parse_role_assignments(call, edit["incident_role_assignments"], "incident.")
+        parse_role_assignments(call, edit["incident_role_assignments"], "incident.", editing=True)
         if "incident_role_assignments" in edit
         else []
     )
+    timestamp_values = (
+        parse_timestamp_values(call, edit["incident_timestamp_values"], "incident.")
+        if "incident_timestamp_values" in edit
+        else {}
+    )
+    channel_name = channel_name_field(edit, "incident.")
     for name in ("name", "summary", "call_url"):
         value = string_field(edit, name, prefix="incident.")
         if value is not None:
             incident[name] = value
     set_custom_values(call.state, incident, values)
     set_role_assignments(incident, roles)
+    set_timestamp_values(incident, timestamp_values)
+    if channel_name is not None:
+        incident["slack_channel_name"] = channel_name
     moved, previous = _apply_change(call, incident, status, severity)
     if moved:
         call.state.incident_updates.append(

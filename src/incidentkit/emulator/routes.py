@@ -9,11 +9,17 @@ from incidentkit.emulator import (
     alert_routes,
     alert_sources,
     alerts,
+    attachments,
     catalog_entries,
     catalog_types,
+    custom_field_options,
     escalations,
     follow_ups,
     handlers,
+    incident_settings,
+    memberships,
+    postmortems,
+    relationships,
     schedules,
     teams,
 )
@@ -64,13 +70,26 @@ ROUTES = [
     _route(
         "PATCH", "/v2/incident_timeline_items/{id}", handlers.update_timeline_item, "timeline_items.update"
     ),
-    *(_route(*route) for route in follow_ups.ROUTES),
-    *(_route(*route) for route in catalog_types.ROUTES),
-    *(_route(*route) for route in catalog_entries.ROUTES),
-    *(_route(*route) for route in teams.ROUTES),
-    *(_route(*operation) for operation in (*alert_sources.ROUTES, *alert_routes.ROUTES, *alerts.ROUTES)),
-    *(_route(*entry) for entry in [*schedules.ROUTES, *escalations.ROUTES]),
 ]
+# The areas with a module of their own, each with its table of operations.
+AREAS = (
+    follow_ups,
+    catalog_types,
+    catalog_entries,
+    teams,
+    alert_sources,
+    alert_routes,
+    alerts,
+    schedules,
+    escalations,
+    incident_settings,
+    custom_field_options,
+    memberships,
+    attachments,
+    postmortems,
+    relationships,
+)
+ROUTES += [_route(*operation) for module in AREAS for operation in module.ROUTES]
 
 
 def role_for_scope(scope: str) -> str:

@@ -26,6 +26,7 @@ from incidentkit.emulator.records import (
     strip_nulls,
     user_actor,
 )
+from incidentkit.emulator.relationships import relate_by_service
 from incidentkit.emulator.seed_oncall import add_on_call
 from incidentkit.emulator.state import OrgState, Record
 
@@ -71,6 +72,7 @@ def build_state(seed: str, *, now: float) -> OrgState:
     )
     if seed == "demo":
         _add_demo_history(state, now=now, rng=random.Random("incidentkit-demo"))
+        relate_by_service(state, now=now)
     return state
 
 

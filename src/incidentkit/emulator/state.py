@@ -76,6 +76,15 @@ class OrgState:
     escalation_paths: list[Record] = field(default_factory=list)
     escalations: list[Record] = field(default_factory=list)
     escalation_progress: dict[str, Record] = field(default_factory=dict)
+    # Private incidents' members (IncidentMembershipV1), attachments (IncidentAttachmentV1) and
+    # post-mortem documents (PostmortemDocumentV1), as the API shows them; an in-app document's
+    # markdown by document id; and related incidents as {"id", "incident_ids": [a, b]}, since the
+    # API shows each relationship from the side of the incident asked about.
+    incident_memberships: list[Record] = field(default_factory=list)
+    incident_attachments: list[Record] = field(default_factory=list)
+    postmortem_documents: list[Record] = field(default_factory=list)
+    postmortem_contents: dict[str, str] = field(default_factory=dict)
+    incident_relationships: list[Record] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
