@@ -32,6 +32,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "approvals",
         "Approval gates of workflow runs: list, approve and reject.",
     ),
+    "changes": (
+        "incidentkit.cli.changes_cmd",
+        "changes",
+        "Deploys, config changes and flags: record, list, and those before an incident.",
+    ),
     "completion": ("incidentkit.cli.completion", "completion", "Print the shell completion script."),
     "custom-fields": (
         "incidentkit.cli.organisation_cmd",
