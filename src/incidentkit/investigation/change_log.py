@@ -189,8 +189,9 @@ class ChangeLog:
             "recorded_at": now.astimezone(UTC),
         }
         with self.store.engine.begin() as connection:
-            inserted = connection.execute(insert_ignoring_duplicates(connection, changes_table), row)
-            if inserted.rowcount:
+            # RETURNING says whether the row went in (rowcount cannot be trusted here with psycopg).
+            statement = insert_ignoring_duplicates(connection, changes_table).returning(changes_table.c.id)
+            if connection.execute(statement, row).first() is not None:
                 return Recorded(_change(row), new=True)
             existing = connection.execute(
                 sa.select(changes_table).where(
