@@ -32,7 +32,12 @@ def test_a_change_is_recorded_with_every_field_and_read_back(store: Store, clock
     change = log.get(recorded.change.id)
     assert change == recorded.change
     assert change is not None
-    assert (change.service, change.kind, change.version, change.author) == ("checkout", "config", "v1.4.2", "alice")
+    assert (change.service, change.kind, change.version, change.author) == (
+        "checkout",
+        "config",
+        "v1.4.2",
+        "alice",
+    )
     assert change.at == T0 and change.at.tzinfo is UTC
     assert change.recorded_at == clock.now
     assert change.what == "v1.4.2: pool size 20 -> 50"

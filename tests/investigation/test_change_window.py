@@ -35,7 +35,11 @@ def test_changes_in_the_window_to_the_services_are_ranked_closest_first() -> Non
         change("Checkout", 60),  # any case
     ]
     found = changes_before(START, ["checkout"], candidates)
-    assert [m.before_start for m in found] == [timedelta(minutes=10), timedelta(minutes=60), timedelta(minutes=200)]
+    assert [m.before_start for m in found] == [
+        timedelta(minutes=10),
+        timedelta(minutes=60),
+        timedelta(minutes=200),
+    ]
     assert all(m.direct and m.service == "checkout" and m.reason == "checkout itself" for m in found)
     # The window's edges are included.
     edges = changes_before(START, ["checkout"], [change("checkout", 240), change("checkout", 0)])
