@@ -148,3 +148,41 @@ def test_the_wrapper_reads_services_the_way_the_history_does(
         changes("INC-10", change_log=log, history=History(store), config=config)
     with pytest.raises(HistoryNotFoundError, match=r"not found in incident\.io"):
         changes("INC-99999", change_log=log, client=client, config=config)
+
+
+def test_serve_takes_changes_with_its_token_and_never_prints_it(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sys
+
+    import httpx2
+
+    from tests.cli.conftest import running
+
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    token = "ci-token-for-the-serve-test"
+    command = [sys.executable, "-m", "incidentkit", "serve", "--port", "0", "--store", url, "--workers", "0"]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "INCIDENTKIT_CHANGES_TOKEN": token,
+        # The sources under test, when they are not the installed package's.
+        **{name: value for name, value in os.environ.items() if name == "PYTHONPATH"},
+    }
+    with running(command, env) as process:
+        assert process.stdout is not None and process.stderr is not None
+        lines = [process.stdout.readline().strip() for _ in range(5)]
+        assert lines[4].startswith("Changes API: http://127.0.0.1:"), lines
+        endpoint = lines[4].split()[2]
+        refused = httpx2.post(endpoint, json={"service": "web", "version": "1"})
+        answer = httpx2.post(
+            endpoint, json={"service": "web", "version": "1"}, headers={"Authorization": f"Bearer {token}"}
+        )
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        output = process.stdout.read() + process.stderr.read()
+    assert refused.status_code == 401 and answer.status_code == 201
+    assert token not in "\n".join(lines) + output
+    with Store.open(url) as store:
+        assert [c.service for c in ChangeLog(store).recent()] == ["web"]
