@@ -52,6 +52,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "catalog",
         "The catalog: types, entries and services with their dependencies.",
     ),
+    "changes": (
+        "incidentkit.cli.changes_cmd",
+        "changes",
+        "Deploys, config changes and flags: record, list, and those before an incident.",
+    ),
     "completion": ("incidentkit.cli.completion", "completion", "Print the shell completion script."),
     "custom-fields": (
         "incidentkit.cli.organisation_cmd",
