@@ -56,6 +56,7 @@ def test_list_shows_name_trigger_steps_and_version(invoke: Invoke) -> None:
     assert set(rows) == {
         "acknowledge-and-announce",
         "open-incidents-digest",
+        "page-on-call",
         "resolve-with-approval",
         "severity-routing",
     }
