@@ -107,17 +107,6 @@ def is_read_only_error(error: BaseException) -> bool:
     return "readonly database" in str(error)
 
 
-class StoreNotWritableError(sqlite3.OperationalError):
-    """A new SQLite connection could not write the store file; it was closed instead of pooled."""
-
-
-def is_not_writable_error(error: BaseException) -> bool:
-    """Whether an error (SQLAlchemy's or the driver's) is a new SQLite connection refused as read-only."""
-    return isinstance(error, StoreNotWritableError) or isinstance(
-        getattr(error, "orig", None), StoreNotWritableError
-    )
-
-
 @contextmanager
 def peek(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A read-only connection to a SQLite store that cannot be written, outside the pool, closed after.
@@ -199,9 +188,7 @@ def _check_writable(cursor: sqlite3.Cursor) -> None:
     try:
         cursor.execute("PRAGMA user_version = 0")
     except sqlite3.OperationalError as error:
-        if is_read_only_error(error):
-            raise StoreNotWritableError(f"the store file cannot be written: {error}") from None
         if "database is locked" not in str(error):
-            raise
+            raise  # "attempt to write a readonly database": see is_read_only_error
     finally:
         cursor.execute("ROLLBACK")

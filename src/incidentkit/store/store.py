@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from incidentkit.store import migrations
 from incidentkit.store.base import Clock
 from incidentkit.store.bulk_insert import insert_new
-from incidentkit.store.db import create_engine, default_store_url, describe_url, is_not_writable_error, peek
+from incidentkit.store.db import create_engine, default_store_url, describe_url, is_read_only_error, peek
 from incidentkit.store.errors import ClaimLostError, EventNotFoundError
 from incidentkit.store.inbox_records import EventStatus, InboxEvent, NewEvent, keep_headers
 from incidentkit.store.maintenance import MaintenanceMixin
@@ -67,7 +67,7 @@ class Store(SnapshotsMixin, MaintenanceMixin):
         except sa.exc.OperationalError as error:
             # A SQLite file that cannot be written yet is opened all the same when its schema is
             # current: the store answers "unavailable" until it can write, then recovers by itself.
-            if not is_not_writable_error(error) or _peek_revision(engine) != migrations.HEAD:
+            if not is_read_only_error(error) or _peek_revision(engine) != migrations.HEAD:
                 engine.dispose()
                 raise
             logger.warning(
