@@ -26,6 +26,8 @@ class Call:
     rng: random.Random
     emit: Emit
     changed: bool = field(default=False)
+    # Whether a list page that is exactly full carries an ``after`` cursor (the real API's way).
+    cursor_on_full_page: bool = field(default=True)
 
     def param(self, name: str) -> str | None:
         values = [value for key, value in self.query if key == name]
@@ -38,3 +40,12 @@ class Call:
 
 
 Handler = Callable[[Call], tuple[int, Record]]
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A response body that is not JSON (a CSV download): its bytes, content type and extra headers."""
+
+    content: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)

@@ -49,7 +49,9 @@ def paginate(
     """The page after the ``after`` cursor (the id of the last record of the previous page).
 
     The cursor is found in the full ordering, so it stays valid even when its record no
-    longer matches the filters. The last page carries no ``after``.
+    longer matches the filters. A page that is exactly full carries ``after`` even when nothing
+    follows, as the real API's does (the next page is then empty), unless the emulator was asked
+    otherwise (``Call.cursor_on_full_page``); a short last page carries none.
     """
     size = _page_size(call, maximum)
     start = 0
@@ -62,7 +64,7 @@ def paginate(
     matching = [record for record in ordered[start:] if keep(record)]
     page = matching[:size]
     meta: Record = {"page_size": size}
-    if len(matching) > size:
+    if len(matching) > size or (call.cursor_on_full_page and page and len(page) == size):
         meta["after"] = page[-1]["id"]
     if with_total:
         before = sum(1 for record in ordered[:start] if keep(record))

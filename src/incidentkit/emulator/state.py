@@ -55,6 +55,10 @@ class OrgState:
     next_reference: int = 1
     api_keys: dict[str, APIKey] = field(default_factory=dict)
     webhook_endpoints: list[Record] = field(default_factory=list)
+    # The schema-driven operations' records: collection path -> id -> record (emulator.generic).
+    generic: dict[str, dict[str, Record]] = field(default_factory=dict)
+    # The schema-driven singletons (a user's paging provider, the IP allowlist): path -> response body.
+    documents: dict[str, Record] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
