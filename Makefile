@@ -29,9 +29,10 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
 
-# Regenerate the CLI reference in README.md from the commands' own help.
+# Regenerate the CLI reference and the table of API operations in README.md.
 readme: $(STAMP)
 	$(BIN)/python -m incidentkit.cli.reference --write README.md
+	$(BIN)/python -m incidentkit.emulator.coverage --write README.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
