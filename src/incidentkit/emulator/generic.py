@@ -24,6 +24,8 @@ this is only where none matches.
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from typing import Any
 
 from incidentkit.emulator import generic_store as store
@@ -207,7 +209,7 @@ def handle(call: Call, operation: Operation) -> tuple[int, Any]:
     kind = operation.kind
     check_query({"parameters": operation.parameters}, call.query)
     if kind == "schema":
-        return 200, spec()
+        return 200, _schema_document()
     if kind in ("document", "update_document", "file"):
         return _document(call, operation)
     _check_parents(call, operation.template, operation.id_param)
@@ -234,6 +236,12 @@ def handle(call: Call, operation: Operation) -> tuple[int, Any]:
     _apply_action(record, operation, call.body, call)
     answer = _wrapped_ref(operation)
     return _answer(call, operation, record if answer is not None and answer == ref else None)
+
+
+@cache
+def _schema_document() -> Raw:
+    """``GET /v1/openapiV3.json``: the schema itself, serialised once (it is megabytes)."""
+    return Raw(json.dumps(spec(), separators=(",", ":")).encode(), "application/json")
 
 
 def _wrapped_ref(operation: Operation) -> str | None:
