@@ -62,8 +62,18 @@ def schema_file(directory: Path) -> Path:
     return path
 
 
-def command(schemathesis: str, schema: Path, url: str, examples: int, seed: int) -> list[str]:
-    """The schemathesis command line for one bounded run."""
+# Left out of the examples phase only: completing the schema's examples of these deeply nested
+# bodies crashes schemathesis itself (Hypothesis fails describing a strategy: "AST constructor
+# recursion depth mismatch"), a fault of the tool, not of the emulator; the fuzzing phase covers them.
+EXAMPLES_CRASH_THE_TOOL = "^/v2/escalation_path(s|_templates)"
+
+PHASES = [("examples", EXAMPLES_CRASH_THE_TOOL), ("fuzzing", None)]
+
+
+def command(
+    schemathesis: str, schema: Path, url: str, examples: int, seed: int, phase: str, skip: str | None
+) -> list[str]:
+    """The schemathesis command line for one bounded run of one phase."""
     from incidentkit.emulator import SANDBOX_API_KEY
 
     argv = [
@@ -71,7 +81,7 @@ def command(schemathesis: str, schema: Path, url: str, examples: int, seed: int)
         "--header", f"Authorization: Bearer {SANDBOX_API_KEY}",
         "--exclude-deprecated",
         # examples: the schema's own; fuzzing: generated, valid and invalid (--mode all).
-        "--phases", "examples,fuzzing", "--mode", "all",
+        "--phases", phase, "--mode", "all",
         "--max-examples", str(examples), "--seed", str(seed), "--workers", "2", "--no-shrink",
         "--checks", CHECKS,
         # Generating the schema's large bodies trips Hypothesis's own health checks (data too
@@ -80,11 +90,13 @@ def command(schemathesis: str, schema: Path, url: str, examples: int, seed: int)
     ]  # fmt: skip
     for path in EXCLUDED_PATHS:
         argv += ["--exclude-path", path]
+    if skip is not None:
+        argv += ["--exclude-path-regex", skip]
     return argv
 
 
 def main() -> int:
-    """Serve the emulator, fuzz it, stop it; the exit status is schemathesis's."""
+    """Serve the emulator, fuzz it phase by phase, stop it; non-zero when any phase found a problem."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -92,10 +104,14 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=2, help="test cases per operation and phase")
     parser.add_argument("--seed", type=int, default=1, help="random seed, for a repeatable run")
     args = parser.parse_args()
+    status = 0
     with tempfile.TemporaryDirectory(prefix="incidentkit-fuzz-") as scratch, served_emulator() as url:
-        argv = command(args.schemathesis, schema_file(Path(scratch)), url, args.examples, args.seed)
-        # Run from the scratch directory, so schemathesis's reports and caches stay out of the tree.
-        return subprocess.run(argv, cwd=scratch, check=False).returncode
+        schema = schema_file(Path(scratch))
+        for phase, skip in PHASES:
+            argv = command(args.schemathesis, schema, url, args.examples, args.seed, phase, skip)
+            # Run from the scratch directory, so schemathesis's reports and caches stay out of the tree.
+            status = subprocess.run(argv, cwd=scratch, check=False).returncode or status
+    return status
 
 
 if __name__ == "__main__":
