@@ -6,7 +6,8 @@ them, the processor, the dispatcher and a worker running the example workflows s
 package, a recorder standing in for Slack, and a small agent that answers ``agent.dispatch``
 through the engine's HTTP endpoint, and a stand-in for Linear's API that ``http.request`` may
 reach (the example's ``$vars.linear_graphql_url`` is pointed at it, and only loopback is
-allow-listed). It declares incidents, changes one, approves what the
+allow-listed). A monitor's alert opens the first incident through the seeded alert route; the
+demo declares another, changes one, acknowledges the page a workflow sent, approves what the
 workflows ask a person to approve, and prints, step by step, what the workflows did.
 """
 
@@ -114,6 +115,7 @@ def run_sandbox_demo(echo: Echo = print) -> int:
     """Run the whole sandbox and narrate it; returns how many runs did not succeed."""
     from incidentkit.credentials import Secret
     from incidentkit.emulator import SANDBOX_API_KEY
+    from incidentkit.emulator.seed import MONITORING_SOURCE_ID, MONITORING_SOURCE_TOKEN
     from incidentkit.service import Service, ServiceSettings
     from incidentkit.service.sandbox import start_sandbox
     from incidentkit.wire import new_webhook_secret
@@ -169,17 +171,27 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         echo(f"Emulator on {sandbox.url}; receiver, dispatcher and worker on {service.url}")
         echo(f"Workflows: {', '.join(w.name for w in runtime.workflows())}")
 
-        echo("1. Declaring a Critical incident in triage (SEV-1 by rank)")
-        [lead_role] = [role for role in api.incident_roles.list() if role.role_type == "lead"]
-        [lead] = api.users.list(email=APPROVER).to_list()
-        critical = api.incidents.create(
-            name="Checkout failing for all customers",
-            severity="Critical",
-            status="Triage",
-            incident_role_assignments=[{"incident_role_id": lead_role.id, "assignee": {"id": lead.id}}],
+        echo("1. A monitor raises a Critical alert; the Monitoring alert route opens an incident in triage")
+        title = "Checkout failing for all customers"
+        sent = api.alert_events.send(
+            MONITORING_SOURCE_ID,
+            MONITORING_SOURCE_TOKEN,
+            title=title,
+            deduplication_key="checkout-5xx",
+            metadata={"severity": "Critical", "service": "checkout"},
         )
+        echo(f"   Alert {sent.deduplication_key!r}: {sent.message}")
+        critical = _incident_opened_by_alert(api, title)
+        echo(f"   The route opened {critical.reference}; making {APPROVER} its lead")
+        api.incidents.edit(critical.id, lead=APPROVER)
         _settle(runtime, echo)
         _show_incident(api, critical.id, echo)
+        for page in api.escalations.list():
+            if critical.id in [incident.id for incident in page.related_incidents]:
+                paged = ", ".join(user.name for user in page.paged_users)
+                echo(f"   Page {page.id} ({page.status}) to {paged}; they take it (escalations ack)")
+                echo(f"   -> {api.escalations.acknowledge(page.id).status}")
+        _settle(runtime, echo)
 
         echo("2. Declaring a Minor incident in triage (SEV-3)")
         minor = api.incidents.create(name="Search results slow in eu-west", severity="Minor", status="Triage")
@@ -245,6 +257,17 @@ def _settle(runtime: Any, echo: Echo) -> None:
             quiet_since = None
         time.sleep(0.05)
     echo("   (still busy after the demo's time limit; moving on)")
+
+
+def _incident_opened_by_alert(api: Any, title: str) -> Any:
+    """The incident the alert route opened for the alert called ``title`` (bounded wait)."""
+    give_up = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < give_up:
+        for incident in api.incidents.list(page_size=5):
+            if incident.name == title:
+                return incident
+        time.sleep(0.05)
+    raise RuntimeError(f"no incident was opened for the alert {title!r}")
 
 
 def _show_incident(api: Any, incident_id: str, echo: Echo) -> None:

@@ -114,12 +114,17 @@ def test_a_query_parameter_naming_a_property_filters_the_list(http: httpx2.Clien
 def test_a_collection_nobody_can_create_in_starts_with_one_record_whose_actions_work(
     http: httpx2.Client,
 ) -> None:
-    alerts = http.get("/v2/alerts", params={"page_size": "25"}).json()["alerts"]
-    assert len(alerts) == 1
-    path = f"/v2/alerts/{alerts[0]['id']}/actions/resolve"
-    resolved = _ok(http.post(path), "POST", path)["alert"]
-    assert resolved["status"] == "resolved"
-    assert http.get(f"/v2/alerts/{alerts[0]['id']}").json()["alert"]["status"] == "resolved"
+    findings = http.get("/v2/policy_findings").json()["policy_findings"]
+    assert len(findings) == 1
+    path = f"/v2/policy_findings/{findings[0]['id']}/actions/dismiss"
+    dismissed = _ok(
+        http.post(path, json=_body("POST", "/v2/policy_findings/{id}/actions/dismiss")), "POST", path
+    )
+    assert dismissed["policy_finding"]["state"] == "dismissed"
+    shown = http.get(f"/v2/policy_findings/{findings[0]['id']}").json()["policy_finding"]
+    assert shown["state"] == "dismissed"
+    restored = http.post(f"/v2/policy_findings/{findings[0]['id']}/actions/restore").json()["policy_finding"]
+    assert restored["state"] == "pending"
 
 
 def test_a_generic_create_in_a_hand_written_collection_is_listed_by_its_handler(http: httpx2.Client) -> None:
@@ -168,12 +173,12 @@ def test_a_read_only_key_may_not_write(http: httpx2.Client) -> None:
 
 
 def test_an_idempotency_key_replays_the_first_create(http: httpx2.Client) -> None:
-    body = {**_body("POST", "/v2/escalations"), "idempotency_key": "once"}
-    first = http.post("/v2/escalations", json=body).json()["escalation"]
-    again = http.post("/v2/escalations", json=body).json()["escalation"]
+    body = {**_body("POST", "/v2/policies"), "idempotency_key": "once"}
+    first = http.post("/v2/policies", json=body).json()["policy"]
+    again = http.post("/v2/policies", json=body).json()["policy"]
     assert first["id"] == again["id"]
-    listed = http.get("/v2/escalations", params={"page_size": "25"}).json()["escalations"]
-    assert [e["id"] for e in listed] == [first["id"]]
+    listed = http.get("/v2/policies").json()["policies"]
+    assert [p["id"] for p in listed] == [first["id"]]
 
 
 def test_a_hand_written_route_wins_over_the_generic_one(

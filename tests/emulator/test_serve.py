@@ -73,6 +73,9 @@ def test_demo_runs_the_whole_scenario() -> None:
     out = result.output
     steps = [line.split()[0] for line in out.splitlines() if line[:2] in {f"{n}." for n in range(1, 5)}]
     assert steps == ["1.", "2.", "3.", "4."]
+    # The first incident came from a monitor's alert, and its page was taken.
+    assert "the Monitoring alert route opens an incident" in out and "The route opened INC-50" in out
+    assert "-> acked" in out and "page-on-call: succeeded (on_call=succeeded, page=succeeded" in out
     # Effects in the emulator, as the demo reads them back.
     assert (
         "Now: INC-50 [Investigating / Critical]" in out
@@ -84,7 +87,7 @@ def test_demo_runs_the_whole_scenario() -> None:
     assert "#oncall: 🚨 SEV-1 Incident: Checkout failing for all customers" in out
     assert "#incidents: INC-51 (SEV-3): Search results slow in eu-west" in out
     runs = out[out.index("Runs:") :].splitlines()[1:]
-    assert len(runs) == 6 and all(": succeeded (" in line for line in runs), runs
+    assert len(runs) == 7 and all(": succeeded (" in line for line in runs), runs
     assert "dispatch_agent=succeeded" in out
     # The SEV-3 incident's issue reached the loopback stand-in for Linear; nothing was refused.
     assert "create_linear_issue=succeeded" in out and "not allow-listed" not in out

@@ -114,7 +114,9 @@ class BaseClient:
         mode = ", read_only=True" if self.read_only else ""
         return f"{type(self).__name__}(base_url={self.base_url!r}{mode})"
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, request: APIRequest | None = None) -> dict[str, str]:
+        if request is not None and request.authorization is not None:
+            return {**self._headers(), "Authorization": request.authorization}
         return {
             "Authorization": f"Bearer {self._api_key}",
             "Accept": "application/json",

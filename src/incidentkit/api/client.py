@@ -14,31 +14,71 @@ from typing import Any, TypeVar
 
 import httpx2
 
+from incidentkit.api.alert_resources import (
+    AlertEvents,
+    AlertRoutes,
+    Alerts,
+    AlertSources,
+    AsyncAlertEvents,
+    AsyncAlertRoutes,
+    AsyncAlerts,
+    AsyncAlertSources,
+    AsyncIncidentAlerts,
+    IncidentAlerts,
+)
 from incidentkit.api.base import DEFAULT_TIMEOUT, BaseClient, OnWait, tls_context
 from incidentkit.api.core import APIRequest, Op, Params
 from incidentkit.api.errors import APIStatusError
+from incidentkit.api.paging_resources import (
+    AsyncEscalationPaths,
+    AsyncEscalations,
+    AsyncOnCall,
+    AsyncScheduleOverrides,
+    AsyncSchedules,
+    EscalationPaths,
+    Escalations,
+    OnCallResource,
+    ScheduleOverrides,
+    Schedules,
+)
 from incidentkit.api.ratelimit import TokenBucket
 from incidentkit.api.resources import (
+    AsyncCatalog,
+    AsyncCustomFieldOptions,
     AsyncCustomFields,
     AsyncFollowUps,
     AsyncIdentity,
+    AsyncIncidentAttachments,
+    AsyncIncidentMemberships,
+    AsyncIncidentRelationships,
     AsyncIncidentRoles,
     AsyncIncidents,
     AsyncIncidentStatuses,
+    AsyncIncidentTimestamps,
     AsyncIncidentTypes,
     AsyncIncidentUpdates,
+    AsyncPostmortemDocuments,
     AsyncSeverities,
+    AsyncTeams,
     AsyncTimelineItems,
     AsyncUsers,
+    Catalog,
+    CustomFieldOptions,
     CustomFields,
     FollowUps,
     IdentityResource,
+    IncidentAttachments,
+    IncidentMemberships,
+    IncidentRelationships,
     IncidentRoles,
     Incidents,
     IncidentStatuses,
+    IncidentTimestamps,
     IncidentTypes,
     IncidentUpdates,
+    PostmortemDocuments,
     Severities,
+    Teams,
     TimelineItems,
     Users,
 )
@@ -128,6 +168,24 @@ class Client(BaseClient):
         self.incident_updates = IncidentUpdates(self)
         self.incident_timeline_items = TimelineItems(self)
         self.follow_ups = FollowUps(self)
+        self.catalog = Catalog(self)
+        self.teams = Teams(self)
+        self.alerts = Alerts(self)
+        self.alert_sources = AlertSources(self)
+        self.alert_routes = AlertRoutes(self)
+        self.incident_alerts = IncidentAlerts(self)
+        self.alert_events = AlertEvents(self)
+        self.escalations = Escalations(self)
+        self.escalation_paths = EscalationPaths(self)
+        self.schedules = Schedules(self)
+        self.schedule_overrides = ScheduleOverrides(self)
+        self.oncall = OnCallResource(self)
+        self.incident_timestamps = IncidentTimestamps(self)
+        self.custom_field_options = CustomFieldOptions(self)
+        self.incident_memberships = IncidentMemberships(self)
+        self.incident_attachments = IncidentAttachments(self)
+        self.postmortem_documents = PostmortemDocuments(self)
+        self.incident_relationships = IncidentRelationships(self)
 
     def __enter__(self) -> Client:
         return self
@@ -177,7 +235,7 @@ class Client(BaseClient):
             response: httpx2.Response | None = None
             error: Exception | None = None
             try:
-                response = self._http.request(headers=self._headers(), **self._httpx_args(request))
+                response = self._http.request(headers=self._headers(request), **self._httpx_args(request))
             except httpx2.TransportError as exc:
                 error = exc
             delay, body = self._after_attempt(request, retries, response, error, waited)
@@ -244,6 +302,24 @@ class AsyncClient(BaseClient):
         self.incident_updates = AsyncIncidentUpdates(self)
         self.incident_timeline_items = AsyncTimelineItems(self)
         self.follow_ups = AsyncFollowUps(self)
+        self.catalog = AsyncCatalog(self)
+        self.teams = AsyncTeams(self)
+        self.alerts = AsyncAlerts(self)
+        self.alert_sources = AsyncAlertSources(self)
+        self.alert_routes = AsyncAlertRoutes(self)
+        self.incident_alerts = AsyncIncidentAlerts(self)
+        self.alert_events = AsyncAlertEvents(self)
+        self.escalations = AsyncEscalations(self)
+        self.escalation_paths = AsyncEscalationPaths(self)
+        self.schedules = AsyncSchedules(self)
+        self.schedule_overrides = AsyncScheduleOverrides(self)
+        self.oncall = AsyncOnCall(self)
+        self.incident_timestamps = AsyncIncidentTimestamps(self)
+        self.custom_field_options = AsyncCustomFieldOptions(self)
+        self.incident_memberships = AsyncIncidentMemberships(self)
+        self.incident_attachments = AsyncIncidentAttachments(self)
+        self.postmortem_documents = AsyncPostmortemDocuments(self)
+        self.incident_relationships = AsyncIncidentRelationships(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -295,7 +371,9 @@ class AsyncClient(BaseClient):
             response: httpx2.Response | None = None
             error: Exception | None = None
             try:
-                response = await self._http.request(headers=self._headers(), **self._httpx_args(request))
+                response = await self._http.request(
+                    headers=self._headers(request), **self._httpx_args(request)
+                )
             except httpx2.TransportError as exc:
                 error = exc
             delay, body = self._after_attempt(request, retries, response, error, waited)

@@ -37,6 +37,8 @@ class APIRequest:
         json: the JSON body.
         retry_safe: whether repeating the request cannot create a duplicate; by default
             reads, PUT/PATCH/DELETE and POSTs whose body carries an ``idempotency_key``.
+        authorization: an ``Authorization`` header to send instead of the API key's (an alert
+            source's token authenticates its events); never logged or shown.
     """
 
     method: str
@@ -44,6 +46,7 @@ class APIRequest:
     params: Params = ()
     json: Mapping[str, Any] | None = None
     retry_safe: bool | None = field(default=None)
+    authorization: str | None = field(default=None, repr=False)
 
     @property
     def is_write(self) -> bool:

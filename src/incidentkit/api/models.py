@@ -8,6 +8,7 @@ and only the fields every object has are required. Datetimes are timezone-aware.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -120,6 +121,8 @@ class Actor(APIModel):
         for other in (self.api_key, self.workflow, self.alert):
             if other and "name" in other:
                 return str(other["name"])
+        if self.alert and "title" in self.alert:
+            return f"alert: {self.alert['title']}"  # alerts have a title, not a name
         return "unknown"
 
 
@@ -173,6 +176,27 @@ class CustomFieldEntry(APIModel):
     values: list[CustomFieldValue] = []
 
 
+class IncidentTimestamp(APIModel):
+    """An incident timestamp of the organisation (``IncidentTimestampV2``), such as ``Impact started at``."""
+
+    id: str
+    name: str
+    rank: int = 0
+
+
+class TimestampValue(APIModel):
+    """When a timestamp happened, for one incident (``IncidentTimestampValueV2``)."""
+
+    value: AwareDatetime | None = None
+
+
+class IncidentTimestampValue(APIModel):
+    """An incident timestamp and its value on one incident, if any (``IncidentTimestampWithValueV2``)."""
+
+    incident_timestamp: IncidentTimestamp
+    value: TimestampValue | None = None
+
+
 class Incident(APIModel):
     """An incident (``IncidentV2``)."""
 
@@ -188,6 +212,8 @@ class Incident(APIModel):
     creator: Actor | None = None
     incident_role_assignments: list[RoleAssignment] = []
     custom_field_entries: list[CustomFieldEntry] = []
+    incident_timestamp_values: list[IncidentTimestampValue] = []
+    postmortem_document_url: str | None = None
     team_ids: list[str] = []
     permalink: str | None = None
     slack_channel_id: str | None = None
@@ -200,6 +226,21 @@ class Incident(APIModel):
     def status_category(self) -> str:
         """The category of the incident's current status (``live``, ``closed``, ...)."""
         return self.incident_status.category
+
+    @property
+    def lead(self) -> User | None:
+        """Whoever holds the incident's lead role, if anyone does."""
+        for assignment in self.incident_role_assignments:
+            if assignment.role.role_type == "lead":
+                return assignment.assignee
+        return None
+
+    def timestamp(self, name: str) -> datetime | None:
+        """The value of the incident timestamp named ``name`` (any case), if it has one."""
+        for entry in self.incident_timestamp_values:
+            if entry.incident_timestamp.name.lower() == name.strip().lower():
+                return entry.value.value if entry.value else None
+        return None
 
 
 class IncidentUpdate(APIModel):
@@ -237,6 +278,10 @@ class FollowUp(APIModel):
     labels: list[str] = []
     description: str | None = None
     assignee: User | None = None
+    assignee_team: dict[str, Any] | None = None
+    external_issue_reference: dict[str, Any] | None = None
+    category: dict[str, Any] | None = None
+    priority: dict[str, Any] | None = None
     creator: Actor | None = None
     completed_at: AwareDatetime | None = None
     created_at: AwareDatetime

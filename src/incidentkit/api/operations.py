@@ -17,6 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from incidentkit.api.core import APIRequest, Op
 from incidentkit.api.errors import InvalidArgumentError
+from incidentkit.api.incident_inputs import (
+    custom_field_filter,
+    lead_assignment,
+    lead_filter,
+    timestamp_values,
+)
 from incidentkit.api.lookups import Lookups, resolve_severity, resolve_status, resolve_type
 from incidentkit.api.pagination import ListSpec
 from incidentkit.api.params import (
@@ -87,6 +93,8 @@ def list_incidents(
     incident_type_not_in: OneOrMany | None = None,
     incident_role: Mapping[str, Mapping[str, OneOrMany]] | None = None,
     custom_field: Mapping[str, Mapping[str, OneOrMany]] | None = None,
+    custom_fields: Mapping[str, OneOrMany] | None = None,
+    lead: OneOrMany | None = None,
     mode: OneOrMany | None = None,
     filter_mode: str | None = None,
     sort_by: str | None = None,
@@ -97,8 +105,10 @@ def list_incidents(
 
     Severities, statuses and types may be given by name (``SEV-n`` too) or id; names are
     resolved to ids first. ``incident_role`` and ``custom_field`` map an id to
-    ``{operator: values}``, for example ``{"01F...": {"one_of": ["01G..."]}}``. Without
-    ``mode`` the API returns standard and retrospective incidents only.
+    ``{operator: values}``, for example ``{"01F...": {"one_of": ["01G..."]}}``; ``custom_fields``
+    maps a field's name (or id) to the value(s) wanted, select options by value, and ``lead``
+    keeps incidents led by any of the users given (email, id or Slack user id). Without ``mode``
+    the API returns standard and retrospective incidents only.
     """
     params: list[tuple[str, str]] = []
 
@@ -126,7 +136,13 @@ def list_incidents(
             add(name, "lte", [date_value(lte)])
         if date_range is not None:
             add(name, "date_range", [f"{date_value(date_range[0])}~{date_value(date_range[1])}"])
-    for name, nested in (("incident_role", incident_role), ("custom_field", custom_field)):
+    roles = dict(incident_role or {})
+    if lead is not None:
+        roles.update((yield from lead_filter(lookups, lead)))
+    fields = dict(custom_field or {})
+    if custom_fields is not None:
+        fields.update((yield from custom_field_filter(lookups, custom_fields)))
+    for name, nested in (("incident_role", roles), ("custom_field", fields)):
         for key, operators in (nested or {}).items():
             for operator, values in operators.items():
                 add(f"{name}[{key}]", operator, many(values))
@@ -158,6 +174,10 @@ def create_incident(
     custom_fields: Mapping[str, CustomFieldValues] | None = None,
     custom_field_entries: Sequence[Mapping[str, Any]] | None = None,
     incident_role_assignments: Sequence[Mapping[str, Any]] | None = None,
+    lead: str | None = None,
+    timestamps: Mapping[str, DateLike | None] | None = None,
+    slack_channel_name: str | None = None,
+    retrospective_incident_options: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> Op[Incident]:
     """Declare an incident (``POST /v2/incidents``).
@@ -165,7 +185,10 @@ def create_incident(
     An idempotency key is generated when none is given and sent unchanged on every retry,
     so a retried create never declares a second incident. Severity, type and status may be
     given by name or id; ``custom_fields`` by field name or id (see :func:`custom_field_entries`),
-    added to any ``custom_field_entries`` given as the API spells them.
+    added to any ``custom_field_entries`` given as the API spells them. ``lead`` is a user's
+    email, id or Slack user id; ``timestamps`` maps timestamp names (``Impact started at``) or ids
+    to when. ``slack_channel_name`` overrides the channel's name; ``retrospective_incident_options``
+    (``external_id``, ``postmortem_document_url``, ``slack_channel_id``) go with ``mode="retrospective"``.
     """
     payload: dict[str, Any] = {
         "idempotency_key": idempotency_key or new_idempotency_key(),
@@ -185,8 +208,15 @@ def create_incident(
         payload["mode"] = mode
     if custom_field_entries is not None or custom_fields is not None:
         payload["custom_field_entries"] = yield from _entries(lookups, custom_field_entries, custom_fields)
-    if incident_role_assignments is not None:
-        payload["incident_role_assignments"] = list(incident_role_assignments)
+    assignments = yield from _assignments(lookups, incident_role_assignments, lead)
+    if assignments is not None:
+        payload["incident_role_assignments"] = assignments
+    if timestamps is not None:
+        payload["incident_timestamp_values"] = yield from timestamp_values(lookups, timestamps)
+    if slack_channel_name is not None:
+        payload["slack_channel_name_override"] = slack_channel_name
+    if retrospective_incident_options is not None:
+        payload["retrospective_incident_options"] = dict(retrospective_incident_options)
     payload.update(extra or {})
     body = yield APIRequest("POST", "/v2/incidents", json=payload)
     from incidentkit.api.models import Incident
@@ -206,28 +236,42 @@ def edit_incident(
     custom_fields: Mapping[str, CustomFieldValues] | None = None,
     custom_field_entries: Sequence[Mapping[str, Any]] | None = None,
     incident_role_assignments: Sequence[Mapping[str, Any]] | None = None,
+    lead: str | None = None,
+    timestamps: Mapping[str, DateLike | None] | None = None,
+    slack_channel_name: str | None = None,
     notify_incident_channel: bool = False,
 ) -> Op[Incident]:
     """Edit an incident (``POST /v2/incidents/{id}/actions/edit``), sending only the fields given.
 
     Severity and status may be given by name or id; ``custom_fields`` by field name or id (see
-    :func:`custom_field_entries`).
+    :func:`custom_field_entries`). ``lead`` is a user's email, id or Slack user id (``""``
+    unassigns the lead); ``timestamps`` maps timestamp names or ids to when (``None`` clears one).
 
     Raises:
         InvalidArgumentError: no field to change was given (nothing is sent).
     """
     changes: dict[str, Any] = {}
-    for key, value in (("name", name), ("summary", summary), ("call_url", call_url)):
+    for key, value in (
+        ("name", name),
+        ("summary", summary),
+        ("call_url", call_url),
+        ("slack_channel_name_override", slack_channel_name),
+    ):
         if value is not None:
             changes[key] = value
-    if incident_role_assignments is not None:
-        changes["incident_role_assignments"] = list(incident_role_assignments)
     no_fields = custom_fields is None and custom_field_entries is None
-    if not changes and severity is None and status is None and no_fields:
+    nothing_else = incident_role_assignments is None and lead is None and timestamps is None
+    if not changes and severity is None and status is None and no_fields and nothing_else:
         raise InvalidArgumentError(
             "nothing to edit: give at least one of name, summary, severity, status, call_url, "
-            "custom_fields, custom_field_entries or incident_role_assignments"
+            "custom_fields, custom_field_entries, incident_role_assignments, lead, timestamps "
+            "or slack_channel_name"
         )
+    assignments = yield from _assignments(lookups, incident_role_assignments, lead)
+    if assignments is not None:
+        changes["incident_role_assignments"] = assignments
+    if timestamps is not None:
+        changes["incident_timestamp_values"] = yield from timestamp_values(lookups, timestamps)
     if custom_field_entries is not None or custom_fields is not None:
         changes["custom_field_entries"] = yield from _entries(lookups, custom_field_entries, custom_fields)
     if severity is not None:
@@ -236,6 +280,18 @@ def edit_incident(
         changes["incident_status_id"] = (yield from resolve_status(lookups, status)).id
     incident_id = yield from resolve_incident_id(lookups, incident)
     return (yield from send_edit(incident_id, changes, notify_incident_channel))
+
+
+def _assignments(
+    lookups: Lookups, given: Sequence[Mapping[str, Any]] | None, lead: str | None
+) -> Op[list[Any] | None]:
+    """The role assignments given as the API spells them, and the lead's, if any."""
+    if given is None and lead is None:
+        return None
+    assignments: list[Any] = [dict(a) for a in given or []]
+    if lead is not None:
+        assignments.append((yield from lead_assignment(lookups, lead)))
+    return assignments
 
 
 def _entries(

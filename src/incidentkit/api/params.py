@@ -24,6 +24,19 @@ MAX_PAGE_SIZE = {
     "/v2/incident_timeline_items": 250,
     "/v2/users": 10000,
     "/v3/follow_ups": 250,
+    "/v3/catalog_entries": 250,
+    "/v3/teams": 250,
+    "/v2/alerts": 50,
+    "/v2/alert_tags": 250,
+    "/v2/incident_alerts": 50,
+    "/v3/alert_routes": 50,
+    "/v2/escalations": 50,
+    "/v2/escalation_paths": 25,
+    "/v2/schedules": 10000,
+    "/v2/schedule_overrides": 250,
+    "/v1/custom_field_options": 250,
+    "/v1/postmortem_documents": 250,
+    "/v1/incident_relationships": 250,
 }
 
 T = TypeVar("T")

@@ -12,6 +12,7 @@ from typing import Any
 
 from incidentkit.api.core import Op
 from incidentkit.api.errors import InvalidArgumentError, OrganisationMismatchError
+from incidentkit.api.incident_inputs import option_ids
 from incidentkit.api.lookups import Lookups
 from incidentkit.api.organisation import get_identity, list_custom_fields
 from incidentkit.api.params import CustomFieldValues, OneOrMany, many
@@ -51,12 +52,15 @@ def custom_field_entries(
 ) -> Op[list[dict[str, Any]]]:
     """Turn ``{field name or id: value(s)}`` into the API's ``custom_field_entries``.
 
-    A field is named by id or by name in any case. Select fields take an option's value (when
-    the API lists the options) or its id; numeric fields a number; link fields a URL; anything
-    else text. An empty list clears the field. Reads the custom fields (``GET /v2/custom_fields``).
+    A field is named by id or by name in any case. Select fields take an option's value (any
+    case) or its id, read from ``GET /v1/custom_field_options`` when the field does not list them;
+    catalog fields an entry's name, alias, external id or id; numeric fields a number; link fields
+    a URL; anything else text. An empty list clears the field. Reads the custom fields
+    (``GET /v2/custom_fields``).
 
     Raises:
-        InvalidArgumentError: a field that does not exist; the message names it and lists the fields.
+        InvalidArgumentError: a field, or an option of a select field, that does not exist; the
+            message names it and lists the fields or the options.
     """
     fields = yield from list_custom_fields(lookups)
     entries = []
@@ -67,12 +71,26 @@ def custom_field_entries(
             raise InvalidArgumentError(f"no custom field {key!r}; custom fields: {names}")
         items = [given] if isinstance(given, str | int | float) else list(given)
         entry_values: list[dict[str, Any]] = []
+        catalog_type_id = (found.model_extra or {}).get("catalog_type_id")
+        if catalog_type_id:
+            for item in items:
+                entry_id = yield from catalog_entry_id(lookups, catalog_type_id, str(item))
+                entry_values.append({"value_catalog_entry_id": entry_id})
+            entries.append({"custom_field_id": found.id, "values": entry_values})
+            continue
+        if found.field_type in ("single_select", "multi_select"):
+            # The field's options are the v1 API's: GET /v2/custom_fields does not list them.
+            texts = [str(item) for item in items]
+            listed = {o.value: o.id for o in found.options}
+            if any(text not in listed and text not in listed.values() for text in texts):
+                ids = yield from option_ids(lookups, found.id, found.name, texts)
+            else:
+                ids = [listed.get(text, text) for text in texts]
+            entries.append({"custom_field_id": found.id, "values": [{"value_option_id": i} for i in ids]})
+            continue
         for item in items:
             text = str(item)
-            if found.field_type in ("single_select", "multi_select"):
-                option = next((o for o in found.options if text in (o.id, o.value)), None)
-                entry_values.append({"value_option_id": option.id if option else text})
-            elif found.field_type == "numeric":
+            if found.field_type == "numeric":
                 entry_values.append({"value_numeric": text})
             elif found.field_type == "link":
                 entry_values.append({"value_link": text})
@@ -90,3 +108,17 @@ def resolve_ids(
     for value in many(values):
         ids.append((yield from resolve(lookups, value)).id)
     return ids
+
+
+def catalog_entry_id(lookups: Lookups, catalog_type_id: str, identifier: str) -> Op[str]:
+    """The id of the catalog entry ``identifier`` names (the API's identifier filter, then names).
+
+    Raises:
+        InvalidArgumentError: no entry of the type is called that.
+    """
+    from incidentkit.api.catalog import find_catalog_entry
+
+    found = yield from find_catalog_entry(lookups, catalog_type_id, identifier)
+    if found is None:
+        raise InvalidArgumentError(f"no catalog entry is called {identifier!r}")
+    return found.id

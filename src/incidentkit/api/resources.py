@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from incidentkit.api import intents, organisation, resolvers
+from incidentkit.api import (
+    catalog,
+    follow_ups,
+    incident_extras,
+    incident_settings,
+    intents,
+    organisation,
+    resolvers,
+    teams,
+)
 from incidentkit.api import operations as ops
 from incidentkit.api.core import Op
 from incidentkit.api.lookups import Lookups
@@ -122,6 +131,9 @@ class IncidentRoles(SyncResource):
 
     list = sync(organisation.list_incident_roles)
     get = sync(organisation.get_incident_role)
+    create = sync(incident_settings.create_incident_role)
+    update = sync(incident_settings.update_incident_role)
+    delete = sync(incident_settings.delete_incident_role)
 
 
 class CustomFields(SyncResource):
@@ -178,6 +190,11 @@ class FollowUps(SyncResource):
 
     list = sync_pager(ops.list_follow_ups)
     create = sync(ops.create_follow_up)
+    get = sync(follow_ups.get_follow_up)
+    update = sync(follow_ups.update_follow_up)
+    delete = sync(follow_ups.delete_follow_up)
+    create_from_link = sync(follow_ups.create_follow_up_from_link)
+    connect_external_issue = sync(follow_ups.connect_external_issue)
 
 
 class AsyncSeverities(AsyncResource):
@@ -206,6 +223,9 @@ class AsyncIncidentRoles(AsyncResource):
 
     list = asynchronous(organisation.list_incident_roles)
     get = asynchronous(organisation.get_incident_role)
+    create = asynchronous(incident_settings.create_incident_role)
+    update = asynchronous(incident_settings.update_incident_role)
+    delete = asynchronous(incident_settings.delete_incident_role)
 
 
 class AsyncCustomFields(AsyncResource):
@@ -262,3 +282,196 @@ class AsyncFollowUps(AsyncResource):
 
     list = async_pager(ops.list_follow_ups)
     create = asynchronous(ops.create_follow_up)
+    get = asynchronous(follow_ups.get_follow_up)
+    update = asynchronous(follow_ups.update_follow_up)
+    delete = asynchronous(follow_ups.delete_follow_up)
+    create_from_link = asynchronous(follow_ups.create_follow_up_from_link)
+    connect_external_issue = asynchronous(follow_ups.connect_external_issue)
+
+
+class CatalogTypes(SyncResource):
+    """``client.catalog.types``: the catalog's types and their schemas."""
+
+    list = sync(catalog.list_catalog_types)
+    get = sync(catalog.get_catalog_type)
+    create = sync(catalog.create_catalog_type)
+    update = sync(catalog.update_catalog_type)
+    delete = sync(catalog.delete_catalog_type)
+    update_schema = sync(catalog.update_catalog_type_schema)
+
+
+class CatalogEntries(SyncResource):
+    """``client.catalog.entries``: the entries of catalog types."""
+
+    list = sync_pager(catalog.list_catalog_entries)
+    get = sync(catalog.get_catalog_entry)
+    find = sync(catalog.find_catalog_entry)
+    create = sync(catalog.create_catalog_entry)
+    update = sync(catalog.update_catalog_entry)
+    delete = sync(catalog.delete_catalog_entry)
+    bulk_update = sync(catalog.bulk_update_catalog_entries)
+
+
+class Catalog(SyncResource):
+    """``client.catalog``: the v3 catalog (``types``, ``entries``) and the services in it."""
+
+    resources = sync(catalog.list_catalog_resources)
+    services = sync(catalog.list_services)
+    service = sync(catalog.get_service)
+
+    def __init__(self, client: Client) -> None:
+        super().__init__(client)
+        self.types = CatalogTypes(client)
+        self.entries = CatalogEntries(client)
+
+
+class Teams(SyncResource):
+    """``client.teams``: the organisation's teams and their members."""
+
+    list = sync_pager(teams.list_teams)
+    get = sync(teams.get_team)
+
+
+class AsyncCatalogTypes(AsyncResource):
+    """``client.catalog.types`` on the async client."""
+
+    list = asynchronous(catalog.list_catalog_types)
+    get = asynchronous(catalog.get_catalog_type)
+    create = asynchronous(catalog.create_catalog_type)
+    update = asynchronous(catalog.update_catalog_type)
+    delete = asynchronous(catalog.delete_catalog_type)
+    update_schema = asynchronous(catalog.update_catalog_type_schema)
+
+
+class AsyncCatalogEntries(AsyncResource):
+    """``client.catalog.entries`` on the async client."""
+
+    list = async_pager(catalog.list_catalog_entries)
+    get = asynchronous(catalog.get_catalog_entry)
+    find = asynchronous(catalog.find_catalog_entry)
+    create = asynchronous(catalog.create_catalog_entry)
+    update = asynchronous(catalog.update_catalog_entry)
+    delete = asynchronous(catalog.delete_catalog_entry)
+    bulk_update = asynchronous(catalog.bulk_update_catalog_entries)
+
+
+class AsyncCatalog(AsyncResource):
+    """``client.catalog`` on the async client."""
+
+    resources = asynchronous(catalog.list_catalog_resources)
+    services = asynchronous(catalog.list_services)
+    service = asynchronous(catalog.get_service)
+
+    def __init__(self, client: AsyncClient) -> None:
+        super().__init__(client)
+        self.types = AsyncCatalogTypes(client)
+        self.entries = AsyncCatalogEntries(client)
+
+
+class AsyncTeams(AsyncResource):
+    """``client.teams`` on the async client."""
+
+    list = async_pager(teams.list_teams)
+    get = asynchronous(teams.get_team)
+
+
+# What hangs off incidents, and their settings: timestamps, custom field options, members,
+# attachments, post-mortem documents and related incidents.
+
+
+class IncidentTimestamps(SyncResource):
+    """``client.incident_timestamps``: the organisation's incident timestamps."""
+
+    list = sync(incident_settings.list_incident_timestamps)
+    get = sync(incident_settings.get_incident_timestamp)
+
+
+class CustomFieldOptions(SyncResource):
+    """``client.custom_field_options``: the options of select custom fields."""
+
+    list = sync_pager(incident_settings.list_custom_field_options)
+    get = sync(incident_settings.get_custom_field_option)
+    create = sync(incident_settings.create_custom_field_option)
+    update = sync(incident_settings.update_custom_field_option)
+    delete = sync(incident_settings.delete_custom_field_option)
+
+
+class IncidentMemberships(SyncResource):
+    """``client.incident_memberships``: who may see a private incident."""
+
+    create = sync(incident_extras.create_incident_membership)
+    revoke = sync(incident_extras.revoke_incident_membership)
+
+
+class IncidentAttachments(SyncResource):
+    """``client.incident_attachments``: external resources attached to incidents."""
+
+    list = sync(incident_extras.list_incident_attachments)
+    create = sync(incident_extras.create_incident_attachment)
+    delete = sync(incident_extras.delete_incident_attachment)
+
+
+class PostmortemDocuments(SyncResource):
+    """``client.postmortem_documents``: incidents' post-mortems, in incident.io or linked."""
+
+    list = sync_pager(incident_extras.list_postmortem_documents)
+    get = sync(incident_extras.get_postmortem_document)
+    content = sync(incident_extras.get_postmortem_content)
+    attach = sync(incident_extras.attach_postmortem_document)
+    import_markdown = sync(incident_extras.import_postmortem_document)
+    update_status = sync(incident_extras.update_postmortem_status)
+
+
+class IncidentRelationships(SyncResource):
+    """``client.incident_relationships``: the incidents related to one."""
+
+    list = sync_pager(incident_extras.list_incident_relationships)
+
+
+class AsyncIncidentTimestamps(AsyncResource):
+    """``client.incident_timestamps`` on the async client."""
+
+    list = asynchronous(incident_settings.list_incident_timestamps)
+    get = asynchronous(incident_settings.get_incident_timestamp)
+
+
+class AsyncCustomFieldOptions(AsyncResource):
+    """``client.custom_field_options`` on the async client."""
+
+    list = async_pager(incident_settings.list_custom_field_options)
+    get = asynchronous(incident_settings.get_custom_field_option)
+    create = asynchronous(incident_settings.create_custom_field_option)
+    update = asynchronous(incident_settings.update_custom_field_option)
+    delete = asynchronous(incident_settings.delete_custom_field_option)
+
+
+class AsyncIncidentMemberships(AsyncResource):
+    """``client.incident_memberships`` on the async client."""
+
+    create = asynchronous(incident_extras.create_incident_membership)
+    revoke = asynchronous(incident_extras.revoke_incident_membership)
+
+
+class AsyncIncidentAttachments(AsyncResource):
+    """``client.incident_attachments`` on the async client."""
+
+    list = asynchronous(incident_extras.list_incident_attachments)
+    create = asynchronous(incident_extras.create_incident_attachment)
+    delete = asynchronous(incident_extras.delete_incident_attachment)
+
+
+class AsyncPostmortemDocuments(AsyncResource):
+    """``client.postmortem_documents`` on the async client."""
+
+    list = async_pager(incident_extras.list_postmortem_documents)
+    get = asynchronous(incident_extras.get_postmortem_document)
+    content = asynchronous(incident_extras.get_postmortem_content)
+    attach = asynchronous(incident_extras.attach_postmortem_document)
+    import_markdown = asynchronous(incident_extras.import_postmortem_document)
+    update_status = asynchronous(incident_extras.update_postmortem_status)
+
+
+class AsyncIncidentRelationships(AsyncResource):
+    """``client.incident_relationships`` on the async client."""
+
+    list = async_pager(incident_extras.list_incident_relationships)

@@ -120,9 +120,10 @@ class IncidentView:
 
     @property
     def services(self) -> list[str]:
-        """The affected services: the names in every custom field whose name contains "service"."""
+        """The affected services: the names in every custom field whose name contains "service", once each."""
         wanted = lambda field: SERVICE_WORD in str(field.get("name") or "").lower()  # noqa: E731
-        return [name for value in self._entries(wanted) for name in value_names(value)]
+        # An organisation may have both a select field and a catalog field of services.
+        return list(dict.fromkeys(name for value in self._entries(wanted) for name in value_names(value)))
 
     def belongs_to_team(self, team: str) -> bool:
         """Whether ``team`` (a name in any case, or an id) is in ``team_ids`` or a team field's values."""

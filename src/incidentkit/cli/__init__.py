@@ -27,10 +27,35 @@ BROKEN_PIPE = 141
 
 # name -> (module, attribute, one-line help shown in `incidentkit --help` without importing it)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "alert-routes": (
+        "incidentkit.cli.alerts_cmd",
+        "alert_routes",
+        "Alert routes: which alerts open incidents.",
+    ),
+    "alert-sources": (
+        "incidentkit.cli.alerts_cmd",
+        "alert_sources",
+        "Alert sources, with the config id and token to send alerts.",
+    ),
+    "alerts": (
+        "incidentkit.cli.alerts_cmd",
+        "alerts",
+        "Alerts: send one from a script, list, show, resolve.",
+    ),
     "approvals": (
         "incidentkit.cli.runs_cmd",
         "approvals",
         "Approval gates of workflow runs: list, approve and reject.",
+    ),
+    "catalog": (
+        "incidentkit.cli.catalog_cmd",
+        "catalog",
+        "The catalog: types, entries and services with their dependencies.",
+    ),
+    "changes": (
+        "incidentkit.cli.changes_cmd",
+        "changes",
+        "Deploys, config changes and flags: record, list, and those before an incident.",
     ),
     "completion": ("incidentkit.cli.completion", "completion", "Print the shell completion script."),
     "custom-fields": (
@@ -40,17 +65,31 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "demo": ("incidentkit.cli.demo_cmd", "demo", "Run the sandbox scenario end to end, no key needed."),
     "emulator": ("incidentkit.cli.emulator_cmd", "emulator", "Run incident.io on your machine."),
+    "escalations": (
+        "incidentkit.cli.escalations_cmd",
+        "escalations",
+        "Page people and answer pages: page, list, show, ack, cancel.",
+    ),
     "events": ("incidentkit.cli.events_cmd", "events", "Webhook events received: list, show and replay."),
+    "follow-ups": (
+        "incidentkit.cli.follow_ups_cmd",
+        "follow_ups",
+        "Follow-ups: list, show, create and update the work after incidents.",
+    ),
     "incidents": ("incidentkit.cli.incidents_cmd", "incidents", "List, show, declare and change incidents."),
+    "oncall": ("incidentkit.cli.oncall_cmd", "oncall", "Who is on call now, for each schedule or one."),
+    "overrides": ("incidentkit.cli.oncall_cmd", "overrides", "Schedule overrides: create, list and delete."),
     "profiles": ("incidentkit.cli.setup_cmd", "profiles", "Saved profiles, one per organisation or key."),
     "roles": ("incidentkit.cli.organisation_cmd", "roles", "The organisation's incident roles."),
     "runs": ("incidentkit.cli.runs_cmd", "runs", "Workflow runs: list, show, logs, retry and cancel."),
     "serve": ("incidentkit.cli.serve_cmd", "serve", "Receive webhooks and run workflows on them."),
+    "schedules": ("incidentkit.cli.oncall_cmd", "schedules", "On-call schedules: list and show."),
     "setup": ("incidentkit.cli.setup_cmd", "setup", "Store an incident.io API key, encrypted."),
     "severities": ("incidentkit.cli.organisation_cmd", "severities", "The organisation's severities."),
     "similar": ("incidentkit.cli.similar_cmd", "similar", "Past incidents similar to one, from the history."),
     "statuses": ("incidentkit.cli.organisation_cmd", "statuses", "The organisation's incident statuses."),
     "sync": ("incidentkit.cli.sync_cmd", "sync", "Copy incident history into the store, incrementally."),
+    "teams": ("incidentkit.cli.teams_cmd", "teams", "The organisation's teams and their members."),
     "timeline": ("incidentkit.cli.updates_cmd", "timeline", "Incident timelines: list and add items."),
     "types": ("incidentkit.cli.organisation_cmd", "types", "The organisation's incident types."),
     "updates": ("incidentkit.cli.updates_cmd", "updates", "Incident updates: list and post."),

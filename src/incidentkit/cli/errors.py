@@ -41,6 +41,8 @@ FIELD_OPTIONS = {
     "title": "--title",
     "description": "--description",
     "timestamp": "--at",
+    "slack_channel_name_override": "--slack-channel-name",
+    "incident_timestamp_id": "--timestamp",
 }
 
 

@@ -12,6 +12,14 @@ import click
 
 from incidentkit.cli.completion import complete_severity, complete_status
 from incidentkit.cli.connection import Connection, connection_options
+from incidentkit.cli.incident_extras_cmd import attachments, members, postmortems, related
+from incidentkit.cli.incident_flags import (
+    field_option,
+    fields_from,
+    lead_option,
+    timestamp_option,
+    timestamps_from,
+)
 from incidentkit.cli.output import (
     Column,
     category_style,
@@ -188,6 +196,8 @@ def incidents() -> None:
     type=click.Choice(MODES),
     help="Incident mode (repeatable; default standard and retrospective).",
 )
+@lead_option("Led by this user: email, id or Slack user id (repeatable: any of them).", multiple=True)
+@field_option('Custom field value, by name: "Affected service=search" (repeatable; a field twice: either).')
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
@@ -212,6 +222,8 @@ def incidents_list(
     until: datetime | None,
     incident_type: tuple[str, ...],
     mode: tuple[str, ...],
+    lead: tuple[str, ...],
+    field: tuple[str, ...],
     limit: int | None,
     fetch_all: bool,
     connection: Connection,
@@ -241,6 +253,8 @@ def incidents_list(
         created_at_lte=until,
         incident_type=list(incident_type) or None,
         mode=list(mode) or None,
+        lead=list(lead) or None,
+        custom_fields=fields_from(field),
         limit=None if fetch_all else (limit or DEFAULT_LIMIT),
     )
     # The API's JSON as it came: scripts get the API objects, and no models are built.
@@ -359,6 +373,10 @@ def incidents_show(
 )
 @click.option("--private", is_flag=True, help="Declare a private incident (default public).")
 @click.option("--mode", type=click.Choice(MODES[:3]), help="standard (default), retrospective or test.")
+@lead_option("The incident lead: email, id or Slack user id.")
+@field_option('Set a custom field by name: "Affected service=search" (repeatable).')
+@timestamp_option
+@click.option("--slack-channel-name", metavar="NAME", help="Name the incident's Slack channel.")
 @click.option(
     "--idempotency-key",
     metavar="KEY",
@@ -374,6 +392,10 @@ def incidents_declare(
     status: str | None,
     private: bool,
     mode: str | None,
+    lead: str | None,
+    field: tuple[str, ...],
+    timestamp: tuple[str, ...],
+    slack_channel_name: str | None,
     idempotency_key: str | None,
     connection: Connection,
     output_format: str | None,
@@ -387,6 +409,10 @@ def incidents_declare(
         status=status,
         visibility="private" if private else "public",
         mode=mode,
+        lead=lead,
+        custom_fields=fields_from(field),
+        timestamps=timestamps_from(timestamp),
+        slack_channel_name=slack_channel_name,
         idempotency_key=idempotency_key,
     )
     click.echo(f"Declared {incident.reference}: {incident.name}", err=True)
@@ -399,6 +425,14 @@ def incidents_declare(
 @click.option("--summary", help="New summary.")
 @click.option("--severity", shell_complete=complete_severity, help="New severity: name, id or SEV-n.")
 @click.option("--status", shell_complete=complete_status, help="New status: name or id.")
+@lead_option("New lead: email, id or Slack user id.")
+@click.option("--no-lead", is_flag=True, help="Leave the incident without a lead.")
+@field_option('Set a custom field by name: "Affected service=search" (repeatable).')
+@timestamp_option
+@click.option(
+    "--clear-timestamp", multiple=True, metavar="NAME", help="Clear an incident timestamp (repeatable)."
+)
+@click.option("--slack-channel-name", metavar="NAME", help="Rename the incident's Slack channel.")
 @click.option(
     "--notify/--no-notify", default=False, help="Tell the incident channel about the change (default: no)."
 )
@@ -410,17 +444,36 @@ def incidents_edit(
     summary: str | None,
     severity: str | None,
     status: str | None,
+    lead: str | None,
+    no_lead: bool,
+    field: tuple[str, ...],
+    timestamp: tuple[str, ...],
+    clear_timestamp: tuple[str, ...],
+    slack_channel_name: str | None,
     notify: bool,
     connection: Connection,
     output_format: str | None,
 ) -> None:
     """Change the incident REF; only the fields given are sent."""
-    if name is None and summary is None and severity is None and status is None:
+    if lead is not None and no_lead:
+        raise click.UsageError("give either --lead or --no-lead, not both")
+    given = (name, summary, severity, status, lead, slack_channel_name)
+    if all(v is None for v in given) and not (no_lead or field or timestamp or clear_timestamp):
         raise click.UsageError(
-            "nothing to edit: give at least one of --name, --summary, --severity, --status"
+            "nothing to edit: give at least one of --name, --summary, --severity, --status, --lead, "
+            "--no-lead, --field, --timestamp, --clear-timestamp, --slack-channel-name"
         )
     incident = connection.client().incidents.edit(
-        ref, name=name, summary=summary, severity=severity, status=status, notify_incident_channel=notify
+        ref,
+        name=name,
+        summary=summary,
+        severity=severity,
+        status=status,
+        lead="" if no_lead else lead,
+        custom_fields=fields_from(field),
+        timestamps=timestamps_from(timestamp, clear_timestamp),
+        slack_channel_name=slack_channel_name,
+        notify_incident_channel=notify,
     )
     click.echo(f"Edited {incident.reference}", err=True)
     emit_object(incident.to_json(), INCIDENT_FIELDS, output_format)
@@ -473,3 +526,8 @@ def incidents_escalate(
 def incidents_close(ref: str, message: str | None, connection: Connection, output_format: str | None) -> None:
     """Close the incident REF (moves it to the first status of category closed)."""
     _report(connection.client().incidents.close(ref, message=message), output_format)
+
+
+# What hangs off an incident, in its own module: attachments, members, post-mortems, related incidents.
+for _command in (attachments, members, postmortems, related):
+    incidents.add_command(_command)

@@ -127,6 +127,23 @@ def custom_fields_list(connection: Connection, output_format: str | None) -> Non
     )
 
 
+@custom_fields.command("options")
+@click.argument("field")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Show at most N options.")
+@connection_options
+@output_options
+def custom_fields_options(
+    field: str, limit: int | None, connection: Connection, output_format: str | None
+) -> None:
+    """List the options of the select custom field FIELD (its name or id), in sort order."""
+    found = connection.client().custom_field_options.list(field, limit=limit)
+    emit_list(
+        [o.to_json() for o in found],
+        [column("Value", "value"), column("Sort key", "sort_key"), column("ID", "id")],
+        output_format,
+    )
+
+
 @click.group()
 def users() -> None:
     """The organisation's users."""

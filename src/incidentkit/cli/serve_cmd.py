@@ -4,7 +4,9 @@ Workflows come from ``--workflows DIR``, else ``workflows =`` in the configurati
 ``./workflows`` when it exists; they reload when their files change. The serve app also takes
 approval decisions and agent answers over HTTP (``/api/approvals/{id}/approve|reject``,
 ``/api/agent-dispatch/{token}``): decisions need the bearer token from ``INCIDENTKIT_API_TOKEN``;
-an agent's answer is authenticated by the signed resume token in its path.
+an agent's answer is authenticated by the signed resume token in its path. Changes come in at
+``POST /api/changes`` (with ``--changes-token``) and GitHub deployments at ``/github/webhooks`` (with
+``--github-secret``): see :mod:`incidentkit.service.changes_routes`.
 
 With ``--sandbox`` it also serves the emulator on loopback, registers the receiver with it and
 seeds the demo organisation, and serves the demo's stand-in for Slack for ``slack.post`` steps, so
@@ -77,6 +79,18 @@ if TYPE_CHECKING:
     type=click.IntRange(min=1),
     help="Delete processed events after this many days (dead ones are kept).",
 )
+@click.option(
+    "--changes-token",
+    metavar="TOKEN",
+    help="Bearer token that turns on POST /api/changes for CI pipelines; prefer INCIDENTKIT_CHANGES_TOKEN "
+    "or [changes] token in the configuration file.",
+)
+@click.option(
+    "--github-secret",
+    metavar="SECRET",
+    help="Secret of the GitHub webhook that sends deployment_status events to /github/webhooks; prefer "
+    "INCIDENTKIT_GITHUB_SECRET or [changes] github_secret. Without one GitHub deliveries are refused.",
+)
 @workflows_option
 @click.option(
     "--workers", default=1, show_default=True, type=click.IntRange(min=0), help="Workflow worker threads."
@@ -91,6 +105,8 @@ def serve(
     sandbox: bool,
     max_body_bytes: int,
     retention_days: int,
+    changes_token: str | None,
+    github_secret: str | None,
     workflows_dir: Path | None,
     workers: int,
     connection: Connection,
@@ -106,6 +122,7 @@ def serve(
     """
     from incidentkit.emulator import SANDBOX_API_KEY
     from incidentkit.service import Service, ServiceSettings, describe
+    from incidentkit.service.changes_routes import change_intake_from_configuration
     from incidentkit.service.sandbox import Sandbox, start_sandbox
     from incidentkit.store import RetentionPolicy
     from incidentkit.webhooks.config import configured_secrets
@@ -120,6 +137,7 @@ def serve(
     if sandbox and not secrets:
         secrets = [new_webhook_secret()]  # the sandbox's own, fresh each time
     config = load_engine_config()
+    intake = change_intake_from_configuration(changes_token, github_secret)
     with ExitStack() as stack:
         sandboxed: Sandbox | None = None
         client: Client | None = None
@@ -151,6 +169,7 @@ def serve(
             workflows_dir=workflows_dir or config.workflows_dir,
             engine=config,
             workers=workers,
+            changes=intake,
         )
         try:
             service = stack.enter_context(

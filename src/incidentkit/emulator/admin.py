@@ -143,6 +143,28 @@ def _list_webhook_deliveries(emulator: Emulator, request: EmulatorRequest, body:
     return 200, {"webhook_deliveries": shown}
 
 
+def _relate_incidents(emulator: Emulator, request: EmulatorRequest, body: dict[str, Any]) -> Answer:
+    from incidentkit.emulator.relationships import relate
+
+    incidents = []
+    for name in ("incident_id", "related_incident_id"):
+        value = body.get(name)
+        if not isinstance(value, str) or not value:
+            raise required(name)
+        incident = emulator.state.incident_by_reference(value.upper().removeprefix("INC-"))
+        if incident is None:
+            raise invalid(name, f"No incident exists with id or reference {value!r}", code="not_found")
+        incidents.append(incident)
+    try:
+        relationship = relate(emulator.state, incidents[0], incidents[1], now=emulator.clock().timestamp())
+    except ValueError as error:
+        raise invalid("related_incident_id", str(error)) from None
+    emulator._persist()  # the state file keeps what the admin endpoints change, too
+    return 201, {
+        "incident_relationship": {"id": relationship["id"], "incident_ids": relationship["incident_ids"]}
+    }
+
+
 ADMIN_ROUTES: dict[tuple[str, str], AdminHandler] = {
     ("GET", "/_emulator/state"): _state,
     ("POST", "/_emulator/reset"): _reset,
@@ -155,6 +177,7 @@ ADMIN_ROUTES: dict[tuple[str, str], AdminHandler] = {
     ("POST", "/_emulator/webhook_endpoints"): _add_webhook_endpoint,
     ("GET", "/_emulator/webhook_endpoints"): _list_webhook_endpoints,
     ("GET", "/_emulator/webhook_deliveries"): _list_webhook_deliveries,
+    ("POST", "/_emulator/incident_relationships"): _relate_incidents,
 }
 """The admin endpoints by (method, path), beside the API's own route table in :mod:`.core`."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from incidentkit.emulator.errors import APIError
 from incidentkit.emulator.state import APIKey, OrgState, Record
@@ -26,6 +26,8 @@ class Call:
     rng: random.Random
     emit: Emit
     changed: bool = field(default=False)
+    # The request's headers (lower-case names), for operations that authenticate without an API key.
+    headers: dict[str, str] = field(default_factory=dict)
     # Whether a list page that is exactly full carries an ``after`` cursor (the real API's way).
     cursor_on_full_page: bool = field(default=True)
 
@@ -39,7 +41,18 @@ class Call:
         return self.body
 
 
-Handler = Callable[[Call], tuple[int, Record]]
+Handler = Callable[[Call], tuple[int, Record | None]]
+"""A handler answers a status and a JSON body (``None`` for none, as a 204 has)."""
+
+
+class Operation(NamedTuple):
+    """One row of a module's route table (collected into :data:`incidentkit.emulator.routes.ROUTES`)."""
+
+    method: str
+    template: str  # the schema's path
+    handler: Handler
+    scope: str | None  # the schema's x-rbac-scopes
+    public: bool = False  # no API key: the handler authenticates the request itself
 
 
 @dataclass(frozen=True)

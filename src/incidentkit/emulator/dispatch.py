@@ -26,12 +26,15 @@ def _pattern(template: str) -> re.Pattern[str]:
 def generic_route(method: str, template: str) -> Route:
     """The route of a schema operation the generic mechanism answers (compiled once)."""
     operation = generic.compiled(method, template)
-    scopes = spec()["paths"][template][method.lower()].get("x-rbac-scopes")
+    described = spec()["paths"][template][method.lower()]
+    scopes = described.get("x-rbac-scopes")
+    # An empty security list means the operation takes no API key (a heartbeat ping, say).
+    public = described.get("security") == []
 
     def answer(call: Call) -> tuple[int, Any]:
         return generic.handle(call, operation)
 
-    return Route(method, template, _pattern(template), answer, scopes[0] if scopes else None)
+    return Route(method, template, _pattern(template), answer, scopes[0] if scopes else None, public)
 
 
 def find_route(method: str, path: str) -> tuple[Route, dict[str, str]]:

@@ -229,16 +229,19 @@ def _role_users(role_id: str) -> Callable[[Record], set[str]]:
     return users
 
 
+def _value_key(value: Record) -> str:
+    """What a custom field filter compares a value with: an option's or catalog entry's id, else the value."""
+    for nested in ("value_option", "value_catalog_entry"):
+        if nested in value:
+            return str(value[nested]["id"])
+    return str(next(iter(value.values())))
+
+
 def _field_options(field_id: str) -> Callable[[Record], set[str]]:
     def options(incident: Record) -> set[str]:
         for entry in incident["custom_field_entries"]:
             if entry["custom_field"]["id"] == field_id:
-                return {
-                    value["value_option"]["id"]
-                    if "value_option" in value
-                    else str(next(iter(value.values())))
-                    for value in entry["values"]
-                }
+                return {_value_key(value) for value in entry["values"]}
         return set()
 
     return options
@@ -328,19 +331,30 @@ FOLLOW_UP_MODES = ("standard", "retrospective", "test", "tutorial", "stream")
 
 
 def follow_up_filter(call: Call) -> Predicate:
-    """``GET /v3/follow_ups``: by incident and by the incident's mode."""
+    """``GET /v3/follow_ups``: by incident, the incident's mode, the team, created_at and updated_at."""
     incident_id = call.param("incident_id")
     mode = call.param("incident_mode")
+    team_id = call.param("assignee_team_id")
     if mode and mode not in FOLLOW_UP_MODES:
         raise invalid(
             "incident_mode", f"incident_mode must be one of {', '.join(FOLLOW_UP_MODES)}, not {mode!r}"
         )
     # Without incident_mode, only follow-ups of standard and retrospective incidents are listed.
     modes = {mode} if mode else {"standard", "retrospective"}
+    ranges: list[Predicate] = []
+    for name, operators in _filters(call).items():
+        if name not in ("created_at", "updated_at"):
+            raise invalid(name, f"{name} is not a filter of this endpoint; use created_at or updated_at")
+        ranges += _time_filter(name, operators)
 
     def keep(follow_up: Record) -> bool:
         incident = call.state.incidents.get(follow_up["incident_id"])
         in_mode = incident is not None and incident.get("mode", "standard") in modes
-        return in_mode and (incident_id is None or follow_up["incident_id"] == incident_id)
+        return (
+            in_mode
+            and (incident_id is None or follow_up["incident_id"] == incident_id)
+            and (not team_id or follow_up.get("assignee_team", {}).get("id") == team_id)
+            and all(predicate(follow_up) for predicate in ranges)
+        )
 
     return keep

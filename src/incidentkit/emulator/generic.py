@@ -187,17 +187,22 @@ def _past_tense(verb: str) -> list[str]:
 
 
 def _apply_action(record: Record, operation: Operation, body: Any, call: Call) -> None:
-    """Move ``status`` to the verb's past tense (where the schema has it) and set what the body gives."""
+    """Move ``status`` (or ``state``) to the verb's past tense where the schema has it; copy the body in.
+
+    ``resolve`` -> ``resolved``, ``dismiss`` -> ``dismissed``; an undoing verb (``unpublish``,
+    ``restore``) goes back to the first value the schema lists.
+    """
     ref = resource_ref(operation.collection)
     schema = resolve({"$ref": ref}) if ref else {}
-    status = schema.get("properties", {}).get("status", {})
     verb = operation.verb or ""
-    options = resolve(status).get("enum", []) if status else []
-    moved = next((value for value in _past_tense(verb) if value in options), None)
-    if verb.startswith("un") or verb == "restore":
-        moved = options[0] if options else None
-    if moved is not None:
-        record["status"] = moved
+    for name in ("status", "state"):
+        options = resolve(schema.get("properties", {}).get(name, {})).get("enum", [])
+        moved = next((value for value in _past_tense(verb) if value in options), None)
+        if options and (verb.startswith("un") or verb == "restore"):
+            moved = options[0]
+        if moved is not None:
+            record[name] = moved
+            break
     if isinstance(body, dict) and schema:
         record.update(copied(schema, body, Fill(call.now, call.rng)))
     if "updated_at" in schema.get("properties", {}):

@@ -28,6 +28,19 @@ OWNED: dict[str, Callable[[OrgState], Records]] = {
     "/v2/incident_updates": lambda state: state.incident_updates,
     "/v2/incident_timeline_items": lambda state: state.timeline_items,
     "/v3/follow_ups": lambda state: state.follow_ups,
+    "/v3/catalog_types": lambda state: state.catalog_types,
+    "/v3/catalog_entries": lambda state: state.catalog_entries,
+    "/v3/teams": lambda state: state.teams,
+    "/v2/alert_sources": lambda state: state.alert_sources,
+    "/v3/alert_routes": lambda state: state.alert_routes,
+    "/v2/alerts": lambda state: state.alerts,
+    "/v2/incident_alerts": lambda state: state.incident_alerts,
+    "/v2/schedules": lambda state: state.schedules,
+    "/v2/schedule_overrides": lambda state: state.schedule_overrides,
+    "/v2/escalation_paths": lambda state: state.escalation_paths,
+    "/v2/escalations": lambda state: state.escalations,
+    "/v1/incident_attachments": lambda state: state.incident_attachments,
+    "/v1/postmortem_documents": lambda state: state.postmortem_documents,
 }
 
 

@@ -12,16 +12,22 @@ from __future__ import annotations
 from incidentkit.emulator.call import Call, Handler
 from incidentkit.emulator.errors import APIError, invalid, not_found, required
 from incidentkit.emulator.filters import (
-    follow_up_filter,
     incident_filter,
     incident_update_filter,
     paginate,
     timeline_item_filter,
     user_filter,
 )
-from incidentkit.emulator.ids import new_ulid, rfc3339
+from incidentkit.emulator.ids import rfc3339
+from incidentkit.emulator.incident_options import (
+    RetrospectiveOptions,
+    apply_retrospective,
+    channel_name_field,
+    parse_retrospective_options,
+    parse_timestamp_values,
+    set_timestamp_values,
+)
 from incidentkit.emulator.records import (
-    embedded_user,
     key_actor,
     new_incident,
     new_timeline_item,
@@ -167,6 +173,9 @@ def create_incident(call: Call) -> tuple[int, Record]:
     severity = lookup(call.state.severities, string_field(body, "severity_id"), "severity_id", "severity")
     custom_values = parse_custom_values(call, body.get("custom_field_entries", []), "")
     role_assignments = parse_role_assignments(call, body.get("incident_role_assignments", []), "")
+    timestamp_values = parse_timestamp_values(call, body.get("incident_timestamp_values", []), "")
+    channel_name = channel_name_field(body, "")
+    retrospective = parse_retrospective_options(call, body, mode or "standard")
     if severity is None and status["category"] != "triage" and call.state.severities:
         raise APIError(
             422, "A severity is required to open an incident", code="is_required", field="severity_id"
@@ -188,6 +197,11 @@ def create_incident(call: Call) -> tuple[int, Record]:
         custom_values=custom_values,
         role_assignments=role_assignments,
     )
+    set_timestamp_values(incident, timestamp_values)
+    if mode == "retrospective":
+        apply_retrospective(call, incident, retrospective or RetrospectiveOptions())
+    if channel_name is not None:
+        incident["slack_channel_name"] = channel_name
     call.state.incidents[incident["id"]] = incident
     call.state.idempotency[f"incident:{key}"] = incident["id"]
     call.state.incident_updates.append(
@@ -261,16 +275,25 @@ def edit_incident(call: Call) -> tuple[int, Record]:
         else {}
     )
     roles = (
-        parse_role_assignments(call, edit["incident_role_assignments"], "incident.")
+        parse_role_assignments(call, edit["incident_role_assignments"], "incident.", editing=True)
         if "incident_role_assignments" in edit
         else []
     )
+    timestamp_values = (
+        parse_timestamp_values(call, edit["incident_timestamp_values"], "incident.")
+        if "incident_timestamp_values" in edit
+        else {}
+    )
+    channel_name = channel_name_field(edit, "incident.")
     for name in ("name", "summary", "call_url"):
         value = string_field(edit, name, prefix="incident.")
         if value is not None:
             incident[name] = value
     set_custom_values(call.state, incident, values)
     set_role_assignments(incident, roles)
+    set_timestamp_values(incident, timestamp_values)
+    if channel_name is not None:
+        incident["slack_channel_name"] = channel_name
     moved, previous = _apply_change(call, incident, status, severity)
     if moved:
         call.state.incident_updates.append(
@@ -376,49 +399,3 @@ def update_timeline_item(call: Call) -> tuple[int, Record]:
     item["updated_at"] = rfc3339(call.now)
     call.changed = True
     return 200, {"incident_timeline_item": item}
-
-
-# Follow-ups (the v3 API; v2 is deprecated).
-
-
-def list_follow_ups(call: Call) -> tuple[int, Record]:
-    follow_ups, meta = paginate(call, call.state.follow_ups, follow_up_filter(call), maximum=250)
-    return 200, {"follow_ups": follow_ups, "pagination_meta": meta}
-
-
-def create_follow_up(call: Call) -> tuple[int, Record]:
-    body = call.json_object()
-    incident = incident_for_payload(call, body)
-    title = string_field(body, "title", needed=True)
-    assert title is not None
-    # The emulated organisation has no teams, follow-up categories, priorities or external issues,
-    # so an id of one of them refers to nothing, as it would in such an organisation.
-    for name, what in (
-        ("assignee_team_id", "team"),
-        ("follow_up_category_id", "follow-up category"),
-        ("follow_up_priority_option_id", "follow-up priority"),
-        ("external_issue_reference_id", "external issue"),
-    ):
-        lookup([], string_field(body, name), name, what)
-    assignee = lookup(call.state.users, string_field(body, "assignee_id"), "assignee_id", "user")
-    labels = body.get("labels", [])
-    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
-        raise invalid("labels", "labels must be a list of strings")
-    follow_up: Record = {
-        "id": new_ulid(call.now, call.rng),
-        "incident_id": incident["id"],
-        "creator": key_actor(call.key),
-        "title": title,
-        "status": "outstanding",
-        "labels": labels,
-        "created_at": rfc3339(call.now),
-        "updated_at": rfc3339(call.now),
-    }
-    description = string_field(body, "description")
-    if description is not None:
-        follow_up["description"] = description
-    if assignee is not None:
-        follow_up["assignee"] = embedded_user(assignee)
-    call.state.follow_ups.append(follow_up)
-    call.changed = True
-    return 201, {"follow_up": follow_up}

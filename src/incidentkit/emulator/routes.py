@@ -5,7 +5,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from incidentkit.emulator import handlers
+from incidentkit.emulator import (
+    alert_routes,
+    alert_sources,
+    alerts,
+    attachments,
+    catalog_entries,
+    catalog_types,
+    custom_field_options,
+    escalations,
+    follow_ups,
+    handlers,
+    incident_settings,
+    memberships,
+    postmortems,
+    relationships,
+    schedules,
+    teams,
+)
 from incidentkit.emulator.call import Handler
 from incidentkit.emulator.errors import APIError
 
@@ -19,12 +36,13 @@ class Route:
     pattern: re.Pattern[str]
     handler: Handler
     scope: str | None  # the schema's x-rbac-scopes; None when any valid key may call it
+    public: bool = False  # the schema's security is empty: no API key; the handler authenticates
 
 
-def _route(method: str, template: str, handler: Handler, scope: str | None) -> Route:
+def _route(method: str, template: str, handler: Handler, scope: str | None, public: bool = False) -> Route:
     # \Z, not $: a path ending in a newline is not the path without it.
     pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + r"\Z")
-    return Route(method, template, pattern, handler, scope)
+    return Route(method, template, pattern, handler, scope, public)
 
 
 ROUTES = [
@@ -53,9 +71,26 @@ ROUTES = [
     _route(
         "PATCH", "/v2/incident_timeline_items/{id}", handlers.update_timeline_item, "timeline_items.update"
     ),
-    _route("GET", "/v3/follow_ups", handlers.list_follow_ups, "actions.view"),
-    _route("POST", "/v3/follow_ups", handlers.create_follow_up, "follow_ups.create"),
 ]
+# The areas with a module of their own, each with its table of operations.
+AREAS = (
+    follow_ups,
+    catalog_types,
+    catalog_entries,
+    teams,
+    alert_sources,
+    alert_routes,
+    alerts,
+    schedules,
+    escalations,
+    incident_settings,
+    custom_field_options,
+    memberships,
+    attachments,
+    postmortems,
+    relationships,
+)
+ROUTES += [_route(*operation) for module in AREAS for operation in module.ROUTES]
 
 
 def role_for_scope(scope: str) -> str:

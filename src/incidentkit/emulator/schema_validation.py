@@ -22,13 +22,15 @@ JSONObject = dict[str, Any]
 
 # Keywords that describe a schema for people or for other tools, not for validation.
 _DROPPED = {"example", "examples", "description", "nullable", "readOnly", "writeOnly", "externalDocs"}
+_SET_TO_NULL = re.compile(r"\bset (it )?to null\b", re.IGNORECASE)
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
 
 
 def json_schema(node: Any) -> Any:
     """An OpenAPI 3.0 schema (or part of one) as JSON Schema (draft 7).
 
-    ``nullable: true`` becomes a ``null`` alternative of the type (and of the enum); ``$ref``
+    ``nullable: true`` (or a description saying "set to null") becomes a ``null`` alternative of
+    the type (and of the enum); ``$ref``
     stays a reference, resolved against ``components`` at the root of the validated document.
     """
     if isinstance(node, list):
@@ -40,7 +42,12 @@ def json_schema(node: Any) -> Any:
         for key, value in node.items()
         if key not in _DROPPED and not key.startswith("x-")
     }
-    if node.get("nullable") is True:
+    # The schema declares no type nullable, but some fields say in words that null unsets them
+    # ("Set to null to unassign."): the schema's text is the schema too, so they take a null.
+    said_nullable = isinstance(node.get("description"), str) and bool(
+        _SET_TO_NULL.search(node["description"])
+    )
+    if node.get("nullable") is True or said_nullable:
         if "$ref" in converted:
             return {"anyOf": [{"$ref": converted["$ref"]}, {"type": "null"}]}
         if isinstance(converted.get("type"), str):

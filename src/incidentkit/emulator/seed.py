@@ -13,6 +13,8 @@ import random
 from importlib import resources
 from typing import Any
 
+from incidentkit.emulator.alert_seed import add_monitoring
+from incidentkit.emulator.catalog_seed import add_catalog, affected_services
 from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.emulator.records import (
     embedded_type,
@@ -24,6 +26,8 @@ from incidentkit.emulator.records import (
     strip_nulls,
     user_actor,
 )
+from incidentkit.emulator.relationships import relate_by_service
+from incidentkit.emulator.seed_oncall import add_on_call
 from incidentkit.emulator.state import OrgState, Record
 
 SEEDS = ("default", "demo", "empty")
@@ -41,6 +45,13 @@ SERVICES = [
 ]
 TEAMS = ["Platform", "Payments", "Identity", "Growth"]
 
+# The seeded HTTP alert source, "Monitoring", and the alert route that turns its alerts into
+# incidents: fixed and documented, like the sandbox API key, so scripts and demos can send alerts
+# (POST /v2/alert_events/http/MONITORING_SOURCE_ID?token=MONITORING_SOURCE_TOKEN).
+MONITORING_SOURCE_ID = "01HDGG564GPB0T1WV9MMHH2ZZP"
+MONITORING_SOURCE_TOKEN = "incidentkit-monitoring-token"
+MONITORING_ROUTE_ID = "01HDGG564GQ1K4H5YTM8EK10RG"
+
 
 def _data(name: str) -> Any:
     return json.loads(resources.files("incidentkit.emulator").joinpath("data", name).read_text())
@@ -54,9 +65,14 @@ def build_state(seed: str, *, now: float) -> OrgState:
     if seed == "empty":
         return state
     _configure(state)
+    add_on_call(state)
     _add_fixture_incident(state)
+    add_monitoring(
+        state, source_id=MONITORING_SOURCE_ID, token=MONITORING_SOURCE_TOKEN, route_id=MONITORING_ROUTE_ID
+    )
     if seed == "demo":
         _add_demo_history(state, now=now, rng=random.Random("incidentkit-demo"))
+        relate_by_service(state, now=now)
     return state
 
 
@@ -150,6 +166,7 @@ def _configure(state: OrgState) -> None:
         _user(rng, "Mei Lin", "mei@example.com", "responder", "U062HDG5MLN"),
         _user(rng, "Sam Okafor", "sam@example.com", "viewer"),
     ]
+    add_catalog(state, at=CONFIGURED_AT)
 
 
 def _custom_field(field_id: str, name: str, description: str, field_type: str) -> Record:
@@ -259,6 +276,7 @@ def _add_demo_history(state: OrgState, *, now: float, rng: random.Random) -> Non
             custom_values={
                 service_field["id"]: [{"value_option": service}],
                 impact_field["id"]: [{"value_option": rng.choice(impact_options)}],
+                **affected_services(state, service["value"], index),
             },
             role_assignments=[(lead_role, lead)],
         )

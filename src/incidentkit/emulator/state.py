@@ -55,6 +55,36 @@ class OrgState:
     next_reference: int = 1
     api_keys: dict[str, APIKey] = field(default_factory=dict)
     webhook_endpoints: list[Record] = field(default_factory=list)
+    # The v3 catalog: types (with their schema) and entries, in creation order; archived ones are
+    # kept, with ``archived_at``, so references to them still have a name.
+    catalog_types: list[Record] = field(default_factory=list)
+    catalog_entries: list[Record] = field(default_factory=list)
+    teams: list[Record] = field(default_factory=list)
+    # Alerting (emulator.alert_*): sources, routes (kept in the v3 shape), alerts and their links.
+    alert_sources: list[Record] = field(default_factory=list)
+    alert_routes: list[Record] = field(default_factory=list)
+    alert_route_v2_settings: dict[str, Record] = field(default_factory=dict)  # v2-only fields, by route id
+    alerts: list[Record] = field(default_factory=list)
+    alert_metadata: dict[str, Record] = field(default_factory=dict)  # an alert's last event metadata
+    alert_tags: list[Record] = field(default_factory=list)
+    incident_alerts: list[Record] = field(default_factory=list)
+    # On-call: schedules (ScheduleV2 without its computed shifts), overrides, escalation paths and
+    # escalations; escalation_progress keeps what the API does not show (the idempotency key, the
+    # level an escalation has reached and since when), by escalation id.
+    schedules: list[Record] = field(default_factory=list)
+    schedule_overrides: list[Record] = field(default_factory=list)
+    escalation_paths: list[Record] = field(default_factory=list)
+    escalations: list[Record] = field(default_factory=list)
+    escalation_progress: dict[str, Record] = field(default_factory=dict)
+    # Private incidents' members (IncidentMembershipV1), attachments (IncidentAttachmentV1) and
+    # post-mortem documents (PostmortemDocumentV1), as the API shows them; an in-app document's
+    # markdown by document id; and related incidents as {"id", "incident_ids": [a, b]}, since the
+    # API shows each relationship from the side of the incident asked about.
+    incident_memberships: list[Record] = field(default_factory=list)
+    incident_attachments: list[Record] = field(default_factory=list)
+    postmortem_documents: list[Record] = field(default_factory=list)
+    postmortem_contents: dict[str, str] = field(default_factory=dict)
+    incident_relationships: list[Record] = field(default_factory=list)
     # The schema-driven operations' records: collection path -> id -> record (emulator.generic).
     generic: dict[str, dict[str, Record]] = field(default_factory=dict)
     # The schema-driven singletons (a user's paging provider, the IP allowlist): path -> response body.

@@ -12,6 +12,7 @@ from datetime import UTC
 from typing import Any
 
 from incidentkit.emulator.call import Call
+from incidentkit.emulator.catalog_values import catalog_value
 from incidentkit.emulator.errors import invalid, required
 from incidentkit.emulator.ids import rfc3339
 from incidentkit.emulator.state import Record
@@ -98,6 +99,10 @@ def parse_custom_values(call: Call, entries: Any, prefix: str) -> dict[str, list
                         code="not_found",
                     )
                 converted.append({"value_option": option})
+            elif "value_catalog_entry_id" in value:
+                converted.append(
+                    catalog_value(call.state, custom_field, value["value_catalog_entry_id"], value_where)
+                )
             else:
                 kept = {k: v for k, v in value.items() if k in ("value_text", "value_link", "value_numeric")}
                 if not kept:
@@ -107,7 +112,14 @@ def parse_custom_values(call: Call, entries: Any, prefix: str) -> dict[str, list
     return values
 
 
-def parse_role_assignments(call: Call, assignments: Any, prefix: str) -> list[tuple[Record, Record | None]]:
+def parse_role_assignments(
+    call: Call, assignments: Any, prefix: str, *, editing: bool = False
+) -> list[tuple[Record, Record | None]]:
+    """``incident_role_assignments``: (role, user) pairs, ``None`` as the user to unassign the role.
+
+    The assignee is a ``UserReferencePayloadV2``: an id, an email (in any case) or a Slack user id;
+    every reference given must name the same user. The reporter may be set only on create.
+    """
     if not isinstance(assignments, list):
         raise invalid(prefix + "incident_role_assignments", "incident_role_assignments must be a list")
     result: list[tuple[Record, Record | None]] = []
@@ -118,23 +130,39 @@ def parse_role_assignments(call: Call, assignments: Any, prefix: str) -> list[tu
         role_id = string_field(assignment, "incident_role_id", prefix=where + ".", needed=True)
         role = lookup(call.state.incident_roles, role_id, f"{where}.incident_role_id", "incident role")
         assert role is not None
-        assignee = assignment.get("assignee")
-        user = None
-        if isinstance(assignee, dict) and assignee:
-            user = next(
-                (
-                    u
-                    for u in call.state.users
-                    if any(
-                        assignee.get(k) and u.get(k) == assignee[k] for k in ("id", "email", "slack_user_id")
-                    )
-                ),
-                None,
+        if editing and role["role_type"] == "reporter":
+            raise invalid(
+                f"{where}.incident_role_id",
+                "The reporter role can only be assigned when creating an incident",
             )
-            if user is None:
-                raise invalid(f"{where}.assignee", f"No user matches {assignee}", code="not_found")
-        result.append((role, user))
+        assignee = assignment.get("assignee")
+        if assignee is not None and not isinstance(assignee, dict):
+            raise invalid(f"{where}.assignee", f"{where}.assignee must be an object")
+        result.append((role, _assignee(call, assignee or {}, f"{where}.assignee")))
     return result
+
+
+def _assignee(call: Call, reference: dict[str, Any], where: str) -> Record | None:
+    """The one user a ``UserReferencePayloadV2`` names; ``None`` when it names nobody (unassign)."""
+    found: Record | None = None
+    for key in ("id", "email", "slack_user_id"):
+        value = string_field(reference, key, prefix=where + ".")
+        if not value:
+            continue
+        user = next(
+            (
+                u
+                for u in call.state.users
+                if (u.get(key, "").lower() == value.lower() if key == "email" else u.get(key) == value)
+            ),
+            None,
+        )
+        if user is None:
+            raise invalid(f"{where}.{key}", f"No user has the {key} {value!r}", code="not_found")
+        if found is not None and found["id"] != user["id"]:
+            raise invalid(where, f"{where} names two different users: {found['name']} and {user['name']}")
+        found = user
+    return found
 
 
 # Which status categories an incident may move between (IncidentEditPayloadV2.incident_status_id).

@@ -1,11 +1,14 @@
-"""Investigation: incident history, similar past incidents, incident references and priorities.
+"""Investigation: incident history, similar past incidents, recent changes, evidence, references, priorities.
 
 Everything here takes plain data (:class:`HistoryIncident`), so any source can feed it: the history
 synced into the store (``incidentkit sync``), an incident fetched from the API, or a flattened view.
 Heavy libraries (scikit-learn) are imported only when a similarity index is built.
 """
 
-from incidentkit.investigation.config import InvestigationConfig, load_investigation_config
+from incidentkit.investigation.change_log import Change, ChangeLog
+from incidentkit.investigation.change_window import ChangeMatch, ChangesBefore, changes, changes_before
+from incidentkit.investigation.config import InvestigationConfig, PrometheusConfig, load_investigation_config
+from incidentkit.investigation.evidence import Evidence, EvidenceError, EvidenceSource, PrometheusSource
 from incidentkit.investigation.history import History, HistoryIncident, HistoryUpdate, incident_from_api
 from incidentkit.investigation.priority import severity_priority
 from incidentkit.investigation.ref_search import FoundRef, find_incident_refs
@@ -18,6 +21,13 @@ from incidentkit.investigation.similar import (
 )
 
 __all__ = [
+    "Change",
+    "ChangeLog",
+    "ChangeMatch",
+    "ChangesBefore",
+    "Evidence",
+    "EvidenceError",
+    "EvidenceSource",
     "FoundRef",
     "History",
     "HistoryIncident",
@@ -25,8 +35,12 @@ __all__ = [
     "HistoryUpdate",
     "InvestigationConfig",
     "Match",
+    "PrometheusConfig",
+    "PrometheusSource",
     "Resolution",
     "SimilarityIndex",
+    "changes",
+    "changes_before",
     "find_incident_refs",
     "incident_from_api",
     "load_investigation_config",

@@ -18,23 +18,40 @@ Example (every key optional; these are the defaults)::
 
     [investigation.priorities]      # severity name (any case) -> priority, merged over the defaults
     Critical = "P0"
+
+    [investigation.dependencies]    # service -> the services it depends on (until the catalog says)
+    checkout = ["payments", "postgres"]
+
+    [investigation.prometheus]      # evidence from Prometheus (no table: no Prometheus evidence)
+    url = "http://prometheus:9090"
+    timeout_seconds = 10
+    step = "15s"                    # the resolution asked for (coarser when the range is long)
+    before = "1h"                   # compared: this long before the incident's start ...
+    after = "30m"                   # ... with this long after it
+    min_ratio = 1.5                 # a mean that moved less than this many times is "steady"
+
+    [investigation.prometheus.queries]   # name -> PromQL; {service} is the service's name
+    error_rate = 'sum(rate(http_requests_total{service="{service}",code=~"5.."}[5m]))'
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from incidentkit.config_file import read_config_file
 from incidentkit.investigation.errors import InvestigationError
+from incidentkit.timeutil import parse_duration
 
 __all__ = [
     "DEFAULT_PRIORITIES",
     "DEFAULT_WEIGHTS",
     "InvestigationConfig",
     "InvestigationConfigError",
+    "PrometheusConfig",
     "load_investigation_config",
 ]
 
@@ -64,6 +81,29 @@ class InvestigationConfigError(InvestigationError, ValueError):
 
 
 @dataclass(frozen=True)
+class PrometheusConfig:
+    """Where the Prometheus evidence comes from (``[investigation.prometheus]``).
+
+    Attributes:
+        url: the Prometheus server (its HTTP API is under ``/api/v1``).
+        queries: signal name → PromQL, with ``{service}`` standing for the service's name.
+        timeout_seconds: how long one query may take.
+        step: the resolution asked for; coarser when the range would have too many points.
+        before: how long before the incident's start the baseline runs.
+        after: how long after the start is compared with it.
+        min_ratio: a mean that moved by less than this factor is reported as steady.
+    """
+
+    url: str
+    queries: Mapping[str, str] = field(default_factory=dict)
+    timeout_seconds: float = 10.0
+    step: timedelta = timedelta(seconds=15)
+    before: timedelta = timedelta(hours=1)
+    after: timedelta = timedelta(minutes=30)
+    min_ratio: float = 1.5
+
+
+@dataclass(frozen=True)
 class InvestigationConfig:
     """What the investigation reads from the configuration file.
 
@@ -76,6 +116,8 @@ class InvestigationConfig:
         time_half_life_days: days after which time proximity has halved.
         label_neighbours: how many of the nearest labelled past incidents vote on the root cause.
         priorities: severity name (lower case) → priority (``P0``…).
+        dependencies: service → the services it depends on (for "what changed before this incident").
+        prometheus: where Prometheus evidence comes from; None when not configured.
     """
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
@@ -85,6 +127,8 @@ class InvestigationConfig:
     time_half_life_days: float = 30.0
     label_neighbours: int = 10
     priorities: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
+    dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    prometheus: PrometheusConfig | None = None
 
 
 def load_investigation_config(path: Path | None = None) -> InvestigationConfig:
@@ -110,6 +154,8 @@ def investigation_config_from(table: Any, where: str = "the configuration") -> I
         "time_half_life_days",
         "label_neighbours",
         "priorities",
+        "dependencies",
+        "prometheus",
     }
     for key in table:
         if key not in known:
@@ -146,7 +192,72 @@ def investigation_config_from(table: Any, where: str = "the configuration") -> I
             _number(table.get("label_neighbours", defaults.label_neighbours), "label_neighbours", where, 1)
         ),
         priorities=priorities,
+        dependencies=_dependencies(_table(table, "dependencies", where), where),
+        prometheus=_prometheus(table.get("prometheus"), where),
     )
+
+
+def _dependencies(table: Mapping[str, Any], where: str) -> dict[str, tuple[str, ...]]:
+    """``service = ["dependency", ...]`` (or one name as text) for each service."""
+    found: dict[str, tuple[str, ...]] = {}
+    for service, value in table.items():
+        names = [value] if isinstance(value, str) else value
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise InvestigationConfigError(
+                f"{where}: [investigation.dependencies] {service} must be a list of service names"
+            )
+        found[service] = tuple(names)
+    return found
+
+
+def _prometheus(value: Any, where: str) -> PrometheusConfig | None:
+    """The ``[investigation.prometheus]`` table, or None when there is none."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvestigationConfigError(f"{where}: [investigation] prometheus must be a table")
+    known = {"url", "queries", "timeout_seconds", "step", "before", "after", "min_ratio"}
+    for key in value:
+        if key not in known:
+            raise InvestigationConfigError(
+                f"{where}: [investigation.prometheus] has no key {key!r} (known: {', '.join(sorted(known))})"
+            )
+    url = value.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvestigationConfigError(
+            f'{where}: [investigation.prometheus] url must be an http(s) URL such as "http://prometheus:9090"'
+        )
+    queries = value.get("queries", {})
+    if not isinstance(queries, dict) or not all(
+        isinstance(query, str) and query.strip() for query in queries.values()
+    ):
+        raise InvestigationConfigError(
+            f"{where}: [investigation.prometheus.queries] must map names to PromQL text"
+        )
+    defaults = PrometheusConfig(url=url)
+    return PrometheusConfig(
+        url=url.rstrip("/"),
+        queries=dict(queries),
+        timeout_seconds=_number(
+            value.get("timeout_seconds", defaults.timeout_seconds), "prometheus.timeout_seconds", where, 1e-3
+        ),
+        step=_duration(value, "step", defaults.step, where),
+        before=_duration(value, "before", defaults.before, where),
+        after=_duration(value, "after", defaults.after, where),
+        min_ratio=_number(value.get("min_ratio", defaults.min_ratio), "prometheus.min_ratio", where, 1.0),
+    )
+
+
+def _duration(table: Mapping[str, Any], key: str, default: timedelta, where: str) -> timedelta:
+    if key not in table:
+        return default
+    try:
+        duration = parse_duration(table[key])
+    except ValueError as error:
+        raise InvestigationConfigError(f"{where}: [investigation.prometheus] {key}: {error}") from None
+    if duration <= timedelta(0):
+        raise InvestigationConfigError(f"{where}: [investigation.prometheus] {key} must be longer than 0")
+    return duration
 
 
 def _table(table: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:

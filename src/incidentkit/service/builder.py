@@ -27,6 +27,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from incidentkit.service.changes_routes import ChangeIntake
 from incidentkit.serving import DEFAULT_HOST, RunningServer, bind, serve_forever, serve_in_thread, url_of
 from incidentkit.store import RetentionPolicy, Store
 from incidentkit.store.run_records import Run
@@ -63,6 +64,7 @@ class ServiceSettings:
         poll_interval: seconds between the processor's and workers' looks for work nobody woke them for.
         lease: how long a claimed run stays a worker's without a checkpoint.
         receive: serve the receiver and process its events; False for workers alone.
+        changes: the change intake (``POST /api/changes`` with its token, GitHub deployment webhooks).
     """
 
     store_url: str | None = None
@@ -77,6 +79,7 @@ class ServiceSettings:
     poll_interval: float = 1.0
     lease: timedelta = DEFAULT_RUN_LEASE
     receive: bool = True
+    changes: ChangeIntake = field(default_factory=ChangeIntake)
 
 
 class Service:
@@ -138,6 +141,8 @@ class Service:
             self.processor, self.app = self._receiver(client)
 
     def _receiver(self, client: Client | None) -> tuple[Processor, Starlette]:
+        from incidentkit.investigation.change_log import ChangeLog
+        from incidentkit.service.changes_routes import changes_routes
         from incidentkit.service.routes import engine_routes
         from incidentkit.webhooks.handling import IncidentEventHandler
         from incidentkit.webhooks.processor import Processor
@@ -160,6 +165,7 @@ class Service:
             alive=alive,
         )
         app.router.routes.extend(engine_routes(self.runtime, self.runtime.config.api_token))
+        app.router.routes.extend(changes_routes(ChangeLog(self.store), self.settings.changes))
         return processor, app
 
     @property
@@ -253,4 +259,20 @@ def describe(service: Service) -> list[str]:
         secrets = service.settings.webhook_secrets
         fingerprints = ", ".join(secret_fingerprint(s) for s in secrets) or "none: every delivery is refused"
         lines.append(f"Signing secrets: {fingerprints}")
+        lines += _describe_changes(service)
+    return lines
+
+
+def _describe_changes(service: Service) -> list[str]:
+    """Where changes come in, when some way is configured (secrets shown only as fingerprints)."""
+    from incidentkit.service.changes_routes import CHANGES_PATH, GITHUB_PATH
+    from incidentkit.webhooks.verify import secret_fingerprint
+
+    intake, url = service.settings.changes, service.url or ""
+    lines: list[str] = []
+    if intake.token is not None:
+        lines.append(f"Changes API: {url}{CHANGES_PATH} (token {secret_fingerprint(intake.token.reveal())})")
+    if intake.github_secret is not None:
+        fingerprint = secret_fingerprint(intake.github_secret.reveal())
+        lines.append(f"GitHub deployments: {url}{GITHUB_PATH} (secret {fingerprint})")
     return lines

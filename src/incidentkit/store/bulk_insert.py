@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from incidentkit.store.db import discard_connections, is_disk_full_error, is_read_only_error
+from incidentkit.store.db import is_disk_full_error, is_read_only_error
 from incidentkit.store.inbox_records import EventStatus, NewEvent, keep_headers
 from incidentkit.store.schema import inbox, seen_webhook_ids
 
@@ -54,8 +54,6 @@ def insert_new(
         lost = read_only or dialect.is_disconnect(error, connection.dbapi_connection, cursor)
         if lost:
             connection.invalidate(error)
-        if read_only:
-            discard_connections(engine)
         if is_disk_full_error(error):
             make_room(events)
         else:

@@ -8,11 +8,12 @@ in the user's data directory.
 from __future__ import annotations
 
 import os
-import weakref
-from contextlib import suppress
-from dataclasses import dataclass
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
@@ -102,31 +103,38 @@ def create_private_file(path: Path) -> None:
 
 
 def is_read_only_error(error: BaseException) -> bool:
-    """Whether a driver error says the SQLite connection cannot write (it was opened read-only).
-
-    SQLite opens a file it may not write read-only without a word, and such a connection stays
-    read-only after the file becomes writable; only a new connection can write.
-    """
+    """Whether a driver error says the SQLite connection cannot write (it was opened read-only)."""
     return "readonly database" in str(error)
 
 
-@dataclass
-class _Generation:
-    number: int = 0
+class StoreNotWritableError(sqlite3.OperationalError):
+    """A new SQLite connection could not write the store file; it was closed instead of pooled."""
 
 
-_GENERATIONS: weakref.WeakKeyDictionary[sa.Engine, _Generation] = weakref.WeakKeyDictionary()
+def is_not_writable_error(error: BaseException) -> bool:
+    """Whether an error (SQLAlchemy's or the driver's) is a new SQLite connection refused as read-only."""
+    return isinstance(error, StoreNotWritableError) or isinstance(
+        getattr(error, "orig", None), StoreNotWritableError
+    )
 
 
-def discard_connections(engine: sa.Engine) -> None:
-    """Close every pooled SQLite connection (those in use, when they come back) and open new ones.
+@contextmanager
+def peek(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A read-only connection to a SQLite store that cannot be written, outside the pool, closed after.
 
-    Called when a connection turns out to be read-only: see :func:`is_read_only_error`.
+    For looking at a store the pool refuses to connect to (see :func:`_check_writable`); it
+    holds no statement once closed, so it leaves nothing read-only behind.
     """
-    generation = _GENERATIONS.get(engine)
-    if generation is None:
-        return
-    generation.number += 1
+    assert engine.url.database is not None
+    uri = f"file:{quote(engine.url.database)}?mode=ro"
+    reader = sa.create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=sa.pool.NullPool
+    )
+    try:
+        with reader.connect() as connection:
+            yield connection
+    finally:
+        reader.dispose()
 
 
 def is_disk_full_error(error: BaseException) -> bool:
@@ -144,44 +152,26 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
     create_private_file(path)
     engine = sa.create_engine(url.set(database=str(path)))
 
-    # Which connections may be kept: a read-only one poisons every connection of this process to
-    # the same file (they share SQLite's shared-memory index, opened read-only), so when one is
-    # found all of them are closed and new ones opened.
-    generation = _Generation()
-    _GENERATIONS[engine] = generation
-
     @sa.event.listens_for(engine, "handle_error")
     def on_error(context: sa.engine.ExceptionContext) -> None:
         if context.original_exception is not None and is_read_only_error(context.original_exception):
-            context.is_disconnect = True  # this connection leaves the pool
-            discard_connections(engine)
-
-    @sa.event.listens_for(engine, "checkout")
-    def on_checkout(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        if record.info.get("generation") != generation.number:
-            raise sa.exc.DisconnectionError("the store's connections were discarded: reconnecting")
-        # The pool's check: a connection opened while the file could not be written is replaced
-        # as soon as it can be.
-        if not record.info.get("writable", True) and os.access(path, os.W_OK):
-            discard_connections(engine)
-            raise sa.exc.DisconnectionError("the store file became writable: reconnecting")
-
-    @sa.event.listens_for(engine, "checkin")
-    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        if record.dbapi_connection is not None and record.info.get("generation") != generation.number:
-            record.invalidate()
+            context.is_disconnect = True  # a connection that failed to write leaves the pool
 
     @sa.event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, record: Any) -> None:
-        record.info["generation"] = generation.number
-        record.info["writable"] = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below open transactions instead of the sqlite3 module.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.execute("PRAGMA foreign_keys = ON")
+        try:
+            _check_writable(cursor)
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            cursor.close()
+            dbapi_connection.close()  # the pool does not close a connection its connect event refused
+            raise
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -192,3 +182,26 @@ def _sqlite_engine(url: sa.URL) -> sa.Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _check_writable(cursor: sqlite3.Cursor) -> None:
+    """Refuse a connection SQLite opened read-only (it does so without a word when it may not write).
+
+    Such a connection must not be pooled: every later connection of the process to the same file
+    shares its read-only file handles and shared-memory index, so none could write until the last
+    of them had closed, and one kept alive by a stored traceback would keep the store read-only
+    until a restart. The probe starts a write and rolls it back, so it writes nothing. SQLite
+    refuses a read-only connection's write before it asks for the write lock, so the probe does not
+    wait for it (no busy timeout is set yet): "locked" means another connection is writing, and
+    this one could.
+    """
+    cursor.execute("BEGIN")
+    try:
+        cursor.execute("PRAGMA user_version = 0")
+    except sqlite3.OperationalError as error:
+        if is_read_only_error(error):
+            raise StoreNotWritableError(f"the store file cannot be written: {error}") from None
+        if "database is locked" not in str(error):
+            raise
+    finally:
+        cursor.execute("ROLLBACK")

@@ -215,3 +215,26 @@ history_sync_state = sa.Table(
     sa.Column("updated_at_high_water", UTCDateTime, nullable=True),
     sa.Column("last_synced_at", UTCDateTime, nullable=False),
 )
+
+# The change log: deploys, configuration changes and feature flags, for "what changed before this
+# incident?". Services are kept as given and matched in any case. A change reported twice (a GitHub
+# delivery retried, a CI step run again) carries the same ``external_id`` from the same ``source`` and
+# is recorded once (NULLs never collide: changes without one are all kept).
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("service", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("version", sa.Text, nullable=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("author", sa.Text, nullable=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("link", sa.Text, nullable=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("external_id", sa.Text, nullable=True),
+    sa.Column("recorded_at", UTCDateTime, nullable=False),
+    sa.Index("changes_at", "at"),
+    sa.Index("changes_service_at", "service", "at"),
+    sa.Index("changes_source_external_id", "source", "external_id", unique=True),
+)

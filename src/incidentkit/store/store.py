@@ -17,6 +17,7 @@ Time comes from an injected clock, so retention and retries are tested without w
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -27,13 +28,15 @@ import sqlalchemy as sa
 from incidentkit.store import migrations
 from incidentkit.store.base import Clock
 from incidentkit.store.bulk_insert import insert_new
-from incidentkit.store.db import create_engine, default_store_url, describe_url
+from incidentkit.store.db import create_engine, default_store_url, describe_url, is_not_writable_error, peek
 from incidentkit.store.errors import ClaimLostError, EventNotFoundError
 from incidentkit.store.inbox_records import EventStatus, InboxEvent, NewEvent, keep_headers
 from incidentkit.store.maintenance import MaintenanceMixin
 from incidentkit.store.schema import inbox
 from incidentkit.store.snapshots import SnapshotsMixin
 from incidentkit.timeutil import utc_now
+
+logger = logging.getLogger("incidentkit.store")
 
 DEFAULT_CLAIM_LEASE = timedelta(seconds=15)
 """How long a claim holds an event without being renewed; a live processor renews it every few seconds."""
@@ -61,6 +64,15 @@ class Store(SnapshotsMixin, MaintenanceMixin):
         engine = create_engine(url or default_store_url())
         try:
             migrations.migrate(engine)
+        except sa.exc.OperationalError as error:
+            # A SQLite file that cannot be written yet is opened all the same when its schema is
+            # current: the store answers "unavailable" until it can write, then recovers by itself.
+            if not is_not_writable_error(error) or _peek_revision(engine) != migrations.HEAD:
+                engine.dispose()
+                raise
+            logger.warning(
+                "The store file %s cannot be written yet: unavailable until it can", engine.url.database
+            )
         except BaseException:
             engine.dispose()
             raise
@@ -378,3 +390,12 @@ def _event(row: sa.Row[Any]) -> InboxEvent:
         reason=row.reason,
         outcome=row.outcome,
     )
+
+
+def _peek_revision(engine: sa.Engine) -> str | None:
+    """The schema revision of a SQLite store that cannot be written (None when it cannot be read either)."""
+    try:
+        with peek(engine) as connection:
+            return migrations.current_revision(connection)
+    except sa.exc.SQLAlchemyError:
+        return None

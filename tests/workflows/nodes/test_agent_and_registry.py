@@ -159,10 +159,15 @@ STEP_TABLE = {
     "incident_io.update.post": True,
     "incident_io.timeline.add_event": True,
     "incident_io.follow_up.create": True,
+    "incident_io.alert.send": True,
+    "incident_io.alert.resolve": True,
     "slack.post": True,
     "http.request": True,
     "investigate": False,
     "agent.dispatch": True,
+    "incident_io.escalation.create": True,
+    "incident_io.escalation.respond": True,
+    "incident_io.oncall.who": False,
 }
 
 

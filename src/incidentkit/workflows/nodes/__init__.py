@@ -13,7 +13,7 @@ True
 from __future__ import annotations
 
 # Importing the node modules registers their step types.
-from incidentkit.workflows.nodes import agent, http_request, incidents, investigate, slack
+from incidentkit.workflows.nodes import agent, alerts, http_request, incidents, investigate, paging, slack
 from incidentkit.workflows.nodes.agent import AgentAnswerError, complete_agent_dispatch
 from incidentkit.workflows.nodes.base import (
     AgentEndpoint,
@@ -49,4 +49,4 @@ __all__ = [
     "validate_inputs",
 ]
 
-del agent, http_request, incidents, investigate, slack
+del agent, alerts, http_request, incidents, investigate, paging, slack
