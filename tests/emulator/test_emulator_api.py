@@ -118,7 +118,7 @@ def test_a_new_incident_has_the_next_reference_and_an_update(http: httpx2.Client
             {
                 "idempotency_key": "a",
                 "visibility": "public",
-                "custom_field_entries": [{"custom_field_id": "x"}],
+                "custom_field_entries": [{"custom_field_id": "x", "values": []}],
             },
             "custom_field_entries[0].custom_field_id",
         ),

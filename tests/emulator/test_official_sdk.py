@@ -470,3 +470,51 @@ def test_alerts_from_an_http_event_to_an_incident(sdk: AuthenticatedClient) -> N
         body=AlertEventsCreateHTTPPayloadV2.from_dict({"title": "x", "status": "firing"}),
     )
     assert isinstance(refused, ErrorResponse) and refused.status == 401
+
+
+def test_generic_operations_through_the_sdk(sdk: AuthenticatedClient) -> None:
+    """Operations no hand-written route answers: served from the schema, parsed by the SDK's models."""
+    from incident_io.api.ip_allowlists_v1 import ip_allowlists_v1_show_ip_allowlist
+    from incident_io.api.secrets_v2 import secrets_v2_create, secrets_v2_list
+    from incident_io.api.status_page_components_v2 import (
+        status_page_components_v2_create,
+        status_page_components_v2_destroy,
+        status_page_components_v2_list,
+        status_page_components_v2_show,
+        status_page_components_v2_update,
+    )
+    from incident_io.models import (
+        SecretsCreatePayloadV2,
+        StatusPageComponentsCreatePayloadV2,
+        StatusPageComponentsUpdatePayloadV2,
+    )
+
+    component = ok(
+        status_page_components_v2_create.sync(
+            client=sdk, body=StatusPageComponentsCreatePayloadV2.from_dict({"name": "Checkout"})
+        )
+    ).status_page_component
+    assert component.name == "Checkout"
+    shown = ok(status_page_components_v2_show.sync(component.id, client=sdk)).status_page_component
+    assert shown.id == component.id
+    renamed = ok(
+        status_page_components_v2_update.sync(
+            component.id, client=sdk, body=StatusPageComponentsUpdatePayloadV2.from_dict({"name": "Payments"})
+        )
+    ).status_page_component
+    assert renamed.name == "Payments"
+    listed = ok(status_page_components_v2_list.sync(client=sdk)).status_page_components
+    assert component.id in [c.id for c in listed]
+    deleted = status_page_components_v2_destroy.sync_detailed(component.id, client=sdk)
+    assert deleted.status_code == 204
+    missing = status_page_components_v2_show.sync(component.id, client=sdk)
+    assert isinstance(missing, ErrorResponse) and missing.status == 404
+
+    secret = ok(
+        secrets_v2_create.sync(
+            client=sdk, body=SecretsCreatePayloadV2.from_dict({"name": "deploy-token", "value": "t0ken"})
+        )
+    ).secret
+    page = ok(secrets_v2_list.sync(client=sdk, page_size=1))
+    assert [s.id for s in page.secrets] == [secret.id]
+    assert ok(ip_allowlists_v1_show_ip_allowlist.sync(client=sdk)).ip_allowlist is not None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from incidentkit.emulator.core import MAX_BODY_BYTES, EmulatorRequest, error_response
 from incidentkit.emulator.errors import APIError
@@ -15,8 +15,6 @@ from incidentkit.httpbody import BodyTooLarge, read_limited_body
 
 if TYPE_CHECKING:
     from incidentkit.emulator.core import Emulator
-
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 async def _read_body(request: Request) -> bytes | None:
@@ -28,7 +26,7 @@ async def _read_body(request: Request) -> bytes | None:
 
 
 def build_app(emulator: Emulator) -> Starlette:
-    """A Starlette app that answers every path from ``emulator``."""
+    """A Starlette app that answers every path from ``emulator``, whatever characters it holds."""
 
     async def endpoint(request: Request) -> Response:
         body = await _read_body(request)
@@ -49,4 +47,14 @@ def build_app(emulator: Emulator) -> Starlette:
             )
         return Response(reply.body, status_code=reply.status, headers=reply.headers)
 
-    return Starlette(routes=[Route("/{path:path}", endpoint, methods=METHODS)])
+    async def every_path(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        response = await endpoint(Request(scope, receive))
+        await response(scope, receive, send)
+
+    app = Starlette()
+    # The router's fallback, not a route: a route's pattern does not match a path with a newline
+    # in it (/v2/users/a%0Ab), which then got Starlette's plain-text 404 instead of the API's JSON.
+    app.router.default = every_path
+    return app

@@ -28,6 +28,8 @@ class Call:
     changed: bool = field(default=False)
     # The request's headers (lower-case names), for operations that authenticate without an API key.
     headers: dict[str, str] = field(default_factory=dict)
+    # Whether a list page that is exactly full carries an ``after`` cursor (the real API's way).
+    cursor_on_full_page: bool = field(default=True)
 
     def param(self, name: str) -> str | None:
         values = [value for key, value in self.query if key == name]
@@ -51,3 +53,12 @@ class Operation(NamedTuple):
     handler: Handler
     scope: str | None  # the schema's x-rbac-scopes
     public: bool = False  # no API key: the handler authenticates the request itself
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A response body that is not JSON (a CSV download): its bytes, content type and extra headers."""
+
+    content: bytes
+    content_type: str
+    headers: dict[str, str] = field(default_factory=dict)

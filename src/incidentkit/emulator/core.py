@@ -18,13 +18,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from incidentkit.emulator.call import Call
+from incidentkit.emulator.call import Call, Raw
 from incidentkit.emulator.delivery import DeliveryWorker, WebhookSender, wants
+from incidentkit.emulator.dispatch import find_route
 from incidentkit.emulator.errors import APIError
 from incidentkit.emulator.faults import Fault
 from incidentkit.emulator.ids import new_ulid, rfc3339
 from incidentkit.emulator.limits import RateLimiter
-from incidentkit.emulator.routes import match_route, role_for_scope
+from incidentkit.emulator.routes import role_for_scope
+from incidentkit.emulator.schema_validation import check_body
 from incidentkit.emulator.seed import add_generated_incidents, build_state
 from incidentkit.emulator.state import (
     FULL_ACCESS_ROLES,
@@ -85,6 +87,9 @@ class Emulator:
         clock: the current time, an aware datetime (the same kind of clock as the store's and the
             engine's); injectable so tests control time without sleeping.
         random_seed: makes generated ids repeatable.
+        cursor_on_full_page: answer a list page that is exactly full with an ``after`` cursor even
+            when it is the last one (the next page is then empty), as incident.io does; ``False``
+            gives the last page no cursor.
 
     Example:
         >>> from incidentkit.api import Client
@@ -104,9 +109,11 @@ class Emulator:
         rate_limit: int | None = 1200,
         clock: Callable[[], datetime] = utc_now,
         random_seed: int | str | None = None,
+        cursor_on_full_page: bool = True,
     ) -> None:
         self.seed = seed
         self.clock = clock
+        self.cursor_on_full_page = cursor_on_full_page
         self.state_file = Path(state_file) if state_file is not None else None
         self._lock = threading.RLock()
         self._rng = random.Random(random_seed)
@@ -266,7 +273,7 @@ class Emulator:
         return _fault_response(fault, request_id) if fault is not None else response
 
     def _authorised_call(self, request: EmulatorRequest, request_id: str) -> EmulatorResponse:
-        route, params = match_route(request.method, request.path)
+        route, params = find_route(request.method, request.path)
         # A public operation (an alert source's HTTP events) is authenticated by its handler instead.
         key = (
             APIKey(f"public:{request.path}", "Unauthenticated", [])
@@ -294,6 +301,7 @@ class Emulator:
             body = parse_json(request.body)
         except BodyNotJSON as error:
             raise APIError(400, str(error), code="invalid_json") from None
+        check_body(route.method, route.template, body)
         events: list[tuple[str, Record]] = []
         call = Call(
             state=self.state,
@@ -304,12 +312,18 @@ class Emulator:
             now=now,
             rng=self._rng,
             emit=lambda event_type, payload: events.append((event_type, payload)),
+            cursor_on_full_page=self.cursor_on_full_page,
             headers=request.headers,
         )
         status, payload = route.handler(call)
         if call.changed:
             self._persist()
-        response = _json_response(status, payload, headers)
+        if isinstance(payload, Raw):
+            response = EmulatorResponse(
+                status, payload.content, {"Content-Type": payload.content_type, **payload.headers, **headers}
+            )
+        else:
+            response = _json_response(status, payload, headers)
         for event_type, event in events:
             for listener in self._listeners:
                 listener(event_type, {"event_type": event_type, event_type: event})
@@ -362,8 +376,8 @@ class Emulator:
 
 
 def error_response(error: APIError, request_id: str) -> EmulatorResponse:
-    """The API's error envelope for ``error``."""
-    return _json_response(error.status, error.body(request_id), {})
+    """The API's error envelope for ``error``, with the headers it needs (a 405's ``Allow``)."""
+    return _json_response(error.status, error.body(request_id), error.headers)
 
 
 def _json_response(status: int, body: Any, headers: dict[str, str]) -> EmulatorResponse:

@@ -30,14 +30,24 @@ class APIError(Exception):
         message: what went wrong, for people.
         code: the machine-readable ``errors[].code``.
         field: the request field at fault, for ``errors[].source``.
+        headers: response headers the error needs (a 405's ``Allow``).
     """
 
-    def __init__(self, status: int, message: str, *, code: str = "invalid", field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str = "invalid",
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.field = field
+        self.headers = dict(headers or {})
 
     def body(self, request_id: str) -> dict[str, Any]:
         single: dict[str, Any] = {"code": self.code, "message": self.message}

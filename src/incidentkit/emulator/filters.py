@@ -9,7 +9,7 @@ other lists take plain parameters. Every paginated list pages with ``page_size``
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from incidentkit.emulator.call import Call
@@ -49,7 +49,9 @@ def paginate(
     """The page after the ``after`` cursor (the id of the last record of the previous page).
 
     The cursor is found in the full ordering, so it stays valid even when its record no
-    longer matches the filters. The last page carries no ``after``.
+    longer matches the filters. A page that is exactly full carries ``after`` even when nothing
+    follows, as the real API's does (the next page is then empty), unless the emulator was asked
+    otherwise (``Call.cursor_on_full_page``); a short last page carries none.
     """
     size = _page_size(call, maximum)
     start = 0
@@ -62,7 +64,7 @@ def paginate(
     matching = [record for record in ordered[start:] if keep(record)]
     page = matching[:size]
     meta: Record = {"page_size": size}
-    if len(matching) > size:
+    if len(matching) > size or (call.cursor_on_full_page and page and len(page) == size):
         meta["after"] = page[-1]["id"]
     if with_total:
         before = sum(1 for record in ordered[:start] if keep(record))
@@ -116,16 +118,23 @@ def _membership(
 
 def _parse_bound(name: str, operator: str, value: str) -> datetime:
     try:
-        return parse_iso(value)
-    except ValueError:
+        parsed = parse_iso(value)
+        parsed.astimezone(UTC)  # an offset can carry it out of the years 1 to 9999
+        return parsed
+    except (ValueError, OverflowError):
         raise invalid(
             f"{name}[{operator}]", f"{name}[{operator}] must be a date or timestamp, not {value!r}"
         ) from None
 
 
-def _end_of(value: str, start: datetime) -> datetime:
+def _end_of(name: str, operator: str, value: str, start: datetime) -> datetime:
     """The first instant after ``value``: the next midnight for a bare date, else the instant itself."""
-    return start + timedelta(days=1) if len(value.strip()) == 10 else start + timedelta(microseconds=1)
+    try:
+        return start + (timedelta(days=1) if len(value.strip()) == 10 else timedelta(microseconds=1))
+    except OverflowError:
+        raise invalid(
+            f"{name}[{operator}]", f"{name}[{operator}] must be before the year 9999 ends, not {value!r}"
+        ) from None
 
 
 def _between(name: str, start: datetime | None, end: datetime | None) -> Predicate:
@@ -145,7 +154,8 @@ def _time_filter(name: str, operators: dict[str, list[str]]) -> list[Predicate]:
         if operator == "gte":
             predicates.append(_between(name, _parse_bound(name, operator, value), None))
         elif operator == "lte":
-            predicates.append(_between(name, None, _end_of(value, _parse_bound(name, operator, value))))
+            end = _end_of(name, operator, value, _parse_bound(name, operator, value))
+            predicates.append(_between(name, None, end))
         elif operator == "date_range":
             first, _, last = value.partition("~")
             if not last:
@@ -153,7 +163,8 @@ def _time_filter(name: str, operators: dict[str, list[str]]) -> list[Predicate]:
                     f"{name}[date_range]", f"{name}[date_range] must look like 2024-12-02~2024-12-08"
                 )
             start = _parse_bound(name, operator, first)
-            predicates.append(_between(name, start, _end_of(last, _parse_bound(name, operator, last))))
+            end = _end_of(name, operator, last, _parse_bound(name, operator, last))
+            predicates.append(_between(name, start, end))
         else:
             raise _operator_error(name, operator, ["gte", "lte", "date_range"])
     return predicates

@@ -19,5 +19,9 @@ def new_ulid(epoch_seconds: float, rng: random.Random) -> str:
 
 
 def rfc3339(epoch_seconds: float) -> str:
-    """``2021-08-17T13:28:57.801578Z``: UTC, microseconds, a ``Z`` suffix."""
-    return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """``2021-08-17T13:28:57.801578Z``: UTC, microseconds, a ``Z`` suffix, the year in four digits.
+
+    (``strftime("%Y")`` writes year 30 as ``30``, which breaks both the format and the sort.)
+    """
+    when = datetime.fromtimestamp(epoch_seconds, UTC)
+    return f"{when.year:04d}-" + when.strftime("%m-%dT%H:%M:%S.%fZ")

@@ -40,7 +40,8 @@ class Route:
 
 
 def _route(method: str, template: str, handler: Handler, scope: str | None, public: bool = False) -> Route:
-    pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "$")
+    # \Z, not $: a path ending in a newline is not the path without it.
+    pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + r"\Z")
     return Route(method, template, pattern, handler, scope, public)
 
 
@@ -115,6 +116,9 @@ def match_route(method: str, path: str) -> tuple[Route, dict[str, str]]:
         allowed.append(route.method)
     if allowed:
         raise APIError(
-            405, f"{method} is not allowed on {path}; use {', '.join(allowed)}", code="method_not_allowed"
+            405,
+            f"{method} is not allowed on {path}; use {', '.join(allowed)}",
+            code="method_not_allowed",
+            headers={"Allow": ", ".join(allowed)},
         )
     raise APIError(404, f"There is no endpoint at {path}", code="not_found")

@@ -32,7 +32,7 @@ def _templates() -> list[tuple[re.Pattern[str], str]]:
     # Literal paths before templated ones, so /v2/incidents/actions... does not match /v2/incidents/{id}.
     templates = sorted(spec()["paths"], key=lambda template: (template.count("{"), template))
     return [
-        (re.compile("^" + re.sub(r"\{\w+\}", "[^/]+", template) + "$"), template) for template in templates
+        (re.compile("^" + re.sub(r"\{\w+\}", "[^/]+", template) + r"\Z"), template) for template in templates
     ]
 
 
@@ -54,4 +54,16 @@ def operations(*, deprecated: bool = False) -> list[tuple[str, str, JSONObject]]
             operation = item.get(method)
             if operation is not None and (deprecated or not operation.get("deprecated", False)):
                 found.append((method.upper(), template, operation))
+    return found
+
+
+def methods_for(path: str) -> list[str]:
+    """The methods the schema has (not deprecated) for a concrete request path, such as ``["GET", "PUT"]``."""
+    found: list[str] = []
+    for pattern, template in _templates():
+        if pattern.match(path):
+            for method in METHODS:
+                operation = spec()["paths"][template].get(method)
+                if operation is not None and not operation.get("deprecated", False):
+                    found.append(method.upper())
     return found

@@ -85,6 +85,10 @@ class OrgState:
     postmortem_documents: list[Record] = field(default_factory=list)
     postmortem_contents: dict[str, str] = field(default_factory=dict)
     incident_relationships: list[Record] = field(default_factory=list)
+    # The schema-driven operations' records: collection path -> id -> record (emulator.generic).
+    generic: dict[str, dict[str, Record]] = field(default_factory=dict)
+    # The schema-driven singletons (a user's paging provider, the IP allowlist): path -> response body.
+    documents: dict[str, Record] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,6 +8,7 @@ naming the field the way the API does (``incident.custom_field_entries[0].values
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC
 from typing import Any
 
 from incidentkit.emulator.call import Call
@@ -61,9 +62,14 @@ def timestamp_field(value: Any, field_name: str) -> str:
         raise invalid(field_name, f"{field_name} must be an RFC 3339 timestamp")
     try:
         parsed = parse_iso(value)
-    except ValueError:
-        raise invalid(field_name, f"{field_name} must be an RFC 3339 timestamp, not {value!r}") from None
-    return rfc3339(parsed.timestamp())
+        # In UTC the instant may leave the years 1 to 9999 (0001-01-01T00:00:00+01:00 is in year 0).
+        epoch = parsed.astimezone(UTC).timestamp()
+    except (ValueError, OverflowError):
+        raise invalid(
+            field_name,
+            f"{field_name} must be an RFC 3339 timestamp between years 1 and 9999 in UTC, not {value!r}",
+        ) from None
+    return rfc3339(epoch)
 
 
 def parse_custom_values(call: Call, entries: Any, prefix: str) -> dict[str, list[Record]]:
