@@ -6,7 +6,9 @@
 - similar past incidents, from the history synced into the store (when there is a store and a history);
 - the changes before impact to its services and their dependencies, from the store's change log;
 - evidence from Prometheus, when ``[investigation.prometheus]`` is configured, for each affected service;
-- findings by the rules of :mod:`incidentkit.investigation.summary`, and a plain summary of them.
+- findings by the rules of :mod:`incidentkit.investigation.summary`, and a plain summary of them
+  (worded by a language model when ``[investigation.llm]`` is configured, see
+  :mod:`incidentkit.investigation.llm_summary`; the rules' summary when it is not, or fails).
 
 A part that cannot be had is left out and said so in :attr:`Investigation.notes` (a Prometheus that
 does not answer does not stop the investigation). :func:`~incidentkit.investigation.post_findings`
@@ -161,6 +163,14 @@ def investigate(
         changes=before, similar=matches, evidence=evidence, started_at=found.started_at, now=clock()
     )
     summary = summary_of(findings, services=found.service_names, looked_at=looked_at)
+    source = "rules"
+    if config.llm is not None and findings:
+        from incidentkit.investigation.llm_summary import LLMError, llm_summary
+
+        try:
+            summary, source = llm_summary(found, findings, config.llm, ai_context=config.ai_context), "llm"
+        except LLMError as error:
+            notes.append(f"{error}; the summary is the rules' own")
     return Investigation(
         context=found,
         similar=tuple(matches),
@@ -169,6 +179,7 @@ def investigate(
         findings=tuple(findings),
         summary=summary,
         investigated_at=clock(),
+        summary_source=source,
         notes=tuple(notes),
     )
 
