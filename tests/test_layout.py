@@ -16,7 +16,9 @@ TIERS: list[set[str]] = [
     {"api", "store"},
     {"webhooks"},
     {"emulator"},
-    {"workflows", "investigation", "testing"},
+    # The investigation reads the API and the store only; the workflow step ``investigate`` runs it.
+    {"investigation"},
+    {"workflows", "testing"},
     {"service"},
     {"demo"},
     {"cli"},

@@ -171,6 +171,8 @@ def run_sandbox_demo(echo: Echo = print) -> int:
         echo(f"Emulator on {sandbox.url}; receiver, dispatcher and worker on {service.url}")
         echo(f"Workflows: {', '.join(w.name for w in runtime.workflows())}")
 
+        _prepare_investigation(api, runtime.store, echo)
+
         echo("1. A monitor raises a Critical alert; the Monitoring alert route opens an incident in triage")
         title = "Checkout failing for all customers"
         sent = api.alert_events.send(
@@ -236,6 +238,22 @@ def run_sandbox_demo(echo: Echo = print) -> int:
             echo(f"   {run.workflow}: {run.status} ({steps})")
             failed += run.status != "succeeded"
         return failed
+
+
+def _prepare_investigation(api: Any, store: Any, echo: Echo) -> None:
+    """Give the investigation something to find: the sandbox's history, and a deploy just before impact."""
+    from datetime import UTC, datetime, timedelta
+
+    from incidentkit.investigation import ChangeLog, History, InvestigationConfig
+    from incidentkit.investigation.sync import sync_history
+
+    synced = sync_history(api, History(store), InvestigationConfig())
+    at = datetime.now(UTC) - timedelta(minutes=12)
+    ChangeLog(store).record("checkout-web", version="v2.3.1", author="sam", at=at, source="cli")
+    echo(
+        f"Synced {synced.incidents} past incidents into the store and recorded a deploy of checkout-web "
+        "v2.3.1 twelve minutes ago, for the investigation"
+    )
 
 
 def _settle(runtime: Any, echo: Echo) -> None:

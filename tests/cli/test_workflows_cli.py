@@ -55,6 +55,7 @@ def test_list_shows_name_trigger_steps_and_version(invoke: Invoke) -> None:
     rows = {row["name"]: row for row in json.loads(result.stdout)}
     assert set(rows) == {
         "acknowledge-and-announce",
+        "investigate-serious-incidents",
         "open-incidents-digest",
         "page-on-call",
         "resolve-with-approval",

@@ -87,7 +87,10 @@ def test_demo_runs_the_whole_scenario() -> None:
     assert "#oncall: 🚨 SEV-1 Incident: Checkout failing for all customers" in out
     assert "#incidents: INC-51 (SEV-3): Search results slow in eu-west" in out
     runs = out[out.index("Runs:") :].splitlines()[1:]
-    assert len(runs) == 7 and all(": succeeded (" in line for line in runs), runs
+    assert len(runs) == 8 and all(": succeeded (" in line for line in runs), runs
+    # The Critical (SEV-1) incident was investigated and the findings posted; the Minor one was not.
+    assert "investigate-serious-incidents: succeeded (investigate=succeeded)" in out
+    assert "*Investigation of <https://app.incident.io/sandbox/incidents/50|INC-50>*" in out
     assert "dispatch_agent=succeeded" in out
     # The SEV-3 incident's issue reached the loopback stand-in for Linear; nothing was refused.
     assert "create_linear_issue=succeeded" in out and "not allow-listed" not in out

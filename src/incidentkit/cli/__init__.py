@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Deploys, config changes and flags: record, list, and those before an incident.",
     ),
     "completion": ("incidentkit.cli.completion", "completion", "Print the shell completion script."),
+    "context": (
+        "incidentkit.cli.context_cmd",
+        "context",
+        "An incident with its services, history, alerts and follow-ups.",
+    ),
     "custom-fields": (
         "incidentkit.cli.organisation_cmd",
         "custom_fields",
@@ -77,6 +82,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Follow-ups: list, show, create and update the work after incidents.",
     ),
     "incidents": ("incidentkit.cli.incidents_cmd", "incidents", "List, show, declare and change incidents."),
+    "investigate": (
+        "incidentkit.cli.investigate_cmd",
+        "investigate",
+        "What stands out about an incident; --post writes it back.",
+    ),
     "oncall": ("incidentkit.cli.oncall_cmd", "oncall", "Who is on call now, for each schedule or one."),
     "overrides": ("incidentkit.cli.oncall_cmd", "overrides", "Schedule overrides: create, list and delete."),
     "profiles": ("incidentkit.cli.setup_cmd", "profiles", "Saved profiles, one per organisation or key."),

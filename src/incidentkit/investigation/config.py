@@ -5,9 +5,11 @@ Example (every key optional; these are the defaults)::
     [investigation]
     threshold = 0.15                # matches scoring below this are left out
     root_cause_fields = ["Root cause", "Root cause category", "Category"]
-    service_fields = ["Affected services", "Affected service", "Services", "Service"]
+    service_fields = []             # the fields listing services; none: any whose name has "service"
+    services = []                   # service names to look for in text when there is no catalog
     time_half_life_days = 30        # time proximity halves every 30 days between two incidents
     label_neighbours = 10           # labelled past incidents that vote on the likely root cause
+    ai_context = ""                 # the organisation's context for the language model (or ai_context_file)
 
     [investigation.weights]
     text = 0.45
@@ -19,7 +21,7 @@ Example (every key optional; these are the defaults)::
     [investigation.priorities]      # severity name (any case) -> priority, merged over the defaults
     Critical = "P0"
 
-    [investigation.dependencies]    # service -> the services it depends on (until the catalog says)
+    [investigation.dependencies]    # service -> the services it depends on (merged with the catalog)
     checkout = ["payments", "postgres"]
 
     [investigation.prometheus]      # evidence from Prometheus (no table: no Prometheus evidence)
@@ -32,6 +34,12 @@ Example (every key optional; these are the defaults)::
 
     [investigation.prometheus.queries]   # name -> PromQL; {service} is the service's name
     error_rate = 'sum(rate(http_requests_total{service="{service}",code=~"5.."}[5m]))'
+
+    [investigation.llm]             # a language model's summary (no table: the rules' summary)
+    base_url = "https://api.openai.com/v1"   # any OpenAI-compatible endpoint (/v1/chat/completions)
+    model = "gpt-4o-mini"
+    api_key_env = "INCIDENTKIT_LLM_API_KEY"  # else the credential store's secret "llm"; else no key
+    timeout_seconds = 30
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "InvestigationConfig",
     "InvestigationConfigError",
+    "LLMConfig",
     "PrometheusConfig",
     "load_investigation_config",
 ]
@@ -104,6 +113,25 @@ class PrometheusConfig:
 
 
 @dataclass(frozen=True)
+class LLMConfig:
+    """The language model that may write the investigation's summary (``[investigation.llm]``).
+
+    Attributes:
+        base_url: an OpenAI-compatible API (``https://api.openai.com/v1``; without ``/v1`` it is added).
+        model: the model's name.
+        api_key_env: the environment variable holding the key.
+        credential: the credential store's secret holding the key, when the variable is not set.
+        timeout_seconds: how long the model may take.
+    """
+
+    base_url: str
+    model: str
+    api_key_env: str = "INCIDENTKIT_LLM_API_KEY"
+    credential: str = "llm"
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class InvestigationConfig:
     """What the investigation reads from the configuration file.
 
@@ -112,23 +140,32 @@ class InvestigationConfig:
         threshold: matches whose score is below this are not returned.
         root_cause_fields: custom field names (any case) that hold the organisation's root-cause or
             category label; the first one an incident has is used.
-        service_fields: custom field names (any case) that list the affected services.
+        service_fields: custom field names or ids (any case) that list the affected services; none
+            (the default): every field whose name contains "service", the incident view's rule.
+        services: service names to look for in an incident's title, summary and alerts when the
+            catalog has no Service type (the catalog's names and aliases are used when it has).
         time_half_life_days: days after which time proximity has halved.
         label_neighbours: how many of the nearest labelled past incidents vote on the root cause.
         priorities: severity name (lower case) → priority (``P0``…).
         dependencies: service → the services it depends on (for "what changed before this incident").
         prometheus: where Prometheus evidence comes from; None when not configured.
+        llm: the language model for the summary; None: the rules' summary.
+        ai_context: the organisation's "context for AI" (team structure, critical services,
+            escalation habits), given to the language model with the findings.
     """
 
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     threshold: float = 0.15
     root_cause_fields: tuple[str, ...] = ("Root cause", "Root cause category", "Category")
-    service_fields: tuple[str, ...] = ("Affected services", "Affected service", "Services", "Service")
+    service_fields: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
     time_half_life_days: float = 30.0
     label_neighbours: int = 10
     priorities: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
     dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     prometheus: PrometheusConfig | None = None
+    llm: LLMConfig | None = None
+    ai_context: str = ""
 
 
 def load_investigation_config(path: Path | None = None) -> InvestigationConfig:
@@ -151,11 +188,15 @@ def investigation_config_from(table: Any, where: str = "the configuration") -> I
         "threshold",
         "root_cause_fields",
         "service_fields",
+        "services",
         "time_half_life_days",
         "label_neighbours",
         "priorities",
         "dependencies",
         "prometheus",
+        "llm",
+        "ai_context",
+        "ai_context_file",
     }
     for key in table:
         if key not in known:
@@ -182,6 +223,7 @@ def investigation_config_from(table: Any, where: str = "the configuration") -> I
         threshold=_number(table.get("threshold", defaults.threshold), "threshold", where, minimum=0.0),
         root_cause_fields=_names(table, "root_cause_fields", defaults.root_cause_fields, where),
         service_fields=_names(table, "service_fields", defaults.service_fields, where),
+        services=_names(table, "services", defaults.services, where),
         time_half_life_days=_number(
             table.get("time_half_life_days", defaults.time_half_life_days),
             "time_half_life_days",
@@ -194,6 +236,68 @@ def investigation_config_from(table: Any, where: str = "the configuration") -> I
         priorities=priorities,
         dependencies=_dependencies(_table(table, "dependencies", where), where),
         prometheus=_prometheus(table.get("prometheus"), where),
+        llm=_llm(table.get("llm"), where),
+        ai_context=_ai_context(table, where),
+    )
+
+
+def _ai_context(table: Mapping[str, Any], where: str) -> str:
+    """``ai_context`` as text, or the text of the file ``ai_context_file`` names."""
+    text, path = table.get("ai_context"), table.get("ai_context_file")
+    if text is not None and path is not None:
+        raise InvestigationConfigError(
+            f"{where}: [investigation] has both ai_context and ai_context_file: give one"
+        )
+    if text is not None:
+        if not isinstance(text, str):
+            raise InvestigationConfigError(f"{where}: [investigation] ai_context must be text")
+        return text.strip()
+    if path is None:
+        return ""
+    if not isinstance(path, str):
+        raise InvestigationConfigError(f"{where}: [investigation] ai_context_file must be a path")
+    try:
+        return Path(path).expanduser().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvestigationConfigError(
+            f"{where}: [investigation] ai_context_file {path!r} cannot be read: {error}"
+        ) from None
+
+
+def _llm(value: Any, where: str) -> LLMConfig | None:
+    """The ``[investigation.llm]`` table, or None when there is none."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvestigationConfigError(f"{where}: [investigation] llm must be a table")
+    known = {"base_url", "model", "api_key_env", "credential", "timeout_seconds"}
+    for key in value:
+        if key not in known:
+            raise InvestigationConfigError(
+                f"{where}: [investigation.llm] has no key {key!r} (known: {', '.join(sorted(known))})"
+            )
+    url = value.get("base_url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvestigationConfigError(
+            f'{where}: [investigation.llm] base_url must be an http(s) URL such as "https://api.openai.com/v1"'
+        )
+    model = value.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise InvestigationConfigError(
+            f'{where}: [investigation.llm] model must name a model, such as "gpt-4o-mini"'
+        )
+    defaults = LLMConfig(base_url=url, model=model)
+    for key in ("api_key_env", "credential"):
+        if key in value and (not isinstance(value[key], str) or not value[key].strip()):
+            raise InvestigationConfigError(f"{where}: [investigation.llm] {key} must be a name")
+    return LLMConfig(
+        base_url=url.rstrip("/"),
+        model=model.strip(),
+        api_key_env=str(value.get("api_key_env", defaults.api_key_env)),
+        credential=str(value.get("credential", defaults.credential)),
+        timeout_seconds=_number(
+            value.get("timeout_seconds", defaults.timeout_seconds), "llm.timeout_seconds", where, 1e-3
+        ),
     )
 
 

@@ -276,7 +276,14 @@ class Engine:
                 raise StepError(f"no step type {action.step_type!r} in this engine", retryable=False)
             inputs = node.validate_inputs(action.inputs)
             context = node_context(
-                run, key, log, action.deadline, client=self.client, settings=self.settings, clock=self.clock
+                run,
+                key,
+                log,
+                action.deadline,
+                client=self.client,
+                settings=self.settings,
+                clock=self.clock,
+                store=self.runs.store,
             )
             with self._heartbeat.beating(run.id):
                 result = self._run_node(node, inputs, context, action, log)

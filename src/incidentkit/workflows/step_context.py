@@ -20,6 +20,7 @@ from incidentkit.workflows.nodes import AgentSettings, HttpSettings, NodeContext
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
+    from incidentkit.store import Store
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ def node_context(
     client: Client | None,
     settings: EngineSettings,
     clock: Callable[[], datetime],
+    store: Store | None = None,
 ) -> NodeContext:
     """What a node step of ``run`` runs with; ``deadline`` is when its ``timeout:`` ends, if it has one."""
     slack, http = settings.slack, settings.http
@@ -96,4 +98,5 @@ def node_context(
         slack=slack,
         http=http,
         agents=settings.agents,
+        store=store,
     )

@@ -241,10 +241,10 @@ def test_a_missing_or_mistyped_input_is_named_and_its_value_not_echoed() -> None
         NODE_TYPES["incident_io.incident.acknowledge"].validate_inputs({"message": "hi"})
 
 
-def test_investigate_is_registered_but_not_available(context: NodeContext) -> None:
+def test_investigate_of_an_incident_that_is_not_there_fails_for_good(context: NodeContext) -> None:
     node = NODE_TYPES["investigate"]
-    with pytest.raises(StepError, match="investigation is not available yet") as raised:
-        node.run(node.validate_inputs({"incidentId": "INC-1"}), context)
+    with pytest.raises(StepError, match="404") as raised:
+        node.run(node.validate_inputs({"incidentId": "INC-9999"}), context)
     assert not raised.value.retryable
 
 

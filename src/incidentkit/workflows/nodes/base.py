@@ -23,6 +23,7 @@ from incidentkit.workflows.errors import WorkflowError
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
+    from incidentkit.store import Store
 
 logger = logging.getLogger("incidentkit.workflows.nodes")
 
@@ -179,6 +180,7 @@ class NodeContext:
         slack: settings for ``slack.post``.
         http: settings for ``http.request``.
         agents: settings for ``agent.dispatch``.
+        store: the engine's store (the incident history and change log ``investigate`` reads).
     """
 
     client: Client | None = None
@@ -191,6 +193,7 @@ class NodeContext:
     slack: SlackSettings = field(default_factory=SlackSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
     agents: AgentSettings = field(default_factory=AgentSettings)
+    store: Store | None = None
 
     def api(self) -> Client:
         """The incident.io client, or a clear error when the engine configured none."""
