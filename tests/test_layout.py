@@ -17,7 +17,7 @@ TIERS: list[set[str]] = [
     {"webhooks"},
     {"emulator"},
     {"workflows", "investigation", "testing"},
-    {"service"},
+    {"service", "agent_tools"},
     {"demo"},
     {"cli"},
     {"__main__"},
