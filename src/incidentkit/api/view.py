@@ -9,7 +9,7 @@ payload is ``None``, never an error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ TEAM_WORD = "team"
 """Without a configured team field, every custom field whose name contains this word holds the team."""
 
 SERVICE_WORD = "service"
-"""Every custom field whose name contains this word (``Affected services``) holds services."""
+"""Without configured service fields, every custom field whose name contains this word holds services."""
 
 
 def is_team_field(field: Mapping[str, Any], team_field: str | None) -> bool:
@@ -59,6 +59,73 @@ def _value_keys(value: Mapping[str, Any]) -> set[str]:
     return {key.strip().lower() for key in keys}
 
 
+def is_service_field(field: Mapping[str, Any], service_fields: Sequence[str] = ()) -> bool:
+    """Whether a custom field (the API's JSON) lists the incident's affected services.
+
+    Args:
+        field: the custom field.
+        service_fields: the configured service fields, by id or by name in any case; without any,
+            every field whose name contains "service" (``Affected services``, ``Service``).
+    """
+    name = str(field.get("name") or "").strip().lower()
+    if service_fields:
+        return any(field.get("id") == wanted or name == wanted.strip().lower() for wanted in service_fields)
+    return SERVICE_WORD in name
+
+
+@dataclass(frozen=True)
+class ServiceValue:
+    """One affected service named by a custom field.
+
+    Attributes:
+        name: the service's name (the option's value, the text, or the catalog entry's name).
+        field: the custom field's name.
+        catalog_entry_id: the catalog entry's id, when the field is backed by the catalog.
+    """
+
+    name: str
+    field: str
+    catalog_entry_id: str | None = None
+
+
+def service_values(data: Mapping[str, Any], service_fields: Sequence[str] = ()) -> list[ServiceValue]:
+    """The affected services an incident's custom fields name, catalog-backed values first, once each.
+
+    This is the one rule for "which services does this incident affect, by its fields": the incident
+    view, the synced history and the investigation all read services through it.
+
+    Args:
+        data: the incident as the API's JSON.
+        service_fields: which fields hold services (see :func:`is_service_field`).
+    """
+    found: list[ServiceValue] = []
+    for entry in data.get("custom_field_entries") or []:
+        field = entry.get("custom_field") if isinstance(entry, Mapping) else None
+        if not isinstance(field, Mapping) or not is_service_field(field, service_fields):
+            continue
+        for value in entry.get("values") or []:
+            if not isinstance(value, Mapping):
+                continue
+            catalog = value.get("value_catalog_entry")
+            entry_id = catalog.get("id") if isinstance(catalog, Mapping) else None
+            for name in value_names(value):
+                found.append(ServiceValue(name, str(field.get("name") or ""), entry_id))
+    # An organisation may have both a catalog field and an older select field of services.
+    found.sort(key=lambda value: value.catalog_entry_id is None)
+    seen: set[str] = set()
+    unique: list[ServiceValue] = []
+    for value in found:
+        if value.name.lower() not in seen:
+            seen.add(value.name.lower())
+            unique.append(value)
+    return unique
+
+
+def service_names(data: Mapping[str, Any], service_fields: Sequence[str] = ()) -> list[str]:
+    """The names of the affected services an incident's custom fields name (see :func:`service_values`)."""
+    return [value.name for value in service_values(data, service_fields)]
+
+
 @dataclass(frozen=True)
 class IncidentView:
     """An incident as automation reads it. Build one with :func:`incident_view`.
@@ -66,10 +133,13 @@ class IncidentView:
     Attributes:
         data: the incident as the API's JSON.
         team_field: the configured team custom field (id or name), if any.
+        service_fields: the configured service custom fields (ids or names); none: any field whose
+            name contains "service".
     """
 
     data: Mapping[str, Any]
     team_field: str | None = None
+    service_fields: tuple[str, ...] = ()
 
     @property
     def id(self) -> str | None:
@@ -120,10 +190,8 @@ class IncidentView:
 
     @property
     def services(self) -> list[str]:
-        """The affected services: the names in every custom field whose name contains "service", once each."""
-        wanted = lambda field: SERVICE_WORD in str(field.get("name") or "").lower()  # noqa: E731
-        # An organisation may have both a select field and a catalog field of services.
-        return list(dict.fromkeys(name for value in self._entries(wanted) for name in value_names(value)))
+        """The affected services, by the one rule of :func:`service_values` (catalog-backed values first)."""
+        return service_names(self.data, self.service_fields)
 
     def belongs_to_team(self, team: str) -> bool:
         """Whether ``team`` (a name in any case, or an id) is in ``team_ids`` or a team field's values."""
@@ -158,13 +226,20 @@ class IncidentView:
         }
 
 
-def incident_view(incident: Incident | Mapping[str, Any], *, team_field: str | None = None) -> IncidentView:
+def incident_view(
+    incident: Incident | Mapping[str, Any],
+    *,
+    team_field: str | None = None,
+    service_fields: Sequence[str] = (),
+) -> IncidentView:
     """The view of an incident, from the API's JSON or a typed :class:`~incidentkit.api.models.Incident`.
 
     Args:
         incident: the incident.
         team_field: the custom field that holds the team, by id or name (any case); by default
             every field whose name contains "team".
+        service_fields: the custom fields that list the affected services, by id or name (any
+            case); by default every field whose name contains "service".
     """
     data = incident if isinstance(incident, Mapping) else incident.to_json()
-    return IncidentView(data, team_field)
+    return IncidentView(data, team_field, tuple(service_fields))

@@ -58,6 +58,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Deploys, config changes and flags: record, list, and those before an incident.",
     ),
     "completion": ("incidentkit.cli.completion", "completion", "Print the shell completion script."),
+    "context": (
+        "incidentkit.cli.context_cmd",
+        "context",
+        "An incident with its services, history, alerts and follow-ups.",
+    ),
     "custom-fields": (
         "incidentkit.cli.organisation_cmd",
         "custom_fields",

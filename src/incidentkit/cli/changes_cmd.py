@@ -177,7 +177,8 @@ def changes_for(
     """The changes made shortly before incident REF (INC-123, 123 or a ULID) started, closest first.
 
     Changes to the incident's affected services count, and changes to the services they depend
-    on ([investigation.dependencies] in the configuration file), with the path. The incident
+    on (the catalog's Service type, and [investigation.dependencies] in the configuration file),
+    with the path. The incident
     comes from the synced history (`incidentkit sync`), else from incident.io with the key.
     """
     from incidentkit.api import ConfigurationError
@@ -190,10 +191,10 @@ def changes_for(
         history = History(store)
         incident = history.get(ref)
         client = None
-        if incident is None:
-            try:
-                client = connection.client()
-            except ConfigurationError:
+        try:
+            client = connection.client()  # with a key, the catalog's dependencies count too
+        except ConfigurationError:
+            if incident is None:
                 raise click.UsageError(
                     f"incident {ref!r} is not in the synced history and no API key is configured: "
                     "run `incidentkit sync` first, or give --api-key / --profile"

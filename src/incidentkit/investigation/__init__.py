@@ -1,17 +1,20 @@
-"""Investigation: incident history, similar past incidents, recent changes, evidence, references, priorities.
+"""Investigation: an incident's context, history, similar past incidents, recent changes, evidence.
 
 Everything here takes plain data (:class:`HistoryIncident`), so any source can feed it: the history
 synced into the store (``incidentkit sync``), an incident fetched from the API, or a flattened view.
 Heavy libraries (scikit-learn) are imported only when a similarity index is built.
 """
 
+from incidentkit.investigation.affected_services import AffectedService
 from incidentkit.investigation.change_log import Change, ChangeLog
 from incidentkit.investigation.change_window import ChangeMatch, ChangesBefore, changes, changes_before
 from incidentkit.investigation.config import InvestigationConfig, PrometheusConfig, load_investigation_config
 from incidentkit.investigation.evidence import Evidence, EvidenceError, EvidenceSource, PrometheusSource
 from incidentkit.investigation.history import History, HistoryIncident, HistoryUpdate, incident_from_api
+from incidentkit.investigation.incident_context import IncidentContext, RoleHolder, StateChange, context
 from incidentkit.investigation.priority import severity_priority
 from incidentkit.investigation.ref_search import FoundRef, find_incident_refs
+from incidentkit.investigation.service_catalog import KnownService, ServiceCatalog
 from incidentkit.investigation.similar import (
     HistoryNotFoundError,
     Match,
@@ -21,6 +24,7 @@ from incidentkit.investigation.similar import (
 )
 
 __all__ = [
+    "AffectedService",
     "Change",
     "ChangeLog",
     "ChangeMatch",
@@ -33,14 +37,20 @@ __all__ = [
     "HistoryIncident",
     "HistoryNotFoundError",
     "HistoryUpdate",
+    "IncidentContext",
     "InvestigationConfig",
+    "KnownService",
     "Match",
     "PrometheusConfig",
     "PrometheusSource",
     "Resolution",
+    "RoleHolder",
+    "ServiceCatalog",
     "SimilarityIndex",
+    "StateChange",
     "changes",
     "changes_before",
+    "context",
     "find_incident_refs",
     "incident_from_api",
     "load_investigation_config",

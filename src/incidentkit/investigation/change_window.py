@@ -10,8 +10,12 @@ nothing to narrow by, the whole window is the honest answer.
 
 :func:`changes` is the same over the store: it finds the incident (in the synced history, else
 through the API), reads its services the way the history does (the configured ``service_fields``),
-takes the dependency map given (the catalog's, later) or the configuration's
+takes the dependency map given, or the catalog's, or the configuration's
 ``[investigation.dependencies]``, and the changes from the change log.
+
+With a client, the dependencies come from the catalog's Service type (merged with the configured
+map, see :class:`~incidentkit.investigation.service_catalog.ServiceCatalog`), and a change reported
+under a service's alias (``payments`` for ``payments-api``) counts as a change to that service.
 """
 
 from __future__ import annotations
@@ -152,6 +156,7 @@ def changes_before(
     dependencies: Mapping[str, Iterable[str]] | None = None,
     window: timedelta = DEFAULT_WINDOW,
     max_depth: int = MAX_DEPTH,
+    aliases: Mapping[str, str] | None = None,
 ) -> list[ChangeMatch]:
     """The changes that may explain an incident that started at ``started_at``, closest first.
 
@@ -162,12 +167,20 @@ def changes_before(
         dependencies: service → the services it depends on (any case).
         window: how far before the start to look.
         max_depth: how many dependency hops to follow.
+        aliases: other name (lower case) → a service's name, so that a change or an incident
+            naming a service by an alias matches it.
 
     Raises:
         ValueError: a negative window.
     """
     if window < timedelta(0):
         raise ValueError(f"the window cannot be negative, not {window}")
+    known = {alias.lower(): name for alias, name in (aliases or {}).items()}
+
+    def canonical(name: str) -> str:
+        return known.get(name.strip().lower(), name.strip())
+
+    services = list(dict.fromkeys(canonical(service) for service in services))
     reach = _reach(services, dependencies or {}, max_depth) if services else None
     matches: list[ChangeMatch] = []
     for change in changes:
@@ -177,7 +190,7 @@ def changes_before(
         if reach is None:
             matches.append(ChangeMatch(change, gap, None))
             continue
-        found = reach.get(change.service.strip().lower())
+        found = reach.get(canonical(change.service).lower())
         if found is not None:
             matches.append(ChangeMatch(change, gap, found[0], found[1]))
     matches.sort(key=lambda match: (match.before_start, len(match.via), match.change.id))
@@ -201,22 +214,30 @@ def changes(
         change_log: where the changes are kept.
         history: the synced incident history, looked in first.
         client: fetches the incident when the history does not have it.
-        dependencies: service → the services it depends on; the configuration's when None.
+        dependencies: service → the services it depends on; when None, the catalog's (with a
+            client) merged with the configuration's.
         window: how far before the start to look.
         config: the ``[investigation]`` configuration; the configuration file's when None.
 
     Raises:
         HistoryNotFoundError: the incident is neither in the history nor (without a client) anywhere.
     """
+    from incidentkit.investigation.service_catalog import ServiceCatalog
+
     config = config or load_investigation_config()
     incident = _incident(ref_or_incident, history, client, config)
     started_at = incident.created_at
+    aliases: dict[str, str] = {}
+    if dependencies is None:
+        catalog = ServiceCatalog.load(client, config)
+        dependencies, aliases = catalog.dependencies(), catalog.aliases()
     found = changes_before(
         started_at,
         incident.services,
         change_log.between(started_at - window, started_at),
-        dependencies=config.dependencies if dependencies is None else dependencies,
+        dependencies=dependencies,
         window=window,
+        aliases=aliases,
     )
     return ChangesBefore(incident.reference, started_at, incident.services, window, tuple(found))
 

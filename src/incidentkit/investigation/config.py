@@ -5,7 +5,8 @@ Example (every key optional; these are the defaults)::
     [investigation]
     threshold = 0.15                # matches scoring below this are left out
     root_cause_fields = ["Root cause", "Root cause category", "Category"]
-    service_fields = ["Affected services", "Affected service", "Services", "Service"]
+    service_fields = []             # the fields listing services; none: any whose name has "service"
+    services = []                   # service names to look for in text when there is no catalog
     time_half_life_days = 30        # time proximity halves every 30 days between two incidents
     label_neighbours = 10           # labelled past incidents that vote on the likely root cause
 
@@ -112,7 +113,10 @@ class InvestigationConfig:
         threshold: matches whose score is below this are not returned.
         root_cause_fields: custom field names (any case) that hold the organisation's root-cause or
             category label; the first one an incident has is used.
-        service_fields: custom field names (any case) that list the affected services.
+        service_fields: custom field names or ids (any case) that list the affected services; none
+            (the default): every field whose name contains "service", the incident view's rule.
+        services: service names to look for in an incident's title, summary and alerts when the
+            catalog has no Service type (the catalog's names and aliases are used when it has).
         time_half_life_days: days after which time proximity has halved.
         label_neighbours: how many of the nearest labelled past incidents vote on the root cause.
         priorities: severity name (lower case) → priority (``P0``…).
@@ -123,7 +127,8 @@ class InvestigationConfig:
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     threshold: float = 0.15
     root_cause_fields: tuple[str, ...] = ("Root cause", "Root cause category", "Category")
-    service_fields: tuple[str, ...] = ("Affected services", "Affected service", "Services", "Service")
+    service_fields: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
     time_half_life_days: float = 30.0
     label_neighbours: int = 10
     priorities: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
@@ -151,6 +156,7 @@ def investigation_config_from(table: Any, where: str = "the configuration") -> I
         "threshold",
         "root_cause_fields",
         "service_fields",
+        "services",
         "time_half_life_days",
         "label_neighbours",
         "priorities",
@@ -182,6 +188,7 @@ def investigation_config_from(table: Any, where: str = "the configuration") -> I
         threshold=_number(table.get("threshold", defaults.threshold), "threshold", where, minimum=0.0),
         root_cause_fields=_names(table, "root_cause_fields", defaults.root_cause_fields, where),
         service_fields=_names(table, "service_fields", defaults.service_fields, where),
+        services=_names(table, "services", defaults.services, where),
         time_half_life_days=_number(
             table.get("time_half_life_days", defaults.time_half_life_days),
             "time_half_life_days",

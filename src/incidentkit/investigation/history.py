@@ -18,13 +18,20 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from incidentkit.api.view import value_names
+from incidentkit.api.view import service_names, value_names
 from incidentkit.store import Store
 from incidentkit.store.db import reading
 from incidentkit.store.schema import history_incidents, history_sync_state
 from incidentkit.timeutil import parse_iso
 
-__all__ = ["History", "HistoryIncident", "HistoryUpdate", "incident_from_api", "labels_of"]
+__all__ = [
+    "History",
+    "HistoryIncident",
+    "HistoryUpdate",
+    "custom_field_values",
+    "incident_from_api",
+    "labels_of",
+]
 
 # Rows per INSERT statement: under SQLite's limit of 32,766 bound parameters (19 columns a row).
 _BATCH = 1000
@@ -105,6 +112,17 @@ def _field_values(entry: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def custom_field_values(incident: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """An incident's custom fields by name → what each says as text (fields without a value left out)."""
+    custom: dict[str, tuple[str, ...]] = {}
+    for entry in incident.get("custom_field_entries") or []:
+        name = (entry.get("custom_field") or {}).get("name")
+        values = _field_values(entry)
+        if name and values:
+            custom[str(name)] = values
+    return custom
+
+
 def _time(value: Any) -> datetime | None:
     return parse_iso(str(value), assume_utc=True) if value else None
 
@@ -116,7 +134,7 @@ def incident_from_api(
     follow_ups: Sequence[Mapping[str, Any]] = (),
     alert_sources: Sequence[str] = (),
     root_cause_fields: Sequence[str] = ("Root cause",),
-    service_fields: Sequence[str] = ("Affected services",),
+    service_fields: Sequence[str] = (),
 ) -> HistoryIncident:
     """Flatten an incident as the API returns it (``IncidentV2`` JSON) with its updates and follow-ups.
 
@@ -126,18 +144,12 @@ def incident_from_api(
         follow_ups: its follow-ups' JSON objects.
         alert_sources: names of the alert sources that fired for it, when known.
         root_cause_fields: custom field names holding the root-cause label (first found wins).
-        service_fields: custom field names listing the affected services (all found are merged).
+        service_fields: custom field names listing the affected services (all found are merged);
+            none: every field whose name contains "service", as the incident view reads them
+            (:func:`incidentkit.api.view.service_values` is the one rule).
     """
-    custom: dict[str, tuple[str, ...]] = {}
-    for entry in incident.get("custom_field_entries") or []:
-        name = (entry.get("custom_field") or {}).get("name")
-        values = _field_values(entry)
-        if name and values:
-            custom[str(name)] = values
-    wanted_services = {name.lower() for name in service_fields}
-    services = tuple(
-        dict.fromkeys(v for name, values in custom.items() if name.lower() in wanted_services for v in values)
-    )
+    custom = custom_field_values(incident)
+    services = tuple(service_names(incident, service_fields))
     history_updates = sorted(
         (
             HistoryUpdate(
