@@ -74,8 +74,10 @@ def recent_changes(
     from incidentkit.investigation import ChangeLog, changes
 
     found = changes(
-        box.history_incident(ref),
+        ref,
         change_log=ChangeLog(box.store()),
+        history=box.history(),
+        client=box.client,
         window=length,
         config=box.settings(),
     )

@@ -9,7 +9,6 @@ answer's ``next_after`` is the ``after`` of the next call.
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -139,8 +138,8 @@ def incident_io_incidents(
 
 def incident_context(box: Toolbox, incident_id: str) -> dict[str, Any]:
     """Everything about one incident, from :func:`incidentkit.investigation.context`."""
-    # Built alongside these tools; imported by name so that this module loads without it.
-    context = importlib.import_module("incidentkit.investigation").context
+    from incidentkit.investigation import context
+
     found = context(box.client, incident_id, config=box.settings(), history=box.history())
     answer: dict[str, Any] = found.to_json()
     return answer
