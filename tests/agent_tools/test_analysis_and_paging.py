@@ -152,9 +152,22 @@ async def test_no_tool_can_decide_an_approval(tools: Any) -> None:
     assert not [t.name for t in listed.tools if "approve" in t.name and t.name != "approval_status"]
 
 
-@pytest.mark.skip(reason="investigation.investigate is being built on the investigate branch; not merged yet")
-async def test_investigate_reads_everything_and_writes_nothing(tools: Any, demo: Emulator) -> None:
-    before = len(demo.state.timeline_items)
+async def test_investigate_reads_everything_and_writes_nothing(
+    tools: Any, box: Toolbox, demo: Emulator
+) -> None:
+    sync_history(box.client, box.history(), box.settings())
+    incident = next(i for i in demo.state.incidents.values() if i["reference"] == "INC-49")
+    from incidentkit.timeutil import parse_iso
+
+    ChangeLog(box.store()).record(
+        "search", version="v2.3.1", at=parse_iso(incident["created_at"]) - timedelta(minutes=12)
+    )
+    timeline, updates = len(demo.state.timeline_items), len(demo.state.incident_updates)
     found = await call(tools, "investigate", {"incident_id": "INC-49"})
-    assert found
-    assert len(demo.state.timeline_items) == before
+    assert found["incident"]["reference"] == "INC-49" and found["summary"]
+    assert [m["change"]["version"] for m in found["changes"]["matches"]] == ["v2.3.1"]
+    assert found["findings"] and all("confidence" in finding for finding in found["findings"])
+    assert found["similar"]
+    assert (len(demo.state.timeline_items), len(demo.state.incident_updates)) == (timeline, updates)
+    missing = await fails(tools, "investigate", {"incident_id": "INC-4040"})
+    assert "No incident was found" in missing

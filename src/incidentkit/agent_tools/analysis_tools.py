@@ -8,7 +8,6 @@ incident not synced yet is fetched from incident.io.
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -94,9 +93,9 @@ def investigate(box: Toolbox, incident_id: IncidentId) -> dict[str, Any]:
     incidents, recent changes and metrics evidence, with findings that each carry their evidence and a
     confidence, and a plain summary of what stands out. Writes nothing back."""
     ref = required_text("incident_id", incident_id, limit=500)
-    # Built alongside these tools; imported by name so that this module loads without it.
-    run_investigation = importlib.import_module("incidentkit.investigation").investigate
-    found = run_investigation(box.client, ref, store=box.store(), config=box.settings(), now=box.clock())
+    from incidentkit.investigation import investigate as run_investigation
+
+    found = run_investigation(box.client, ref, store=box.store(), config=box.settings(), now=box.clock)
     answer: dict[str, Any] = found.to_json()
     return answer
 

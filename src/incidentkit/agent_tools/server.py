@@ -132,8 +132,6 @@ def actionable(error: Exception) -> str | None:
         return f"{error} (check the incident_id or name you gave; list_recent_incidents finds incidents)"
     if isinstance(error, IncidentIOError | InvestigationError):
         return str(error)
-    if isinstance(error, ImportError | AttributeError) and "incidentkit.investigation" in str(error):
-        return "this tool is not available in this version of incidentkit"
     return None
 
 

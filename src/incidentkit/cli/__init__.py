@@ -82,6 +82,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Follow-ups: list, show, create and update the work after incidents.",
     ),
     "incidents": ("incidentkit.cli.incidents_cmd", "incidents", "List, show, declare and change incidents."),
+    "investigate": (
+        "incidentkit.cli.investigate_cmd",
+        "investigate",
+        "What stands out about an incident; --post writes it back.",
+    ),
     "mcp": ("incidentkit.cli.mcp_cmd", "mcp", "Serve the incident tools to AI agents (MCP, stdio or HTTP)."),
     "oncall": ("incidentkit.cli.oncall_cmd", "oncall", "Who is on call now, for each schedule or one."),
     "overrides": ("incidentkit.cli.oncall_cmd", "overrides", "Schedule overrides: create, list and delete."),

@@ -10,6 +10,7 @@ from incidentkit.investigation.change_log import Change, ChangeLog
 from incidentkit.investigation.change_window import ChangeMatch, ChangesBefore, changes, changes_before
 from incidentkit.investigation.config import InvestigationConfig, PrometheusConfig, load_investigation_config
 from incidentkit.investigation.evidence import Evidence, EvidenceError, EvidenceSource, PrometheusSource
+from incidentkit.investigation.findings import Investigation, investigate
 from incidentkit.investigation.history import History, HistoryIncident, HistoryUpdate, incident_from_api
 from incidentkit.investigation.incident_context import IncidentContext, RoleHolder, StateChange, context
 from incidentkit.investigation.priority import severity_priority
@@ -22,6 +23,8 @@ from incidentkit.investigation.similar import (
     SimilarityIndex,
     similar,
 )
+from incidentkit.investigation.summary import Finding
+from incidentkit.investigation.write_back import WriteBack, WriteBackError, post_findings
 
 __all__ = [
     "AffectedService",
@@ -32,12 +35,14 @@ __all__ = [
     "Evidence",
     "EvidenceError",
     "EvidenceSource",
+    "Finding",
     "FoundRef",
     "History",
     "HistoryIncident",
     "HistoryNotFoundError",
     "HistoryUpdate",
     "IncidentContext",
+    "Investigation",
     "InvestigationConfig",
     "KnownService",
     "Match",
@@ -48,12 +53,16 @@ __all__ = [
     "ServiceCatalog",
     "SimilarityIndex",
     "StateChange",
+    "WriteBack",
+    "WriteBackError",
     "changes",
     "changes_before",
     "context",
     "find_incident_refs",
     "incident_from_api",
+    "investigate",
     "load_investigation_config",
+    "post_findings",
     "severity_priority",
     "similar",
 ]
