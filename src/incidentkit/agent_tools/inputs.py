@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from incidentkit.errors import IncidentKitError
 from incidentkit.timeutil import parse_duration, parse_iso
 
 __all__ = ["ToolInputError", "duration", "optional_text", "required_text", "timestamp"]
@@ -18,7 +19,7 @@ MAX_TEXT = 10_000
 """The longest free text a tool takes (an update, a description); the API's own limits are larger."""
 
 
-class ToolInputError(ValueError):
+class ToolInputError(IncidentKitError, ValueError):
     """An argument the agent must change: the message names it, what was given and what is allowed."""
 
     def __init__(self, argument: str, message: str) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from incidentkit.errors import IncidentKitError
+
 if TYPE_CHECKING:
     from incidentkit.api import Client
 
@@ -19,7 +21,7 @@ ATTEMPTS = 3
 """How many read-append-verify rounds before giving up (each lost to a concurrent edit)."""
 
 
-class SummaryConflictError(RuntimeError):
+class SummaryConflictError(IncidentKitError, RuntimeError):
     """Other edits kept replacing the summary: the finding could not be appended and verified."""
 
 
