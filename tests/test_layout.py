@@ -19,7 +19,7 @@ TIERS: list[set[str]] = [
     # The investigation reads the API and the store only; the workflow step ``investigate`` runs it.
     {"investigation"},
     {"workflows", "testing"},
-    {"service"},
+    {"service", "agent_tools"},
     {"demo"},
     {"cli"},
     {"__main__"},

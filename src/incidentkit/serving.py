@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
 DEFAULT_HOST = "127.0.0.1"
+Lifespan = Literal["on", "off"]
 
 
 class _Server(uvicorn.Server):
@@ -86,12 +87,17 @@ class RunningServer:
         self.stop()
 
 
-def _config(app: Any) -> uvicorn.Config:
-    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+def _config(app: Any, lifespan: Lifespan = "off") -> uvicorn.Config:
+    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan=lifespan)
 
 
 def serve_in_thread(
-    app: Any, *, host: str = DEFAULT_HOST, port: int = 0, sock: socket.socket | None = None
+    app: Any,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    sock: socket.socket | None = None,
+    lifespan: Lifespan = "off",
 ) -> RunningServer:
     """Serve ``app`` from a background thread; returns once it accepts connections.
 
@@ -101,9 +107,11 @@ def serve_in_thread(
         port: the port (0 picks a free one), unless ``sock`` is given.
         sock: a socket already bound with :func:`bind` (its URL was known before serving); it is
             closed when the server stops.
+        lifespan: ``"on"`` for an app that starts its own parts in its ASGI lifespan (the MCP
+            server's session manager); ``"off"`` otherwise.
     """
     sock = sock if sock is not None else bind(host, port)
-    server = _Server(_config(app))
+    server = _Server(_config(app, lifespan))
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -123,12 +131,19 @@ def serve_in_thread(
     return RunningServer(url_of(sock), server, thread)
 
 
-def serve_forever(app: Any, sock: socket.socket, *, on_ready: Callable[[], None] | None = None) -> None:
+def serve_forever(
+    app: Any,
+    sock: socket.socket,
+    *,
+    on_ready: Callable[[], None] | None = None,
+    lifespan: Lifespan = "off",
+) -> None:
     """Serve ``app`` on ``sock`` until SIGTERM or SIGINT; ``on_ready()`` runs once it accepts.
 
     On either signal the server stops accepting, lets the requests in flight finish, and returns.
+    ``lifespan`` is as for :func:`serve_in_thread`.
     """
-    server = _ForegroundServer(_config(app))
+    server = _ForegroundServer(_config(app, lifespan))
     if on_ready is not None:
         threading.Thread(target=lambda: (server.ready.wait(), on_ready()), daemon=True).start()
     try:

@@ -117,6 +117,16 @@ class SyncPager(Generic[T]):
         """Fetch only the first page."""
         return next(self.pages())
 
+    def page(self, after: str | None = None) -> Page[T]:
+        """Fetch one page: the first, or the one that follows the cursor ``after`` (a page's ``after``).
+
+        For callers that hand the cursor to someone else and come back for the next page later
+        (an agent's tool call), instead of iterating.
+        """
+        spec = self._resolve()
+        request = spec.request(after, 0)
+        return spec.read(self._send(request), request, 0)
+
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():
             yield from page.items

@@ -87,6 +87,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "investigate",
         "What stands out about an incident; --post writes it back.",
     ),
+    "mcp": ("incidentkit.cli.mcp_cmd", "mcp", "Serve the incident tools to AI agents (MCP, stdio or HTTP)."),
     "oncall": ("incidentkit.cli.oncall_cmd", "oncall", "Who is on call now, for each schedule or one."),
     "overrides": ("incidentkit.cli.oncall_cmd", "overrides", "Schedule overrides: create, list and delete."),
     "profiles": ("incidentkit.cli.setup_cmd", "profiles", "Saved profiles, one per organisation or key."),

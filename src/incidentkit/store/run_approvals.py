@@ -40,6 +40,13 @@ class ApprovalsMixin(RunReader):
             raise RunNotFoundError(f"no approval {approval_id!r} in the store")
         return approval_from_row(row)
 
+    def approval_for_step(self, run_id: str, step_key: str) -> Approval | None:
+        """The approval that a run's step opened, or None when it has opened none (yet)."""
+        query = sa.select(approvals).where(approvals.c.run_id == run_id, approvals.c.step_key == step_key)
+        with self._reading() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else approval_from_row(row)
+
     def list_approvals(self, *, pending_only: bool = True, limit: int | None = 100) -> list[Approval]:
         """Approvals, newest first; by default only those still waiting for a decision."""
         query = sa.select(approvals).order_by(approvals.c.created_at.desc(), approvals.c.id)

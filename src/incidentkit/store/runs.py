@@ -184,6 +184,57 @@ class RunStore(RunActionsMixin, ApprovalsMixin):
             rows = connection.execute(sa.select(runs).where(runs.c.seq.in_(seqs)).order_by(runs.c.seq))
             return [run_from_row(row) for row in rows]
 
+    def claim_run(self, run_id: str, owner: str, *, lease: timedelta = DEFAULT_RUN_LEASE) -> Run | None:
+        """Lease this one run to ``owner`` if it is due now (as :meth:`claim_runs` means due); else None.
+
+        For the code that made a run and drives it at once, without taking other runs that are
+        due (the agent tools' approval requests): a run whose concurrency key is held by an earlier
+        active run is not due.
+
+        Raises:
+            RunNotFoundError: there is no such run.
+        """
+        now = self.clock()
+        runs = workflow_runs
+        earlier = runs.alias("earlier")
+        due = sa.or_(
+            sa.and_(
+                runs.c.status == RunStatus.PENDING.value,
+                sa.or_(runs.c.next_attempt_at.is_(None), runs.c.next_attempt_at <= now),
+            ),
+            sa.and_(runs.c.status == RunStatus.WAITING.value, runs.c.next_attempt_at <= now),
+            sa.and_(runs.c.status == RunStatus.RUNNING.value, runs.c.lease_expires_at < now),
+        )
+        queued_behind = (
+            sa.select(earlier.c.seq)
+            .where(
+                earlier.c.concurrency_key == runs.c.concurrency_key,
+                earlier.c.status.in_(ACTIVE_STATUSES),
+                earlier.c.seq < runs.c.seq,
+            )
+            .exists()
+        )
+        with self.engine.begin() as connection:
+            if connection.execute(sa.select(runs.c.seq).where(runs.c.id == run_id)).first() is None:
+                raise RunNotFoundError(f"no workflow run {run_id!r} in the store")
+            claimed = connection.execute(
+                runs.update()
+                .where(
+                    runs.c.id == run_id,
+                    due,
+                    sa.or_(runs.c.concurrency_key.is_(None), ~queued_behind),
+                )
+                .values(
+                    status=RunStatus.RUNNING.value,
+                    lease_owner=owner,
+                    lease_expires_at=now + lease,
+                    updated_at=now,
+                )
+            ).rowcount
+            if not claimed:
+                return None
+            return run_from_row(connection.execute(sa.select(runs).where(runs.c.id == run_id)).one())
+
     def renew_lease(self, run_id: str, owner: str, *, lease: timedelta = DEFAULT_RUN_LEASE) -> None:
         """Extend ``owner``'s lease on a running run.
 
