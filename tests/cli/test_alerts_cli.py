@@ -12,11 +12,16 @@ from tests.cli.conftest import Invoke
 
 
 def test_the_seeded_source_shows_its_config_id_and_token(sandbox: Callable[..., Any], invoke: Invoke) -> None:
-    [source] = sandbox("alert-sources", "list")
+    [source] = sandbox("alert-sources", "list", "--show-token")
     assert (source["id"], source["secret_token"]) == (MONITORING_SOURCE_ID, MONITORING_SOURCE_TOKEN)
     assert sandbox("alert-sources", "show", "Monitoring")["id"] == MONITORING_SOURCE_ID
     table = invoke("alert-sources", "list", "--sandbox", "--table")
     assert MONITORING_SOURCE_ID in table.stdout and "Monitoring" in table.stdout
+    # The token is a secret: printed only when asked for, a fingerprint otherwise, in every format.
+    assert MONITORING_SOURCE_TOKEN not in table.stdout and "sha256:" in table.stdout
+    assert sandbox("alert-sources", "show", "Monitoring")["secret_token"].startswith("sha256:")
+    [listed] = sandbox("alert-sources", "list")
+    assert MONITORING_SOURCE_TOKEN not in json.dumps(listed)
     [route] = sandbox("alert-routes", "list")
     assert route["id"] == MONITORING_ROUTE_ID
     shown = sandbox("alert-routes", "show", MONITORING_ROUTE_ID)

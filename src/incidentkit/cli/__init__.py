@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "alert-sources": (
         "incidentkit.cli.alerts_cmd",
         "alert_sources",
-        "Alert sources, with the config id and token to send alerts.",
+        "Alert sources, with the config id (and token) to send alerts.",
     ),
     "alerts": (
         "incidentkit.cli.alerts_cmd",

@@ -14,6 +14,7 @@ import click
 
 from incidentkit.cli.connection import Connection, connection_options
 from incidentkit.cli.output import Column, column, emit_list, emit_object, output_options, time_column
+from incidentkit.wire import secret_fingerprint
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
@@ -253,26 +254,46 @@ def alerts_resolve(alert_id: str, connection: Connection, output_format: str | N
 
 @click.group("alert-sources")
 def alert_sources() -> None:
-    """Alert sources: where alerts come from, with the config id and token events are sent with."""
+    """Alert sources: where alerts come from, with the config id (and token) events are sent with."""
+
+
+show_token_option = click.option(
+    "--show-token",
+    is_flag=True,
+    help="Print HTTP sources' secret tokens; without it each shows as its fingerprint (sha256:...).",
+)
+
+
+def _source_json(source: Any, show_token: bool) -> dict[str, Any]:
+    """An alert source as printed: its secret token only when asked for, else a fingerprint of it."""
+    shown: dict[str, Any] = source.to_json()
+    token = shown.get("secret_token")
+    if token and not show_token:
+        shown["secret_token"] = secret_fingerprint(token)
+    return shown
 
 
 @alert_sources.command("list")
+@show_token_option
 @connection_options
 @output_options
-def alert_sources_list(connection: Connection, output_format: str | None) -> None:
-    """List the alert sources, with each HTTP source's config id and token."""
+def alert_sources_list(show_token: bool, connection: Connection, output_format: str | None) -> None:
+    """List the alert sources, with each HTTP source's config id (and, with --show-token, its token)."""
     found = connection.client().alert_sources.list()
-    emit_list((s.to_json() for s in found), SOURCE_COLUMNS, output_format)
+    emit_list((_source_json(s, show_token) for s in found), SOURCE_COLUMNS, output_format)
 
 
 @alert_sources.command("show")
 @click.argument("source")
+@show_token_option
 @connection_options
 @output_options
-def alert_sources_show(source: str, connection: Connection, output_format: str | None) -> None:
+def alert_sources_show(
+    source: str, show_token: bool, connection: Connection, output_format: str | None
+) -> None:
     """Show the alert source SOURCE (name or config id)."""
     shown = connection.client().alert_sources.get(source)
-    emit_object(shown.to_json(), SOURCE_FIELDS, output_format)
+    emit_object(_source_json(shown, show_token), SOURCE_FIELDS, output_format)
 
 
 @click.group("alert-routes")
