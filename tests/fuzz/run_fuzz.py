@@ -13,6 +13,7 @@ Usage: python tests/fuzz/run_fuzz.py --schemathesis .venv-fuzz/bin/schemathesis 
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import subprocess
 import sys
@@ -104,11 +105,13 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=2, help="test cases per operation and phase")
     parser.add_argument("--seed", type=int, default=1, help="random seed, for a repeatable run")
     args = parser.parse_args()
+    # A path given relative to here (make passes .venv-fuzz/bin/schemathesis) must survive the cwd below.
+    runner = str(Path(args.schemathesis).resolve()) if os.sep in args.schemathesis else args.schemathesis
     status = 0
     with tempfile.TemporaryDirectory(prefix="incidentkit-fuzz-") as scratch, served_emulator() as url:
         schema = schema_file(Path(scratch))
         for phase, skip in PHASES:
-            argv = command(args.schemathesis, schema, url, args.examples, args.seed, phase, skip)
+            argv = command(runner, schema, url, args.examples, args.seed, phase, skip)
             # Run from the scratch directory, so schemathesis's reports and caches stay out of the tree.
             status = subprocess.run(argv, cwd=scratch, check=False).returncode or status
     return status
