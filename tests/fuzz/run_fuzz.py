@@ -13,8 +13,8 @@ Usage: python tests/fuzz/run_fuzz.py --schemathesis .venv-fuzz/bin/schemathesis 
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import subprocess
 import sys
 import tempfile
