@@ -146,3 +146,17 @@ def test_a_history_synced_before_timeline_items_upgrades_with_none(store_url: st
     with Store.open(store_url, clock=clock) as store:
         old = History(store).get("INC-7")
         assert old is not None and old.timeline_items == () and old.title == "Old"
+
+
+def test_the_investigations_own_timeline_items_are_not_compared_as_text() -> None:
+    from incidentkit.investigation import write_back
+    from incidentkit.investigation.history import INVESTIGATION_ITEM_TITLES
+
+    assert {write_back.STARTED, write_back.ROOT_CAUSE, write_back.COMPLETE} == INVESTIGATION_ITEM_TITLES
+    items = (
+        HistoryTimelineItem(START, write_back.COMPLETE, "Three similar incidents: INC-4 checkout timeouts"),
+        HistoryTimelineItem(START, "Rolled back the deploy"),
+    )
+    assert (
+        replace(incident(1, "Checkout down"), timeline_items=items).updates_text == "Rolled back the deploy"
+    )

@@ -35,6 +35,12 @@ __all__ = [
     "labels_of",
 ]
 
+# The timeline items the investigation's write-back adds (see write_back.py): they restate its own
+# findings, which name other incidents, so they are kept but never compared as the incident's text.
+INVESTIGATION_ITEM_TITLES = frozenset(
+    {"Investigation started", "Root cause identified", "Investigation complete"}
+)
+
 # Rows per INSERT statement: under SQLite's limit of 32,766 bound parameters (20 columns a row).
 _BATCH = 1000
 
@@ -107,10 +113,18 @@ class HistoryIncident:
 
     @property
     def updates_text(self) -> str:
-        """The updates' messages and the timeline items' text, joined, for text similarity."""
+        """The updates' messages and the timeline items' text, joined, for text similarity.
+
+        The investigation's own timeline items are left out: comparing them would make incidents
+        alike because they were investigated, and the findings they restate name other incidents.
+        """
         return "\n".join(
             [update.message for update in self.updates if update.message]
-            + [item.text for item in self.timeline_items if item.title or item.description]
+            + [
+                item.text
+                for item in self.timeline_items
+                if item.text and item.title not in INVESTIGATION_ITEM_TITLES
+            ]
         )
 
 
