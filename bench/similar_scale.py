@@ -1,7 +1,9 @@
 """Similar-incident search over 100,000 incidents in the store: query time and memory.
 
-Writes 100,000 generated incidents (title, summary, three updates, services, alert sources, a
-root-cause label on most) into a temporary SQLite store through the history API, then times
+Writes 100,000 generated incidents (title, summary, three updates, two timeline items, services,
+alert sources, a root-cause label on most) into a temporary SQLite store through the history API,
+and a catalog of their 300 services, each depending on two others (so the ``services`` part also
+counts services one dependency away, as after ``incidentkit sync``), then times
 ``similar(ref)`` for 200 incidents exactly as ``incidentkit similar`` runs it (the first call builds
 the index; it is timed apart). Prints the bulk write time, the index build time, p50/p99 of a query
 and the process's peak memory. Target: p50 under 50 ms.
@@ -21,7 +23,15 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from incidentkit.investigation import History, HistoryIncident, HistoryUpdate, similar
+from incidentkit.investigation import (
+    History,
+    HistoryIncident,
+    HistoryTimelineItem,
+    HistoryUpdate,
+    KnownService,
+    ServiceDirectory,
+    similar,
+)
 from incidentkit.investigation.config import InvestigationConfig
 from incidentkit.store import Store
 
@@ -35,11 +45,12 @@ PROBLEMS = [
     ("DNS resolution failures for {s}", "lookups of {s} time out in one region; {w} resolver"),
     ("Disk full on {s} hosts", "{s} stopped writing logs; the {w} volume is full"),
 ]
+SERVICES = [f"svc-{n:03d}" for n in range(300)]
 CAUSES = ["Config", "Deploy", "Capacity", "Database", "Network", "Certificates", "Hardware", "Dependency"]
 
 
 def generated(count: int, rng: random.Random) -> Iterator[HistoryIncident]:
-    services = [f"svc-{n:03d}" for n in range(300)]
+    services = SERVICES
     words = [f"w{n:04d}" for n in range(5000)]  # a long tail of rare words, as real incidents have
     sources = ["Prometheus", "Datadog", "Grafana", "CloudWatch", "Sentry"]
     start = datetime(2022, 1, 1, tzinfo=UTC)
@@ -66,7 +77,21 @@ def generated(count: int, rng: random.Random) -> Iterator[HistoryIncident]:
                 HistoryUpdate(created + timedelta(minutes=5 * i), " ".join(rng.choices(words, k=10)))
                 for i in range(3)
             ),
+            timeline_items=tuple(
+                HistoryTimelineItem(
+                    created + timedelta(minutes=7 * i), f"Step {i}", " ".join(rng.choices(words, k=8))
+                )
+                for i in range(2)
+            ),
         )
+
+
+def catalog(rng: random.Random) -> list[KnownService]:
+    """The services, each depending on two others, with an alias each."""
+    return [
+        KnownService(name, aliases=(f"{name}-alias",), depends_on=tuple(rng.sample(SERVICES, k=2)))
+        for name in SERVICES
+    ]
 
 
 def main() -> int:
@@ -80,6 +105,7 @@ def main() -> int:
         history = History(store)
         began = time.perf_counter()
         history.upsert(generated(args.count, rng))
+        ServiceDirectory(store).replace(catalog(rng))
         written = time.perf_counter() - began
 
         began = time.perf_counter()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
 from incidentkit.api import Client
-from incidentkit.investigation import History, incident_from_api
+from incidentkit.investigation import History, HistoryTimelineItem, incident_from_api
 from incidentkit.store import Store
 from tests.conftest import FakeClock
 from tests.investigation.conftest import START, incident
@@ -107,3 +109,54 @@ def test_an_api_incident_is_flattened_with_services_labels_updates_and_follow_up
     assert flat.follow_ups == ("Add a canary [outstanding]",)
     assert flat.alert_sources == ("Datadog",)
     assert flat.created_at.tzinfo is not None
+
+
+def test_timeline_items_read_back_and_join_the_text_similarity_reads(store: Store) -> None:
+    history = History(store)
+    items = (
+        HistoryTimelineItem(START + timedelta(minutes=5), "Paged the DBA", "Primary at 100% CPU"),
+        HistoryTimelineItem(START + timedelta(minutes=9), "Failed over"),
+    )
+    written = replace(incident(1, "Checkout down", updates=("Investigating",)), timeline_items=items)
+    history.upsert([written])
+    assert history.get("INC-1") == written
+    assert written.updates_text == "Investigating\nPaged the DBA\nPrimary at 100% CPU\nFailed over"
+
+
+def test_a_history_synced_before_timeline_items_upgrades_with_none(store_url: str, clock: FakeClock) -> None:
+    # A store at revision 0005 holding an incident, as an older incidentkit left it.
+    from alembic import command
+
+    from incidentkit.store import migrations
+    from incidentkit.store.schema import history_incidents
+
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(migrations._config(connection), "0005")
+            row = {c.name: None for c in history_incidents.columns if c.name != "timeline_items"}
+            row |= {"id": "old", "reference": "INC-7", "title": "Old", "summary": "", "severity": "Minor"}
+            row |= {"status_category": "closed", "created_at": START, "updated_at": START, "synced_at": START}
+            row |= {k: [] for k in ("services", "alert_sources", "root_causes", "updates", "follow_ups")}
+            row |= {"custom_fields": {}}
+            columns = [sa.Column(c.name, c.type) for c in history_incidents.columns if c.name in row]
+            connection.execute(sa.Table("history_incidents", sa.MetaData(), *columns).insert().values(row))
+    finally:
+        engine.dispose()
+    with Store.open(store_url, clock=clock) as store:
+        old = History(store).get("INC-7")
+        assert old is not None and old.timeline_items == () and old.title == "Old"
+
+
+def test_the_investigations_own_timeline_items_are_not_compared_as_text() -> None:
+    from incidentkit.investigation import write_back
+    from incidentkit.investigation.history import INVESTIGATION_ITEM_TITLES
+
+    assert {write_back.STARTED, write_back.ROOT_CAUSE, write_back.COMPLETE} == INVESTIGATION_ITEM_TITLES
+    items = (
+        HistoryTimelineItem(START, write_back.COMPLETE, "Three similar incidents: INC-4 checkout timeouts"),
+        HistoryTimelineItem(START, "Rolled back the deploy"),
+    )
+    assert (
+        replace(incident(1, "Checkout down"), timeline_items=items).updates_text == "Rolled back the deploy"
+    )

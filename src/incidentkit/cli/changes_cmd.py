@@ -177,8 +177,8 @@ def changes_for(
     """The changes made shortly before incident REF (INC-123, 123 or a ULID) started, closest first.
 
     Changes to the incident's affected services count, and changes to the services they depend
-    on (the catalog's Service type, and [investigation.dependencies] in the configuration file),
-    with the path. The incident
+    on (the catalog's Service type, or without a key the catalog the last `incidentkit sync`
+    copied, and [investigation.dependencies] in the configuration file), with the path. The incident
     comes from the synced history (`incidentkit sync`), else from incident.io with the key.
     """
     from incidentkit.api import ConfigurationError

@@ -1,4 +1,4 @@
-"""``incidentkit sync``: copy incident history from incident.io into the store, incrementally."""
+"""``incidentkit sync``: copy incident history and the catalog's services into the store, incrementally."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ from incidentkit.cli.storage import open_store, store_option
 @store_option
 @connection_options
 def sync(full: bool, store_url: str | None, connection: Connection) -> None:
-    """Copy incidents, their updates, custom fields and follow-ups into the store.
+    """Copy incidents, their updates, timeline items, custom fields and follow-ups into the store,
+    and the catalog's services with their dependencies.
 
     Only what changed since the last sync (by updated_at) is fetched. The history feeds
-    `incidentkit similar`; a progress bar shows on a terminal.
+    `incidentkit similar` and, offline, `incidentkit changes for`; a progress bar shows on a
+    terminal.
     """
     from incidentkit.investigation import History, load_investigation_config
     from incidentkit.investigation.sync import sync_history
@@ -35,9 +37,13 @@ def sync(full: bool, store_url: str | None, connection: Connection) -> None:
     kind = "full" if result.full else "incremental"
     next_start = result.high_water.isoformat() if result.high_water else "the beginning"
     click.echo(
-        f"Synced {result.incidents} incidents ({result.updates} updates, {result.follow_ups} follow-ups; "
-        f"{kind}) into {where}; the next sync starts at {next_start}."
+        f"Synced {result.incidents} incidents ({result.updates} updates, {result.timeline_items} timeline "
+        f"items, {result.follow_ups} follow-ups; {kind}) into {where}; the next sync starts at {next_start}."
     )
+    if result.services is not None:
+        click.echo(f"The catalog's services: {result.services} kept.")
+    if result.catalog_note:
+        click.echo(f"Note: {result.catalog_note}.", err=True)
 
 
 @contextmanager

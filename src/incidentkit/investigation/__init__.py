@@ -11,11 +11,18 @@ from incidentkit.investigation.change_window import ChangeMatch, ChangesBefore, 
 from incidentkit.investigation.config import InvestigationConfig, PrometheusConfig, load_investigation_config
 from incidentkit.investigation.evidence import Evidence, EvidenceError, EvidenceSource, PrometheusSource
 from incidentkit.investigation.findings import Investigation, investigate
-from incidentkit.investigation.history import History, HistoryIncident, HistoryUpdate, incident_from_api
+from incidentkit.investigation.history import (
+    History,
+    HistoryIncident,
+    HistoryTimelineItem,
+    HistoryUpdate,
+    incident_from_api,
+)
 from incidentkit.investigation.incident_context import IncidentContext, RoleHolder, StateChange, context
 from incidentkit.investigation.priority import severity_priority
 from incidentkit.investigation.ref_search import FoundRef, find_incident_refs
 from incidentkit.investigation.service_catalog import KnownService, ServiceCatalog
+from incidentkit.investigation.service_directory import ServiceDirectory
 from incidentkit.investigation.similar import (
     HistoryNotFoundError,
     Match,
@@ -40,6 +47,7 @@ __all__ = [
     "History",
     "HistoryIncident",
     "HistoryNotFoundError",
+    "HistoryTimelineItem",
     "HistoryUpdate",
     "IncidentContext",
     "Investigation",
@@ -51,6 +59,7 @@ __all__ = [
     "Resolution",
     "RoleHolder",
     "ServiceCatalog",
+    "ServiceDirectory",
     "SimilarityIndex",
     "StateChange",
     "WriteBack",

@@ -16,6 +16,8 @@ takes the dependency map given, or the catalog's, or the configuration's
 With a client, the dependencies come from the catalog's Service type (merged with the configured
 map, see :class:`~incidentkit.investigation.service_catalog.ServiceCatalog`), and a change reported
 under a service's alias (``payments`` for ``payments-api``) counts as a change to that service.
+Without one, they come the same way from the services the last ``incidentkit sync`` copied into the
+history's store, when it copied any.
 """
 
 from __future__ import annotations
@@ -215,7 +217,8 @@ def changes(
         history: the synced incident history, looked in first.
         client: fetches the incident when the history does not have it.
         dependencies: service → the services it depends on; when None, the catalog's (with a
-            client) merged with the configuration's.
+            client; without one, the catalog the history's last sync copied) merged with the
+            configuration's.
         window: how far before the start to look.
         config: the ``[investigation]`` configuration; the configuration file's when None.
 
@@ -229,7 +232,12 @@ def changes(
     started_at = incident.created_at
     aliases: dict[str, str] = {}
     if dependencies is None:
-        catalog = ServiceCatalog.load(client, config)
+        if client is None and history is not None:
+            from incidentkit.investigation.service_directory import ServiceDirectory
+
+            catalog = ServiceCatalog.stored(ServiceDirectory(history.store).all(), config)
+        else:
+            catalog = ServiceCatalog.load(client, config)
         dependencies, aliases = catalog.dependencies(), catalog.aliases()
     found = changes_before(
         started_at,

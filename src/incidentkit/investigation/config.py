@@ -9,6 +9,7 @@ Example (every key optional; these are the defaults)::
     services = []                   # service names to look for in text when there is no catalog
     time_half_life_days = 30        # time proximity halves every 30 days between two incidents
     label_neighbours = 10           # labelled past incidents that vote on the likely root cause
+    dependency_share = 0.5          # a service shared one catalog dependency away counts this much
     ai_context = ""                 # the organisation's context for the language model (or ai_context_file)
 
     [investigation.weights]
@@ -146,6 +147,8 @@ class InvestigationConfig:
             catalog has no Service type (the catalog's names and aliases are used when it has).
         time_half_life_days: days after which time proximity has halved.
         label_neighbours: how many of the nearest labelled past incidents vote on the root cause.
+        dependency_share: in the ``services`` part, how much a past incident's service that is one
+            catalog dependency away from one of the query's services counts (a shared service: 1).
         priorities: severity name (lower case) → priority (``P0``…).
         dependencies: service → the services it depends on (for "what changed before this incident").
         prometheus: where Prometheus evidence comes from; None when not configured.
@@ -161,6 +164,7 @@ class InvestigationConfig:
     services: tuple[str, ...] = ()
     time_half_life_days: float = 30.0
     label_neighbours: int = 10
+    dependency_share: float = 0.5
     priorities: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PRIORITIES))
     dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     prometheus: PrometheusConfig | None = None
@@ -191,6 +195,7 @@ def investigation_config_from(table: Any, where: str = "the configuration") -> I
         "services",
         "time_half_life_days",
         "label_neighbours",
+        "dependency_share",
         "priorities",
         "dependencies",
         "prometheus",
@@ -233,12 +238,24 @@ def investigation_config_from(table: Any, where: str = "the configuration") -> I
         label_neighbours=int(
             _number(table.get("label_neighbours", defaults.label_neighbours), "label_neighbours", where, 1)
         ),
+        dependency_share=_share(table.get("dependency_share", defaults.dependency_share), where),
         priorities=priorities,
         dependencies=_dependencies(_table(table, "dependencies", where), where),
         prometheus=_prometheus(table.get("prometheus"), where),
         llm=_llm(table.get("llm"), where),
         ai_context=_ai_context(table, where),
     )
+
+
+def _share(value: Any, where: str) -> float:
+    """``dependency_share``: a number from 0 to 1 (a dependency never counts more than a shared service)."""
+    share = _number(value, "dependency_share", where, minimum=0.0)
+    if share > 1:
+        raise InvestigationConfigError(
+            f"{where}: [investigation] dependency_share must be from 0 to 1 (a shared service counts 1), "
+            f"not {value!r}"
+        )
+    return share
 
 
 def _ai_context(table: Mapping[str, Any], where: str) -> str:

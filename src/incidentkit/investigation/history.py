@@ -1,7 +1,8 @@
 """Incident history in the store: what similar-incident search reads, as plain data.
 
 :class:`HistoryIncident` is one past incident flattened (title, summary, severity, services, alert
-sources, custom fields by name, root-cause labels, updates and follow-ups). :class:`History` keeps
+sources, custom fields by name, root-cause labels, updates, timeline items and follow-ups).
+:class:`History` keeps
 them in the store's ``history_incidents`` table (SQLite or PostgreSQL), in bulk, and remembers where
 the last sync left off. :func:`incident_from_api` turns the API's JSON into one, so that the sync,
 the webhook-fed store and the incident view can all feed the same search.
@@ -27,13 +28,20 @@ from incidentkit.timeutil import parse_iso
 __all__ = [
     "History",
     "HistoryIncident",
+    "HistoryTimelineItem",
     "HistoryUpdate",
     "custom_field_values",
     "incident_from_api",
     "labels_of",
 ]
 
-# Rows per INSERT statement: under SQLite's limit of 32,766 bound parameters (19 columns a row).
+# The timeline items the investigation's write-back adds (see write_back.py): they restate its own
+# findings, which name other incidents, so they are kept but never compared as the incident's text.
+INVESTIGATION_ITEM_TITLES = frozenset(
+    {"Investigation started", "Root cause identified", "Investigation complete"}
+)
+
+# Rows per INSERT statement: under SQLite's limit of 32,766 bound parameters (20 columns a row).
 _BATCH = 1000
 
 
@@ -45,6 +53,20 @@ class HistoryUpdate:
     message: str = ""
     status: str | None = None
     severity: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryTimelineItem:
+    """One item of an incident's timeline: when it happened, its title and its description."""
+
+    timestamp: datetime
+    title: str = ""
+    description: str = ""
+
+    @property
+    def text(self) -> str:
+        """Its title and description, for text similarity."""
+        return "\n".join(part for part in (self.title, self.description) if part)
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,7 @@ class HistoryIncident:
         custom_fields: custom field name → its values as text.
         root_causes: the organisation's root-cause / category labels (from the configured field).
         updates: its updates, oldest first.
+        timeline_items: the items on its timeline, oldest first.
         follow_ups: its follow-ups' titles (with their status in brackets when known).
         permalink: its dashboard URL.
     """
@@ -86,11 +109,23 @@ class HistoryIncident:
     updates: tuple[HistoryUpdate, ...] = ()
     follow_ups: tuple[str, ...] = ()
     permalink: str | None = None
+    timeline_items: tuple[HistoryTimelineItem, ...] = ()
 
     @property
     def updates_text(self) -> str:
-        """The updates' messages, joined, for text similarity."""
-        return "\n".join(update.message for update in self.updates if update.message)
+        """The updates' messages and the timeline items' text, joined, for text similarity.
+
+        The investigation's own timeline items are left out: comparing them would make incidents
+        alike because they were investigated, and the findings they restate name other incidents.
+        """
+        return "\n".join(
+            [update.message for update in self.updates if update.message]
+            + [
+                item.text
+                for item in self.timeline_items
+                if item.text and item.title not in INVESTIGATION_ITEM_TITLES
+            ]
+        )
 
 
 def labels_of(custom_fields: Mapping[str, Sequence[str]], field_names: Sequence[str]) -> tuple[str, ...]:
@@ -132,6 +167,7 @@ def incident_from_api(
     *,
     updates: Sequence[Mapping[str, Any]] = (),
     follow_ups: Sequence[Mapping[str, Any]] = (),
+    timeline_items: Sequence[Mapping[str, Any]] = (),
     alert_sources: Sequence[str] = (),
     root_cause_fields: Sequence[str] = ("Root cause",),
     service_fields: Sequence[str] = (),
@@ -142,6 +178,7 @@ def incident_from_api(
         incident: the incident's JSON.
         updates: its ``IncidentUpdateV2`` JSON objects, any order.
         follow_ups: its follow-ups' JSON objects.
+        timeline_items: its ``IncidentTimelineItemV2`` JSON objects, any order.
         alert_sources: names of the alert sources that fired for it, when known.
         root_cause_fields: custom field names holding the root-cause label (first found wins).
         service_fields: custom field names listing the affected services (all found are merged);
@@ -161,6 +198,17 @@ def incident_from_api(
             for update in updates
         ),
         key=lambda update: update.created_at,
+    )
+    history_items = sorted(
+        (
+            HistoryTimelineItem(
+                timestamp=_time(item.get("timestamp")) or datetime.min.replace(tzinfo=UTC),
+                title=str(item.get("title") or ""),
+                description=str(item.get("description") or ""),
+            )
+            for item in timeline_items
+        ),
+        key=lambda item: item.timestamp,
     )
     status = incident.get("incident_status") or {}
     created_at = _time(incident["created_at"])
@@ -183,6 +231,7 @@ def incident_from_api(
         updates=tuple(history_updates),
         follow_ups=tuple(_follow_up_text(follow_up) for follow_up in follow_ups),
         permalink=incident.get("permalink"),
+        timeline_items=tuple(history_items),
     )
 
 
@@ -280,6 +329,18 @@ class History:
             ).first()
         return None if row is None else _incident(row._mapping)
 
+    def updated_at_of(self, ids: Iterable[str]) -> dict[str, datetime]:
+        """The stored ``updated_at`` of each of ``ids`` that the history has (to skip what is unchanged)."""
+        wanted = sorted(set(ids))
+        found: dict[str, datetime] = {}
+        table = history_incidents
+        with self._reading() as connection:
+            for start in range(0, len(wanted), _BATCH):
+                chunk = wanted[start : start + _BATCH]
+                query = sa.select(table.c.id, table.c.updated_at).where(table.c.id.in_(chunk))
+                found.update({row.id: row.updated_at for row in connection.execute(query)})
+        return found
+
     def all(self, *, since: datetime | None = None) -> Iterator[HistoryIncident]:
         """Every incident (created at or after ``since`` when given), oldest first."""
         query = sa.select(history_incidents).order_by(history_incidents.c.created_at, history_incidents.c.id)
@@ -361,6 +422,10 @@ def _row(incident: HistoryIncident, now: datetime) -> dict[str, Any]:
         "follow_ups": list(incident.follow_ups),
         "permalink": incident.permalink,
         "synced_at": now,
+        "timeline_items": [
+            {"timestamp": item.timestamp.isoformat(), "title": item.title, "description": item.description}
+            for item in incident.timeline_items
+        ],
     }
 
 
@@ -390,4 +455,12 @@ def _incident(row: sa.RowMapping) -> HistoryIncident:
         ),
         follow_ups=tuple(row["follow_ups"]),
         permalink=row["permalink"],
+        timeline_items=tuple(
+            HistoryTimelineItem(
+                timestamp=datetime.fromisoformat(item["timestamp"]),
+                title=item.get("title") or "",
+                description=item.get("description") or "",
+            )
+            for item in row["timeline_items"] or ()
+        ),
     )

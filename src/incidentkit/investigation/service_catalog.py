@@ -4,8 +4,9 @@
 service a name or alias means, which services a piece of text mentions, and what each one depends
 on. It is loaded once per investigation (:meth:`ServiceCatalog.load`): from the catalog when the
 organisation has a Service type, else from ``[investigation] services`` and
-``[investigation.dependencies]``. Configured dependencies are merged over the catalog's, so a map
-kept by hand still counts where the catalog says less.
+``[investigation.dependencies]``. Offline, :meth:`ServiceCatalog.stored` makes one of the services
+the last ``incidentkit sync`` copied into the store. Configured dependencies are merged over the
+catalog's, so a map kept by hand still counts where the catalog says less.
 
 A mention is a name or alias found as a whole word (any case): ``checkout`` matches
 "Checkout errors" but not "checkouts", and ``auth`` does not match "authentication".
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.investigation.config import InvestigationConfig
@@ -65,7 +66,7 @@ class ServiceCatalog:
 
     Attributes:
         services: the services.
-        source: ``catalog``, ``configuration`` or ``none``.
+        source: ``catalog``, ``store`` (what the last sync copied), ``configuration`` or ``none``.
         note: why the catalog was not used, when it was not.
     """
 
@@ -108,17 +109,35 @@ class ServiceCatalog:
                         aliases=service.aliases,
                         owner=service.owner,
                         tier=service.tier,
-                        depends_on=_merged(
-                            service.depends_on, _configured(config.dependencies, service.name)
-                        ),
+                        depends_on=service.depends_on,
                         dependents=service.dependents,
                         catalog_entry_id=service.id,
                     )
                     for service in found
                 )
-                return cls(_with_configured(services, config), "catalog")
+                return cls.stored(services, config, source="catalog")
         configured = _with_configured((), config)
         return cls(configured, "configuration" if configured else "none", note)
+
+    @classmethod
+    def stored(
+        cls, services: Sequence[KnownService], config: InvestigationConfig, *, source: str = "store"
+    ) -> ServiceCatalog:
+        """These services (those a sync kept in the store, say) with the configured dependencies merged in.
+
+        No services: the configured ones, as :meth:`load` without a catalog.
+        """
+        if not services:
+            configured = _with_configured((), config)
+            return cls(configured, "configuration" if configured else "none")
+        merged = tuple(
+            replace(
+                service,
+                depends_on=_merged(service.depends_on, _configured(config.dependencies, service.name)),
+            )
+            for service in services
+        )
+        return cls(_with_configured(merged, config), source)
 
     def find(self, name: str) -> KnownService | None:
         """The service called ``name`` (its name or an alias, any case), or None."""

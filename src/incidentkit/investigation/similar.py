@@ -5,9 +5,16 @@ The score of a past incident ``d`` for a query incident ``q`` is a weighted mean
 
 ``text``
     TF-IDF cosine (scikit-learn; sub-linear term frequency, English stop words, single words)
-    of title, summary and updates, the title counted twice: it is the densest line of an incident.
+    of title, summary, updates and timeline items, the title counted twice: it is the densest line
+    of an incident.
 ``services``
-    Jaccard overlap of the affected services. Counts only when the query has services.
+    Jaccard overlap of the affected services, where a service shared *through a dependency* counts
+    too, for less. When the history has the catalog (``incidentkit sync`` copies it), names and
+    aliases mean the same service, and each of ``d``'s services that is one dependency away from
+    one of the query's (it depends on it, or the other way round) and is not itself shared counts
+    ``dependency_share`` (0.5 by default) of a shared one: ``(shared + dependency_share * linked) /
+    |union|``. One hop only: further away, most of an organisation is related. Counts only when
+    the query has services.
 ``alert_sources``
     Jaccard overlap of the alert sources. Counts only when the query has alert sources.
 ``time``
@@ -31,7 +38,7 @@ imported only when an index is built, so importing :mod:`incidentkit.investigati
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -39,6 +46,9 @@ from typing import TYPE_CHECKING, Any
 from incidentkit.investigation.config import InvestigationConfig, load_investigation_config
 from incidentkit.investigation.errors import InvestigationError
 from incidentkit.investigation.history import History, HistoryIncident
+from incidentkit.investigation.service_catalog import KnownService
+from incidentkit.investigation.service_links import ServiceLinks
+from incidentkit.investigation.similar_match import Match, Resolution
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,102 +66,8 @@ class HistoryNotFoundError(InvestigationError, LookupError, ValueError):
     """The incident asked about is not in the history (it has not been synced)."""
 
 
-@dataclass(frozen=True)
-class Resolution:
-    """How a past incident was resolved: what an on-call engineer reads first.
-
-    Attributes:
-        summary: its (closing) summary.
-        last_updates: the messages of its last few updates, oldest first.
-        root_causes: its root-cause / category labels.
-        follow_ups: its follow-ups.
-        resolved_at: when it was resolved, when known.
-    """
-
-    summary: str
-    last_updates: tuple[str, ...]
-    root_causes: tuple[str, ...]
-    follow_ups: tuple[str, ...]
-    resolved_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Match:
-    """One similar past incident.
-
-    Attributes:
-        incident: the past incident.
-        score: the weighted score in [0, 1].
-        parts: each part of the score in [0, 1] (only the parts that counted).
-        weights: the weight each counted part had.
-        shared_terms: the words that contributed most to the text similarity.
-        shared_services: the affected services both incidents share.
-        shared_alert_sources: the alert sources both share.
-        likely_root_cause: the root cause the labelled neighbours voted for, when any did.
-        resolution: how the past incident was resolved.
-    """
-
-    incident: HistoryIncident
-    score: float
-    parts: Mapping[str, float]
-    weights: Mapping[str, float]
-    shared_terms: tuple[str, ...]
-    shared_services: tuple[str, ...]
-    shared_alert_sources: tuple[str, ...]
-    likely_root_cause: str | None
-    resolution: Resolution
-
-    @property
-    def reasons(self) -> list[str]:
-        """The match explained in a few plain sentences."""
-        reasons = []
-        if self.shared_terms:
-            reasons.append("shares the terms " + ", ".join(self.shared_terms))
-        if self.shared_services:
-            reasons.append("affects the same services: " + ", ".join(self.shared_services))
-        if self.shared_alert_sources:
-            reasons.append("fired from the same alert sources: " + ", ".join(self.shared_alert_sources))
-        if self.likely_root_cause and self.likely_root_cause in self.incident.root_causes:
-            share = self.parts.get("root_cause", 0.0)
-            reasons.append(
-                f"its root cause {self.likely_root_cause!r} is the likeliest for the query "
-                f"({share:.0%} of the nearest labelled incidents' vote)"
-            )
-        return reasons
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view."""
-        incident = self.incident
-        return {
-            "id": incident.id,
-            "reference": incident.reference,
-            "title": incident.title,
-            "severity": incident.severity,
-            "status_category": incident.status_category,
-            "created_at": incident.created_at.isoformat(),
-            "permalink": incident.permalink,
-            "score": round(self.score, 4),
-            "parts": {name: round(value, 4) for name, value in self.parts.items()},
-            "weights": dict(self.weights),
-            "reasons": self.reasons,
-            "shared_terms": list(self.shared_terms),
-            "shared_services": list(self.shared_services),
-            "shared_alert_sources": list(self.shared_alert_sources),
-            "likely_root_cause": self.likely_root_cause,
-            "resolution": {
-                "summary": self.resolution.summary,
-                "last_updates": list(self.resolution.last_updates),
-                "root_causes": list(self.resolution.root_causes),
-                "follow_ups": list(self.resolution.follow_ups),
-                "resolved_at": None
-                if self.resolution.resolved_at is None
-                else self.resolution.resolved_at.isoformat(),
-            },
-        }
-
-
 def incident_text(incident: HistoryIncident) -> str:
-    """The text compared: the title twice, the summary and the updates."""
+    """The text compared: the title twice, the summary, the updates and the timeline items."""
     return "\n".join(
         part for part in (incident.title, incident.title, incident.summary, incident.updates_text) if part
     )
@@ -162,7 +78,7 @@ class SimilarityIndex:
     """The history prepared for search: a TF-IDF matrix and arrays of services, sources, labels, times.
 
     Build it once with :meth:`build` and query it many times; :func:`similar` keeps one per store and
-    rebuilds it when the history changes.
+    rebuilds it when the history (or the catalog the sync copied) changes.
     """
 
     incidents: list[HistoryIncident]
@@ -179,10 +95,21 @@ class SimilarityIndex:
     _source_counts: NDArray[np.float64] = field(repr=False)
     _columns: Any = field(default=None, repr=False)
     _terms: Any = field(default=None, repr=False)
+    _catalog: ServiceLinks = field(default_factory=lambda: ServiceLinks.of(()), repr=False)
 
     @classmethod
-    def build(cls, incidents: Sequence[HistoryIncident], config: InvestigationConfig) -> SimilarityIndex:
-        """Index ``incidents`` (the whole history, or what ``since`` keeps of it)."""
+    def build(
+        cls,
+        incidents: Sequence[HistoryIncident],
+        config: InvestigationConfig,
+        *,
+        catalog: Sequence[KnownService] = (),
+    ) -> SimilarityIndex:
+        """Index ``incidents`` (the whole history, or what ``since`` keeps of it).
+
+        ``catalog``: the known services, whose aliases and one-hop dependencies the ``services``
+        part reads; none: services match by name only, and nothing counts through a dependency.
+        """
         import numpy as np
         from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
@@ -229,6 +156,7 @@ class SimilarityIndex:
             _sources=sources,
             _source_counts=source_counts,
             _columns=None if matrix is None else matrix.tocsc(),
+            _catalog=ServiceLinks.of(catalog),
         )
 
     def query(
@@ -266,8 +194,9 @@ class SimilarityIndex:
             text = np.asarray(columns @ query_vector.data.astype(np.float64)).ravel()
         parts: dict[str, NDArray[np.float64]] = {"text": text}
 
-        if incident.services and weights.get("services", 0) > 0:
-            parts["services"] = self._jaccard(incident.services, self._services, self._service_counts)
+        mine, linked = self._catalog.around(incident.services)
+        if mine and weights.get("services", 0) > 0:
+            parts["services"] = self._service_overlap(mine, linked)
         if incident.alert_sources and weights.get("alert_sources", 0) > 0:
             parts["alert_sources"] = self._jaccard(incident.alert_sources, self._sources, self._source_counts)
         days = np.abs(self._created - incident.created_at.timestamp()) / _SECONDS_PER_DAY
@@ -289,10 +218,49 @@ class SimilarityIndex:
         top = np.argpartition(-score, k)[:k] if k < n else np.arange(n)
         top = top[np.argsort(-score[top], kind="stable")]
         return [
-            self._match(incident, int(position), float(score[position]), parts, counted, query_vector, likely)
+            self._match(
+                incident,
+                int(position),
+                float(score[position]),
+                parts,
+                counted,
+                query_vector,
+                likely,
+                (mine, linked),
+            )
             for position in top
             if score[position] >= 0
         ]
+
+    def _rows(self, terms: Iterable[str]) -> NDArray[np.intp]:
+        """The incidents that name any of ``terms`` (lower case), each once."""
+        import numpy as np
+
+        found = [rows for term in terms if (rows := self._services.get(term)) is not None]
+        if not found:
+            return np.zeros(0, dtype=np.intp)
+        return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
+
+    def _service_overlap(
+        self, mine: Mapping[str, frozenset[str]], linked: Mapping[str, str]
+    ) -> NDArray[np.float64]:
+        """``(shared + dependency_share * linked) / |union|`` for every incident (see the module doc)."""
+        import numpy as np
+
+        n = len(self.incidents)
+        shared = np.zeros(n, dtype=np.float64)
+        for terms in mine.values():
+            shared[self._rows(terms)] += 1.0
+        union = self._service_counts + len(mine) - shared
+        overlap = shared
+        if linked and self.config.dependency_share > 0:
+            near = np.zeros(n, dtype=np.float64)
+            for key in linked:
+                near[self._rows(self._catalog.terms[key])] += 1.0
+            # A service named twice (by name and by alias) is still one service of the incident's.
+            near = np.minimum(near, np.maximum(self._service_counts - shared, 0.0))
+            overlap = shared + self.config.dependency_share * near
+        return np.minimum(np.divide(overlap, union, out=np.zeros_like(overlap), where=union > 0), 1.0)
 
     def _jaccard(
         self, names: Sequence[str], postings: Mapping[str, NDArray[np.intp]], counts: NDArray[np.float64]
@@ -341,9 +309,16 @@ class SimilarityIndex:
         counted: Mapping[str, float],
         query_vector: Any,
         likely: str | None,
+        services: tuple[Mapping[str, frozenset[str]], Mapping[str, str]],
     ) -> Match:
         past = self.incidents[position]
-        mine = {name.lower() for name in query.services}
+        mine, linked = services
+        shared = [name for name in past.services if self._catalog.key(name) in mine]
+        related = {
+            key: (name, linked[key])
+            for name in past.services
+            if (key := self._catalog.key(name)) in linked and key not in mine
+        }
         sources = {name.lower() for name in query.alert_sources}
         likely_label = next((label for label in past.root_causes if label.lower() == likely), likely)
         return Match(
@@ -352,7 +327,7 @@ class SimilarityIndex:
             parts={name: float(parts[name][position]) for name in counted},
             weights=dict(counted),
             shared_terms=self._shared_terms(query_vector, position),
-            shared_services=tuple(name for name in past.services if name.lower() in mine),
+            shared_services=tuple(shared),
             shared_alert_sources=tuple(name for name in past.alert_sources if name.lower() in sources),
             likely_root_cause=likely_label,
             resolution=Resolution(
@@ -362,6 +337,7 @@ class SimilarityIndex:
                 follow_ups=past.follow_ups,
                 resolved_at=past.resolved_at,
             ),
+            related_services=tuple(related.values()),
         )
 
     def _shared_terms(self, query_vector: Any, position: int) -> tuple[str, ...]:
@@ -387,14 +363,17 @@ _cache: dict[str, tuple[tuple[Any, ...], SimilarityIndex]] = {}
 
 
 def index_for(history: History, config: InvestigationConfig) -> SimilarityIndex:
-    """The index of a store's history, rebuilt only when the history (or the configuration) changed."""
-    key = (history.fingerprint(), config)
+    """The index of a store's history and catalog, rebuilt only when either (or the configuration) changed."""
+    from incidentkit.investigation.service_directory import ServiceDirectory
+
+    directory = ServiceDirectory(history.store)
+    key = (history.fingerprint(), directory.fingerprint(), config)
     url = history.store.url
     with _cache_lock:
         cached = _cache.get(url)
         if cached is not None and cached[0] == key:
             return cached[1]
-    index = SimilarityIndex.build(list(history.all()), config)
+    index = SimilarityIndex.build(list(history.all()), config, catalog=directory.all())
     with _cache_lock:
         _cache[url] = (key, index)
     return index

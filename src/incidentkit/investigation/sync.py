@@ -1,9 +1,15 @@
-"""``incidentkit sync``: copy incident history from the API into the store, incrementally.
+"""``incidentkit sync``: copy incident history and the catalog's services from the API into the store.
 
 Each sync asks only for incidents whose ``updated_at`` is at or after the newest one the previous sync
-copied (the store remembers it per API), with their updates and follow-ups, and writes them in bulk.
-A first sync (or one with many changes) lists updates and follow-ups for the whole organisation, a
-few requests per thousand, instead of two per incident; a small incremental sync asks per incident.
+copied (the store remembers it per API), leaves out those whose ``updated_at`` the history already
+has (nothing changed), and copies the rest with their updates, timeline items and follow-ups, in
+bulk. A first sync (or one with many changes) lists updates and follow-ups for the whole
+organisation, a few requests per thousand, instead of two per incident; a small incremental sync asks
+per incident. Timeline items can only be listed per incident (the API requires ``incident_id``), so a
+first sync makes one request per incident for them, and later syncs one per changed incident.
+
+The catalog's services (name, aliases, owner, tier, dependencies) are read on every sync and replace
+the ones kept before when they differ (see :class:`~incidentkit.investigation.ServiceDirectory`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from incidentkit.investigation.config import InvestigationConfig
 from incidentkit.investigation.history import History, HistoryIncident, incident_from_api
+from incidentkit.investigation.service_catalog import KnownService
+from incidentkit.investigation.service_directory import ServiceDirectory
+from incidentkit.timeutil import parse_iso
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
@@ -40,6 +49,10 @@ class SyncResult:
         follow_ups: follow-ups copied with them.
         high_water: the newest ``updated_at`` copied; the next sync starts there.
         full: whether this was a first, full sync.
+        timeline_items: timeline items copied with them.
+        services: the catalog's services now kept; None when the catalog could not be read (the
+            services of the previous sync are kept).
+        catalog_note: why no services were copied, when none were.
     """
 
     incidents: int
@@ -47,6 +60,9 @@ class SyncResult:
     follow_ups: int
     high_water: datetime | None
     full: bool
+    timeline_items: int = 0
+    services: int | None = None
+    catalog_note: str | None = None
 
 
 def sync_history(
@@ -57,7 +73,7 @@ def sync_history(
     full: bool = False,
     progress: Progress | None = None,
 ) -> SyncResult:
-    """Copy what changed since the last sync from the API into ``history``.
+    """Copy what changed since the last sync from the API into ``history``, and the catalog's services.
 
     A full sync streams the incidents page by page and writes them a thousand at a time, so memory
     holds one batch of incidents (and the organisation's updates and follow-ups, slimmed to what the
@@ -77,14 +93,18 @@ def sync_history(
     if since is None:
         ids: set[str] | None = None  # every incident: list the organisation's updates once
     else:
-        listing = list(listing)  # only what changed: few, as a rule
+        # Only what changed: few, as a rule. The incident that set the mark comes back (the listing
+        # is "at or after"), as do any the history already has as they are: those are left out.
+        listed = list(listing)
+        stored = history.updated_at_of(str(incident["id"]) for incident in listed)
+        listing = [incident for incident in listed if _changed(incident, stored)]
         ids = {str(incident["id"]) for incident in listing}
         total = len(listing)
     per_incident = ids is not None and len(ids) <= _PER_INCIDENT_LIMIT
     updates = _grouped(_updates(client, ids, per_incident), ids, _slim_update)
     follow_ups = _grouped(_follow_ups(client, ids, per_incident), ids, _slim_follow_up)
 
-    written = copied_updates = copied_follow_ups = 0
+    written = copied_updates = copied_follow_ups = copied_items = 0
     high_water = since
     batch: list[HistoryIncident] = []
     if progress:
@@ -96,6 +116,7 @@ def sync_history(
             # Popped: what is written needs no keeping, which bounds memory on a full sync.
             updates=updates.pop(incident_id, []),
             follow_ups=follow_ups.pop(incident_id, []),
+            timeline_items=_timeline_items(client, incident_id),
             alert_sources=_alert_sources(incident),
             root_cause_fields=config.root_cause_fields,
             service_fields=config.service_fields,
@@ -103,6 +124,7 @@ def sync_history(
         batch.append(item)
         copied_updates += len(item.updates)
         copied_follow_ups += len(item.follow_ups)
+        copied_items += len(item.timeline_items)
         if high_water is None or item.updated_at > high_water:
             high_water = item.updated_at
         if len(batch) == _WRITE_BATCH:
@@ -115,13 +137,67 @@ def sync_history(
     if progress:
         progress(written, written)
     history.set_high_water(source, high_water)
+    services, note = sync_services(client, ServiceDirectory(history.store))
     return SyncResult(
         incidents=written,
         updates=copied_updates,
         follow_ups=copied_follow_ups,
         high_water=high_water.astimezone(UTC) if high_water else None,
         full=since is None,
+        timeline_items=copied_items,
+        services=services,
+        catalog_note=note,
     )
+
+
+def sync_services(client: Client, directory: ServiceDirectory) -> tuple[int | None, str | None]:
+    """Replace the kept services with the catalog's; returns how many are kept, and why none, if none.
+
+    A catalog without a Service type leaves no services (that is what it says); one that cannot be
+    read (not found, or a key without the scope) keeps the previous sync's, and says so (None).
+    """
+    from incidentkit.api.errors import NotFoundError, PermissionDeniedError, UnknownNameError
+
+    note = None
+    try:
+        found = client.catalog.services()
+    except UnknownNameError:
+        found, note = [], "the catalog has no Service type"
+    except (NotFoundError, PermissionDeniedError) as error:
+        return None, f"the catalog could not be read ({error.status}): the services synced before are kept"
+    services = [
+        KnownService(
+            name=service.name,
+            aliases=service.aliases,
+            owner=service.owner,
+            tier=service.tier,
+            depends_on=service.depends_on,
+            catalog_entry_id=service.id,
+        )
+        for service in found
+    ]
+    return directory.replace(services), note
+
+
+def _changed(incident: dict[str, Any], stored: dict[str, datetime]) -> bool:
+    """Whether the history lacks ``incident`` or has it with another ``updated_at``."""
+    kept = stored.get(str(incident["id"]))
+    if kept is None:
+        return True
+    value = incident.get("updated_at") or incident.get("created_at")
+    return value is None or parse_iso(str(value), assume_utc=True) != kept
+
+
+def _timeline_items(client: Client, incident_id: str) -> list[dict[str, Any]]:
+    """The incident's timeline items, cut down to what the history keeps."""
+    return [
+        {
+            "timestamp": item.get("timestamp"),
+            "title": item.get("title"),
+            "description": item.get("description"),
+        }
+        for item in client.incident_timeline_items.list(incident_id, page_size=PAGE_SIZE).raw()
+    ]
 
 
 def _updates(client: Client, ids: set[str] | None, per_incident: bool) -> Iterator[dict[str, Any]]:

@@ -200,6 +200,8 @@ history_incidents = sa.Table(
     sa.Column("follow_ups", sa.JSON, nullable=False),
     sa.Column("permalink", sa.Text, nullable=True),
     sa.Column("synced_at", UTCDateTime, nullable=False),
+    # Its timeline items ({"timestamp", "title", "description"}), oldest first; added in 0006.
+    sa.Column("timeline_items", sa.JSON, nullable=False, server_default=sa.text("'[]'")),
     sa.Index("history_incidents_reference", "reference"),
     sa.Index("history_incidents_created_at", "created_at"),
     sa.Index("history_incidents_updated_at", "updated_at"),
@@ -237,4 +239,19 @@ changes = sa.Table(
     sa.Index("changes_at", "at"),
     sa.Index("changes_service_at", "service", "at"),
     sa.Index("changes_source_external_id", "source", "external_id", unique=True),
+)
+
+# The catalog's services as the last `incidentkit sync` found them (replaced whole on each sync: the
+# catalog is small), so the investigation can read services and their dependencies offline.
+# ``depends_on`` holds names; who depends on a service is worked out from everyone's ``depends_on``.
+history_services = sa.Table(
+    "history_services",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("aliases", sa.JSON, nullable=False),
+    sa.Column("owner", sa.Text, nullable=True),
+    sa.Column("tier", sa.Text, nullable=True),
+    sa.Column("depends_on", sa.JSON, nullable=False),
+    sa.Column("catalog_entry_id", sa.Text, nullable=True),
+    sa.Column("synced_at", UTCDateTime, nullable=False),
 )
