@@ -17,11 +17,8 @@ message (or refused it for good), so a message Slack failed to take for a while 
 
 Appending the findings to the incident's summary is an option (``append_summary``), and the
 fallback when the API refuses the native objects (a 403, 404 or 422 on the first timeline item).
-The summary is rewritten carefully, since the API has no conditional write: read it, read it again
-just before writing (someone writing meanwhile starts the attempt over), write it with the
-findings appended, read it back to verify that the findings are there, and try again on top of
-what is there when they are not. Text someone else wrote stays; only a write that lands in the
-moment between the second read and ours can still be overwritten.
+The append (:func:`incidentkit.investigation.summary_append.append_to_summary`) reads, re-reads,
+writes and verifies, since the API has no conditional write: text someone else wrote stays.
 """
 
 from __future__ import annotations
@@ -32,6 +29,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.investigation.errors import InvestigationError
+from incidentkit.investigation.summary_append import ATTEMPTS, SummaryConflictError, append_to_summary
 
 if TYPE_CHECKING:
     from incidentkit.api import Client
@@ -42,7 +40,6 @@ __all__ = ["COMPLETE", "ROOT_CAUSE", "STARTED", "WriteBack", "WriteBackError", "
 STARTED = "Investigation started"
 ROOT_CAUSE = "Root cause identified"
 COMPLETE = "Investigation complete"
-SUMMARY_ATTEMPTS = 3
 # A refusal of the native objects (not allowed, not there, not accepted): fall back to the summary.
 _REFUSED = (403, 404, 405, 422)
 _SLACK_RETRYABLE = {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable"}
@@ -256,20 +253,10 @@ def _append_summary(client: Client, incident_id: str, text: str, mark: str) -> b
     Raises:
         WriteBackError: the summary kept changing under us for every attempt.
     """
-    block = f"{text}\n{mark}"
-    for _ in range(SUMMARY_ATTEMPTS):
-        current = client.incidents.get(incident_id).summary or ""
-        if mark in current:
-            return False
-        wanted = f"{current.rstrip()}\n\n{block}" if current.strip() else block
-        if (client.incidents.get(incident_id).summary or "") != current:
-            continue  # someone is writing it right now: start over from their text
-        client.incidents.edit(incident_id, summary=wanted)
-        after = client.incidents.get(incident_id).summary or ""
-        if mark in after:
-            return True
-        # Someone wrote after us and our text is gone: theirs is kept, ours goes on top of it.
-    raise WriteBackError(
-        f"the summary of incident {incident_id} changed during each of {SUMMARY_ATTEMPTS} attempts to "
-        "append the findings; nothing of anyone's was overwritten, and the findings are not in it"
-    )
+    try:
+        return append_to_summary(client, incident_id, f"{text}\n{mark}", present=mark).added
+    except SummaryConflictError:
+        raise WriteBackError(
+            f"the summary of incident {incident_id} changed during each of {ATTEMPTS} attempts to "
+            "append the findings; nothing of anyone's was overwritten, and the findings are not in it"
+        ) from None
