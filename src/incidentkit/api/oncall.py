@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from incidentkit.api.core import APIRequest, Op
-from incidentkit.api.errors import InvalidArgumentError, NotFoundError, UnknownNameError
+from incidentkit.api.errors import InvalidArgumentError, NotFoundError
 from incidentkit.api.lookups import Lookups
 from incidentkit.api.pagination import ListSpec
 from incidentkit.api.params import date_value, list_spec, path_id, ready
+from incidentkit.api.resolvers import one_named
 
 if TYPE_CHECKING:
     from incidentkit.api.paging_models import OnCall, Schedule, ScheduleEntries, ScheduleOverride
@@ -58,13 +59,7 @@ def resolve_schedule(lookups: Lookups, schedule: str) -> Op[Schedule]:
     except NotFoundError:
         pass
     schedules = yield from _all_schedules(lookups)
-    named = [s for s in schedules if s.name.casefold() == value.casefold()]
-    if len(named) > 1:
-        ids = ", ".join(s.id for s in named)
-        raise InvalidArgumentError(f"{len(named)} schedules are named {schedule!r} ({ids}): give the id")
-    if not named:
-        raise UnknownNameError("schedule", schedule, [s.name for s in schedules])
-    return named[0]
+    return one_named("schedule", schedule, schedules)
 
 
 def resolve_user_id(lookups: Lookups, user: str) -> Op[str]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from incidentkit.api.core import APIRequest, Op
-from incidentkit.api.errors import InvalidArgumentError, NotFoundError, UnknownNameError
+from incidentkit.api.errors import InvalidArgumentError, NotFoundError
 from incidentkit.api.lookups import Lookups
 from incidentkit.api.oncall import resolve_user_ids
 from incidentkit.api.pagination import ListSpec
@@ -26,7 +26,7 @@ from incidentkit.api.params import (
     path_id,
     ready,
 )
-from incidentkit.api.resolvers import resolve_incident_ref
+from incidentkit.api.resolvers import one_named, resolve_incident_ref
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -70,13 +70,7 @@ def resolve_escalation_path(lookups: Lookups, path: str) -> Op[EscalationPath]:
     except NotFoundError:
         pass
     paths = yield from _all_paths(lookups)
-    named = [p for p in paths if p.name.casefold() == value.casefold()]
-    if len(named) > 1:
-        ids = ", ".join(p.id for p in named)
-        raise InvalidArgumentError(f"{len(named)} escalation paths are named {path!r} ({ids}): give the id")
-    if not named:
-        raise UnknownNameError("escalation path", path, [p.name for p in paths])
-    return named[0]
+    return one_named("escalation path", path, paths)
 
 
 def list_escalation_paths(

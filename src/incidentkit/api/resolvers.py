@@ -7,11 +7,11 @@ The names of severities, statuses and types are resolved by :mod:`incidentkit.ap
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from incidentkit.api.core import Op
-from incidentkit.api.errors import InvalidArgumentError, OrganisationMismatchError
+from incidentkit.api.errors import InvalidArgumentError, OrganisationMismatchError, UnknownNameError
 from incidentkit.api.incident_inputs import option_ids
 from incidentkit.api.lookups import Lookups
 from incidentkit.api.organisation import get_identity, list_custom_fields
@@ -122,3 +122,29 @@ def catalog_entry_id(lookups: Lookups, catalog_type_id: str, identifier: str) ->
     if found is None:
         raise InvalidArgumentError(f"no catalog entry is called {identifier!r}")
     return found.id
+
+
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+NamedT = TypeVar("NamedT", bound=_Named)
+
+
+def one_named(kind: str, name: str, candidates: Sequence[NamedT]) -> NamedT:
+    """The one of ``candidates`` called ``name`` (case-insensitive), for resolving a name people give.
+
+    Raises:
+        UnknownNameError: none is called that; the message lists the names.
+        InvalidArgumentError: several are (the message lists their ids: give one).
+    """
+    named = [c for c in candidates if c.name.casefold() == name.strip().casefold()]
+    if len(named) > 1:
+        ids = ", ".join(c.id for c in named)
+        raise InvalidArgumentError(f"{len(named)} {kind}s are named {name!r} ({ids}): give the id")
+    if not named:
+        raise UnknownNameError(kind, name, [c.name for c in candidates])
+    return named[0]
